@@ -1,0 +1,1 @@
+"""Reading, decoding, normalizing and structuring submissions."""

@@ -1,0 +1,1 @@
+"""chachong detector package."""
