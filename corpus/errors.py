@@ -26,15 +26,15 @@ class MissingDependencyError(ChachongError):
     """An optional tool or extra is needed for this input or feature."""
 
 
-class IndexError_(ChachongError):
+class IndexStoreError(ChachongError):
     """Base for problems with a persistent index."""
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(IndexStoreError):
     """The index was built with other fingerprint parameters."""
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(IndexStoreError):
     """The index file is not a chachong index or is damaged."""
 
 
