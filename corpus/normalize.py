@@ -1,0 +1,227 @@
+"""Normalization with a map back to the decoded text.
+
+The fingerprint stream is the decoded text with web chrome and pinyin
+annotations cut out, every character folded (NFKC, lower case, traditional to
+simplified), whitespace/punctuation/symbols dropped, and every run of digits or
+placeholder characters (``20__年``, ``20xx年``, ``**镇``, ``XX局``) folded to
+one wildcard token ``#``. Each stream position remembers the half-open range of
+decoded-text code points it came from, so any range found on the stream maps
+back to exact offsets in the original file.
+
+The per-character work runs on numpy code-point arrays with a lookup table
+built once per process; OpenCC converts the kept text in one call.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+WILDCARD = "#"
+_WILDCARD_CP = ord(WILDCARD)
+_DROP = 0
+_TABLE_SIZE = 0x10000  # BMP; supplementary code points pass through unchanged
+
+# --- what is cut before folding -------------------------------------------
+
+_TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_LETTERS = f"a-zü{_TONE_VOWELS}"
+# 穩(wěn)定: a parenthesised pinyin syllable (with a tone mark) after a Han
+# character; also the mojibake form where the "(" was eaten: 確?!皠?chuàng)
+_PINYIN_RE = re.compile(
+    rf"[(（][{_PINYIN_LETTERS}]*[{_TONE_VOWELS}][{_PINYIN_LETTERS}]*[)）]"
+    rf"|(?<=[?？])[{_PINYIN_LETTERS}]*[{_TONE_VOWELS}][{_PINYIN_LETTERS}]*[)）]"
+)
+
+# Whole lines that are site chrome, never part of a summary.
+_CHROME_LINE_RE = re.compile(
+    r"^\s*(?:"
+    r"搜索|资源描述|下载文档.{0,12}|.{0,10}(?:免费阅读|阅读)已结束.{0,30}"
+    r"|整理文档很辛苦.{0,20}|.{0,30}赏杯茶钱.{0,10}"
+    r"|(?:发布|更新|发表)(?:时间|日期)\s*[:：].{0,30}"
+    r"|(?:来源|作者|编辑|责任编辑|浏览次数|阅读次数)\s*[:：].{0,40}"
+    r"|\d+\s*/\s*\d+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页"
+    r"|.{0,40}(?:ICP备|ICP证|备案号|版权所有|Copyright|©).{0,80}"
+    r"|.{0,30}(?:相关文章|相关推荐|相关阅读|延伸阅读|猜你喜欢|热门推荐|上一篇|下一篇|更多精彩|点击下载|下载本文|扫码|二维码).{0,40}"
+    r"|[★☆●◆■▲►▪•·]\s*.{0,60}"
+    r"|[×✕✖xX]"
+    r")\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+_PLACEHOLDER_RE = re.compile(
+    r"(?:[Xx×＊*＿_ＸｘΧ]{2,}|(?<=[0-9０-９])[Xx×_＿ＸｘΧ]{1,2}(?=[年月日]))"
+)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The fingerprint stream of one document and its map to decoded text.
+
+    ``text[i]`` came from decoded code points ``starts[i]:ends[i]``; a range
+    ``i:j`` of the stream maps to ``starts[i]:ends[j - 1]``.
+    """
+
+    text: str
+    starts: np.ndarray  # int64, len(text)
+    ends: np.ndarray  # int64, len(text)
+    meaningful: np.ndarray  # bool over the decoded text: counted for originality
+    source_length: int
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open stream range to a half-open decoded-text range."""
+        if end <= start:
+            raise ValueError(f"empty stream range {start}:{end}")
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+    def to_stream(self, start: int, end: int) -> tuple[int, int]:
+        """Map a decoded-text range to the smallest stream range inside it."""
+        i = int(np.searchsorted(self.starts, start, side="left"))
+        j = int(np.searchsorted(self.ends, end, side="right"))
+        return i, max(i, j)
+
+    @property
+    def codepoints(self) -> np.ndarray:
+        return codepoints(self.text)
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (no Python loop)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def from_codepoints(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32).tobytes().decode("utf-32-le")
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """Per-code-point fold for the BMP: NFKC, lower case, 0 = drop.
+
+    Dropped: whitespace, punctuation, symbols, controls, format characters.
+    Multi-character NFKC expansions keep their first meaningful character
+    (``㈠`` -> ``一``, ``①`` -> ``1``).
+    """
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint32)
+    for cp in range(_TABLE_SIZE):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        folded = unicodedata.normalize("NFKC", chr(cp)).lower()
+        for ch in folded:
+            if unicodedata.category(ch)[0] in "LN":
+                table[cp] = ord(ch)
+                break
+    return table
+
+
+@lru_cache(maxsize=1)
+def _opencc_t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified with OpenCC, keeping one char per char.
+
+    OpenCC's phrase tables are length-preserving for nearly all input; when a
+    conversion changes the length the text is converted char by char so the
+    position map stays exact.
+    """
+    converted = _opencc_t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(_t2s_char(ch) for ch in text)
+
+
+@lru_cache(maxsize=65536)
+def _t2s_char(ch: str) -> str:
+    out = _opencc_t2s().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def chrome_mask(text: str) -> np.ndarray:
+    """True for code points inside web-chrome lines or pinyin annotations."""
+    mask = np.zeros(len(text), dtype=bool)
+    for match in _CHROME_LINE_RE.finditer(text):
+        if match.end() > match.start():
+            mask[match.start() : match.end()] = True
+    for match in _PINYIN_RE.finditer(text):
+        mask[match.start() : match.end()] = True
+    return mask
+
+
+def placeholder_mask(text: str) -> np.ndarray:
+    mask = np.zeros(len(text), dtype=bool)
+    for match in _PLACEHOLDER_RE.finditer(text):
+        mask[match.start() : match.end()] = True
+    return mask
+
+
+def normalize(text: str) -> Normalized:
+    """Build the fingerprint stream of decoded ``text`` with its offset map."""
+    n = len(text)
+    cps = codepoints(text)
+    cut = chrome_mask(text)
+    wild = placeholder_mask(text)
+
+    folded = np.zeros(n, dtype=np.uint32)
+    bmp = cps < _TABLE_SIZE
+    folded[bmp] = fold_table()[cps[bmp]]
+    folded[~bmp] = cps[~bmp]
+    folded[cut] = _DROP
+
+    digit = (folded >= ord("0")) & (folded <= ord("9"))
+    folded[(digit | wild) & ~cut] = _WILDCARD_CP
+    keep = folded != _DROP
+    meaningful = keep.copy()
+
+    positions = np.flatnonzero(keep)
+    stream = folded[positions]
+    stream = _simplify_han(stream)
+
+    # collapse runs of wildcards into one token spanning the whole run
+    is_wild = stream == _WILDCARD_CP
+    run_start = is_wild.copy()
+    run_start[1:] &= ~is_wild[:-1]
+    first = ~is_wild | run_start
+    starts = positions[first].astype(np.int64)
+    ends = _run_ends(positions, first) + 1
+    return Normalized(
+        text=from_codepoints(stream[first]),
+        starts=starts,
+        ends=ends.astype(np.int64),
+        meaningful=meaningful,
+        source_length=n,
+    )
+
+
+def _run_ends(positions: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """For each kept stream element, the last original position of its run."""
+    idx = np.flatnonzero(first)
+    last_of_run = np.empty(len(idx), dtype=np.int64)
+    if len(idx):
+        last_of_run[:-1] = idx[1:] - 1
+        last_of_run[-1] = len(positions) - 1
+    return positions[last_of_run] if len(idx) else np.zeros(0, dtype=np.int64)
+
+
+def _simplify_han(stream: np.ndarray) -> np.ndarray:
+    """Fold traditional Han characters to simplified, one for one."""
+    han = (stream >= 0x3400) & (stream <= 0x9FFF) | (stream >= 0xF900) & (stream <= 0xFAFF)
+    if not han.any():
+        return stream
+    text = from_codepoints(stream)
+    return codepoints(to_simplified(text)).copy()
+
+
+def fold_for_display(text: str) -> str:
+    """Human-readable folding (keeps punctuation): NFKC and t2s only."""
+    return to_simplified(unicodedata.normalize("NFKC", text))

@@ -1,0 +1,334 @@
+"""Vectorized shingling, MinHash signatures, LSH band keys and winnowing.
+
+Everything here works on numpy arrays of code points; no per-shingle Python
+objects are made. Signatures are bit-for-bit those of datasketch's
+``MinHash(num_perm, seed, scheme="affine32", hashfunc=shingle_hash)`` fed the
+same shingles (see :func:`shingle_hash`), so they load into ``LeanMinHash``.
+
+Two kinds of fingerprints come from the normalized stream:
+
+* MinHash over character k-grams (or jieba word k-grams), per window of about
+  ``window_chars`` stream characters and per document. Windows go into the
+  LSH bands; document signatures serve near-duplicate clustering.
+* Winnowed 64-bit gram hashes (Schleimer et al. 2003): any shared run of at
+  least ``gram_k + winnow_w - 1`` stream characters yields a shared
+  fingerprint. They find short copied fragments the window MinHash misses and
+  give the document-frequency model that tells stock phrasing from copying.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from corpus.errors import ConfigError
+from corpus.normalize import Normalized, codepoints
+
+_POLY32 = np.uint32(0x01000193)
+_POLY64 = np.uint64(0x100000001B3)
+_MASK32 = (1 << 32) - 1
+SCHEME = "affine32"
+
+
+@dataclass(frozen=True)
+class FingerprintParams:
+    """Every parameter that changes a stored hash. Stored in the index."""
+
+    shingle: str = "char"  # "char" k-grams of the stream, or "word" k-grams of jieba tokens
+    k: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    lsh_threshold: float = 0.3
+    window_chars: int = 240
+    gram_k: int = 8
+    winnow_w: int = 12
+
+    def __post_init__(self) -> None:
+        if self.shingle not in ("char", "word"):
+            raise ConfigError(f"shingle must be 'char' or 'word', not {self.shingle!r}")
+        for name in ("k", "num_perm", "window_chars", "gram_k", "winnow_w"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be a positive integer")
+        if not 0.0 < self.lsh_threshold < 1.0:
+            raise ConfigError("lsh_threshold must be between 0 and 1")
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        """(b, r) from datasketch's false-positive/negative optimisation."""
+        return _optimal_bands(self.lsh_threshold, self.num_perm)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, object]) -> "FingerprintParams":
+        names = {f for f in cls.__dataclass_fields__}
+        params = cls(**{k: v for k, v in manifest.items() if k in names})
+        _BAND_CACHE[(params.lsh_threshold, params.num_perm)] = (int(manifest["bands"]), int(manifest["rows"]))
+        return params
+
+    def manifest(self) -> dict[str, object]:
+        """What must match for two fingerprints to be comparable."""
+        from importlib.metadata import version
+
+        b, r = self.bands
+        return {
+            **asdict(self),
+            "bands": b,
+            "rows": r,
+            "scheme": SCHEME,
+            "hash": "poly32-fnv/fmix32, grams poly64/fmix64",
+            "datasketch": version("datasketch").split(".")[0],
+        }
+
+    def manifest_json(self) -> str:
+        return json.dumps(self.manifest(), sort_keys=True, ensure_ascii=False)
+
+
+_BAND_CACHE: dict[tuple[float, int], tuple[int, int]] = {}
+
+
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's choice of (bands, rows); read from an index manifest when
+    one is open, so a query does not pay datasketch's import time."""
+    key = (threshold, num_perm)
+    if key not in _BAND_CACHE:
+        from datasketch.lsh import _optimal_param
+
+        _BAND_CACHE[key] = tuple(_optimal_param(threshold, num_perm, 0.5, 0.5))
+    return _BAND_CACHE[key]
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for this seed.
+
+    The same draws as ``MinHash(num_perm, seed, scheme="affine32").permutations``
+    (a test holds them equal), without importing datasketch, which costs
+    ~0.8 s (it pulls in scipy) on every ``check``.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3 32-bit finalizer, as datasketch applies before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def rolling_hash32(values: np.ndarray, k: int) -> np.ndarray:
+    """Polynomial hash of every k-window of ``values`` (uint32, wraps mod 2^32)."""
+    n = len(values) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint32)
+    values = values.astype(np.uint32, copy=False)
+    h = values[:n].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, k):
+            h *= _POLY32
+            h += values[j : j + n]
+    return h
+
+
+def rolling_hash64(values: np.ndarray, k: int) -> np.ndarray:
+    n = len(values) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    values = values.astype(np.uint64, copy=False)
+    h = values[:n].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, k):
+            h *= _POLY64
+            h += values[j : j + n]
+        return fmix64(h)
+
+
+def shingle_hash(shingle: str) -> int:
+    """Scalar twin of :func:`rolling_hash32` for one character shingle.
+
+    Pass it as ``hashfunc`` to datasketch's MinHash to reproduce chachong's
+    signatures shingle by shingle.
+    """
+    h = 0
+    for ch in shingle:
+        h = (h * int(_POLY32) + ord(ch)) & _MASK32
+    return h
+
+
+def token_shingle_hash(tokens: tuple[str, ...]) -> int:
+    """Scalar twin of word shingling: polynomial over token hashes."""
+    h = 0
+    for token in tokens:
+        h = (h * int(_POLY32) + shingle_hash(token)) & _MASK32
+    return h
+
+
+def shingles(stream: str, params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes uint32, stream start position of each shingle)."""
+    if params.shingle == "word":
+        return _word_shingles(stream, params.k)
+    hashes = rolling_hash32(codepoints(stream), params.k)
+    return hashes, np.arange(len(hashes), dtype=np.int64)
+
+
+def _word_shingles(stream: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    tokens = tokenize(stream)
+    if len(tokens) < k:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    token_hashes = np.fromiter((shingle_hash(t) for t in tokens), dtype=np.uint32, count=len(tokens))
+    starts = np.cumsum([0] + [len(t) for t in tokens[:-1]]).astype(np.int64)
+    return rolling_hash32(token_hashes, k), starts[: len(tokens) - k + 1]
+
+
+def tokenize(stream: str) -> list[str]:
+    """jieba tokens of the stream (HMM off so the cut is stable)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [t for t in jieba.cut(stream, HMM=False) if t]
+
+
+def minhash_matrix(hashes: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """(num_perm, n) permuted hash values, datasketch's affine32 layout."""
+    a, b = permutations(params.num_perm, params.seed)
+    mixed = fmix32(hashes.astype(np.uint32, copy=False))
+    with np.errstate(over="ignore"):
+        return a[:, None] * mixed[None, :] + b[:, None]
+
+
+def signature(hashes: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """MinHash signature (uint32[num_perm]) of a set of shingle hashes."""
+    if len(hashes) == 0:
+        return np.full(params.num_perm, _MASK32, dtype=np.uint32)
+    return minhash_matrix(hashes, params).min(axis=1)
+
+
+def window_starts(length: int, window_chars: int) -> np.ndarray:
+    """Starts of windows of ``window_chars`` stream chars, overlapping by half.
+
+    A passage that straddles a border still lies mostly inside one window.
+    """
+    step = max(1, window_chars // 2)
+    if length <= window_chars:
+        return np.zeros(1, dtype=np.int64)
+    return np.arange(0, length - step, step, dtype=np.int64)
+
+
+_BLOCK_SHINGLES = 1 << 15  # bounds the (num_perm, block) matrix to 16 MiB
+
+
+def chunk_minima(hashes: np.ndarray, positions: np.ndarray, step: int, params: FingerprintParams) -> np.ndarray:
+    """Signatures of consecutive chunks of ``step`` stream positions, (C, num_perm).
+
+    A shingle belongs to the chunk its start position falls in; an empty
+    chunk gets datasketch's empty value (all ones). Computed block by block
+    so memory stays bounded for any document length.
+    """
+    n_chunks = int(positions[-1] // step) + 1 if len(positions) else 0
+    out = np.full((n_chunks, params.num_perm), _MASK32, dtype=np.uint32)
+    chunk_of = positions // step
+    for lo in range(0, len(hashes), _BLOCK_SHINGLES):
+        hi = min(lo + _BLOCK_SHINGLES, len(hashes))
+        ids = chunk_of[lo:hi]
+        firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        mins = np.minimum.reduceat(minhash_matrix(hashes[lo:hi], params), firsts, axis=1).T
+        targets = ids[firsts]  # unique within a block; blocks may share a chunk
+        out[targets] = np.minimum(out[targets], mins)
+    return out
+
+
+def window_signatures(
+    hashes: np.ndarray, positions: np.ndarray, stream_len: int, params: FingerprintParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures of half-overlapping windows: (sigs (W, num_perm), stream ranges (W, 2)).
+
+    Window i holds the shingles starting in chunks i and i+1 (a chunk is half
+    a window), so every window is the element-wise minimum of two chunks.
+    """
+    step = max(1, params.window_chars // 2)
+    chunks = chunk_minima(hashes, positions, step, params)
+    if len(chunks) == 0:
+        return np.zeros((0, params.num_perm), dtype=np.uint32), np.zeros((0, 2), dtype=np.int64)
+    starts = window_starts(stream_len, params.window_chars)
+    starts = starts[starts // step < len(chunks)]
+    first = starts // step
+    second = np.minimum(first + 1, len(chunks) - 1)
+    sigs = np.minimum(chunks[first], chunks[second])
+    ranges = np.stack([starts, np.minimum(starts + params.window_chars, stream_len)], axis=1)
+    nonempty = (sigs != _MASK32).any(axis=1)
+    return sigs[nonempty], ranges[nonempty]
+
+
+def band_keys(sigs: np.ndarray, params: FingerprintParams) -> np.ndarray:
+    """int64 bucket keys, (W, b): band i of each signature, band index mixed in.
+
+    The rows of band i are ``sig[i*r:(i+1)*r]``, datasketch's ``hashranges``.
+    """
+    b, r = params.bands
+    if len(sigs) == 0:
+        return np.zeros((0, b), dtype=np.int64)
+    rows = sigs[:, : b * r].reshape(len(sigs), b, r).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        key = np.broadcast_to(np.arange(b, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15), (len(sigs), b)).copy()
+        for j in range(r):
+            key = key * _POLY64 + rows[:, :, j]
+        key = fmix64(key)
+    return key.view(np.int64)
+
+
+def winnow(stream: str, params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed gram fingerprints: (int64 hashes, stream positions), sorted by position."""
+    hashes = rolling_hash64(codepoints(stream), params.gram_k)
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    w = params.winnow_w
+    if len(hashes) <= w:
+        pos = np.array([int(np.argmin(hashes))], dtype=np.int64)
+    else:
+        windows = sliding_window_view(hashes, w)
+        # rightmost minimum of each window, as in the winnowing paper
+        pos = np.unique(np.arange(len(windows)) + (w - 1 - np.argmin(windows[:, ::-1], axis=1)))
+    return hashes[pos].view(np.int64), pos.astype(np.int64)
+
+
+def all_grams(stream: str, params: FingerprintParams) -> np.ndarray:
+    """Every gram hash of the stream (int64), position i = stream offset i."""
+    return rolling_hash64(codepoints(stream), params.gram_k).view(np.int64)
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """Everything the index stores for one document."""
+
+    signature: np.ndarray  # uint32[num_perm], whole document
+    window_ranges: np.ndarray  # (W, 2) stream ranges
+    window_bands: np.ndarray  # (W, b) int64
+    grams: np.ndarray  # int64 winnowed gram hashes (unique per document)
+
+
+def fingerprint(normalized: Normalized, params: FingerprintParams) -> Fingerprints:
+    hashes, positions = shingles(normalized.text, params)
+    sigs, ranges = window_signatures(hashes, positions, len(normalized.text), params)
+    grams, _ = winnow(normalized.text, params)
+    whole = sigs.min(axis=0) if len(sigs) else signature(hashes, params)
+    return Fingerprints(
+        signature=whole,
+        window_ranges=ranges,
+        window_bands=band_keys(sigs, params),
+        grams=np.unique(grams),
+    )
