@@ -290,8 +290,10 @@ class IndexStore:
         matrix = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(ids), self.params.num_perm)
         return ids, matrix
 
-    def candidates(self, fp: Fingerprints, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
-        """Documents sharing an LSH bucket or a non-stock gram with ``fp``.
+    def candidates(
+        self, fp: Fingerprints, *, stock: set[int] = frozenset(), exclude: Iterable[int] = (), limit: int = 50
+    ) -> list[Candidate]:
+        """Documents sharing an LSH bucket or a gram not in ``stock`` with ``fp``.
 
         Ranked by evidence; the cost depends on the buckets and postings hit,
         not on the size of the corpus.
@@ -305,7 +307,6 @@ class IndexStore:
         ):
             for doc, hits in rows:
                 band_hits[doc] = band_hits.get(doc, 0) + int(hits)
-        stock = self.stock_grams(fp.grams)
         gram_hits: dict[int, int] = {}
         for rows in self._select_in(
             "SELECT doc, COUNT(*) FROM grams WHERE hash IN ({}) GROUP BY doc",
@@ -328,10 +329,9 @@ class IndexStore:
             counts.update((int(h), int(c)) for h, c in rows)
         return counts
 
-    def stock_grams(self, grams: np.ndarray, *, share: float = 0.2, min_docs: int = 5) -> set[int]:
-        """Grams so common in the corpus that sharing them proves nothing."""
-        threshold = max(min_docs, int(np.ceil(share * self.document_count())))
-        return {h for h, c in self.gram_frequencies(grams).items() if c >= threshold}
+    def common_grams(self, grams: np.ndarray, min_docs: int) -> set[int]:
+        """The grams among ``grams`` found in at least ``min_docs`` documents."""
+        return {h for h, c in self.gram_frequencies(grams).items() if c >= min_docs}
 
     def _select_in(self, sql: str, values: np.ndarray) -> Iterator[list[tuple[int, int]]]:
         unique = np.unique(np.asarray(values, dtype=np.int64))

@@ -1,0 +1,325 @@
+"""chachong command line: parse, call the library, map errors to exit codes.
+
+Exit codes: 0 clean, 1 findings (copying found / a gate failed), 2 usage,
+configuration or input error. Reports go to stdout or ``--output``/``--json``
+files; progress and logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from corpus.errors import ChachongError, InputError
+
+DEFAULT_INDEX = Path(".chachong") / "index.db"
+
+
+class Exit(IntEnum):
+    CLEAN = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+app = typer.Typer(
+    name="chachong",
+    help="查重: plagiarism and similarity detection for Chinese work summaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+index_app = typer.Typer(help="Build and inspect the persistent index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+stderr = Console(stderr=True)
+
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option("--index", envvar="CHACHONG_INDEX", help="Index file (default .chachong/index.db)."),
+]
+MaxBytesOption = Annotated[
+    int, typer.Option("--max-bytes", envvar="CHACHONG_MAX_BYTES", help="Refuse input files larger than this.")
+]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
+
+
+def _stdout_console(no_color: bool) -> Console:
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Console(no_color=plain, highlight=False, width=80 if not sys.stdout.isatty() else None, soft_wrap=False)
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A rich progress bar on stderr; the callback the library takes."""
+    bars = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=stderr, transient=True, disable=not stderr.is_terminal,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def _fail(message: str) -> typer.Exit:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(Exit.ERROR)
+
+
+def _report_input_errors(errors: Sequence[InputError]) -> None:
+    for error in errors:
+        stderr.print(f"[red]skipped[/] {error.path}: {error.reason}", highlight=False)
+
+
+def _index_path(index: Optional[Path]) -> Path:
+    return index if index is not None else DEFAULT_INDEX
+
+
+def _open_index(index: Optional[Path], *, create: bool) -> Any:
+    from index.store import IndexStore
+
+    return IndexStore(_index_path(index), create=create)
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8"))
+    except OSError as err:
+        raise ChachongError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+# -- index -------------------------------------------------------------------
+
+
+@index_app.command("add")
+def index_add(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to index (recursively).")],
+    index: IndexOption = None,
+    max_bytes: MaxBytesOption = 50 * 1024 * 1024,
+) -> None:
+    """Add files to the index (one transaction; unchanged files are skipped)."""
+    from detector.pipeline import add_to_index
+
+    try:
+        with _open_index(index, create=True) as store, _progress() as progress:
+            outcome, errors = add_to_index(store, paths, max_bytes=max_bytes, progress=progress)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    _report_input_errors(errors)
+    stderr.print(
+        f"indexed into {_index_path(index)}: {len(outcome.added)} added, {len(outcome.replaced)} replaced, "
+        f"{len(outcome.unchanged)} unchanged, {len(errors)} failed",
+        highlight=False,
+    )
+    raise typer.Exit(Exit.ERROR if errors else Exit.CLEAN)
+
+
+@index_app.command("remove")
+def index_remove(
+    paths: Annotated[list[str], typer.Argument(help="Paths as indexed (see `chachong index stats --list`).")],
+    index: IndexOption = None,
+) -> None:
+    """Remove documents from the index."""
+    from detector.pipeline import display_path
+
+    try:
+        with _open_index(index, create=False) as store:
+            wanted = [display_path(Path(p)) for p in paths]
+            removed = store.remove(wanted)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    missing = sorted(set(wanted) - set(removed))
+    for path in missing:
+        stderr.print(f"[red]not in the index[/] {path}", highlight=False)
+    stderr.print(f"removed {len(removed)} documents", highlight=False)
+    raise typer.Exit(Exit.ERROR if missing else Exit.CLEAN)
+
+
+@index_app.command("stats")
+def index_stats(
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    list_paths: Annotated[bool, typer.Option("--list", help="Also list every indexed path.")] = False,
+) -> None:
+    """Print what the index holds and its fingerprint parameters."""
+    import json
+
+    try:
+        with _open_index(index, create=False) as store:
+            stats = store.stats()
+            if list_paths:
+                stats["paths"] = store.paths()
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    if as_json:
+        sys.stdout.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = _stdout_console(False)
+    for key in ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added"):
+        console.print(f"{key:>12}: {stats[key]}", highlight=False)
+    fp = stats["fingerprint"]
+    console.print(
+        f"{'fingerprint':>12}: {fp['shingle']} {fp['k']}-grams, {fp['num_perm']} perms (seed {fp['seed']}), "
+        f"LSH {fp['bands']}x{fp['rows']} @ {fp['lsh_threshold']}, grams k={fp['gram_k']} w={fp['winnow_w']}",
+        highlight=False,
+    )
+    for path in stats.get("paths", []):
+        console.print(path, highlight=False)
+
+
+# -- check -------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="The submission to check.")],
+    index: IndexOption = None,
+    against: Annotated[
+        Optional[list[Path]], typer.Option("--against", help="Compare with these files/folders instead of the index.")
+    ] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")] = None,
+    max_bytes: MaxBytesOption = 50 * 1024 * 1024,
+    no_color: NoColorOption = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")] = False,
+) -> None:
+    """Check one submission: originality score, sources and copied passages."""
+    from detector.pipeline import check_paths, temporary_index
+    from reports.json_report import build_report, dumps
+
+    try:
+        with _progress() as progress:
+            if against:
+                store, ref_errors = temporary_index(against, max_bytes=max_bytes, progress=progress)
+            else:
+                store, ref_errors = _open_index(index, create=False), []
+            with store:
+                results, errors = check_paths(store, [file], max_bytes=max_bytes, progress=progress)
+                index_info = {"path": store.path, "documents": store.document_count()}
+                texts = _text_loader(store, results)
+                report = build_report(results, [*ref_errors, *errors], command="check", index=index_info)
+                _emit(report, texts, json_out=json_out, html_out=html_out, no_color=no_color)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    _report_input_errors(ref_errors + errors)
+    if errors or not results:
+        raise typer.Exit(Exit.ERROR)
+    found = any(m["kind"] == "copy" for d in report["documents"] for m in d["matches"])
+    raise typer.Exit(Exit.FINDINGS if found and not exit_zero else Exit.CLEAN)
+
+
+def _text_loader(store: Any, results: Sequence[Any]) -> Any:
+    """Decoded texts by report path: submissions read now, sources from the index."""
+    from detector.pipeline import load_documents
+
+    cache: dict[str, str | None] = {}
+
+    def load(path: str) -> str | None:
+        if path not in cache:
+            doc_id = store.document_id(path)
+            if doc_id is not None:
+                cache[path] = store.document(doc_id).text
+            else:
+                docs, _ = load_documents([path])
+                cache[path] = docs[0].decoded.text if docs else None
+        return cache[path]
+
+    return load
+
+
+def _emit(report: dict[str, Any], texts: Any, *, json_out: Optional[Path], html_out: Optional[Path], no_color: bool) -> None:
+    from reports.json_report import dumps
+
+    if html_out is not None:
+        from reports.html import render_html
+
+        _write(html_out, render_html(report, texts))
+        stderr.print(f"HTML report: {html_out}", highlight=False)
+    if json_out is not None and str(json_out) == "-":
+        sys.stdout.write(dumps(report))
+        return
+    if json_out is not None:
+        _write(json_out, dumps(report))
+        stderr.print(f"JSON report: {json_out}", highlight=False)
+    from reports.terminal import render_document
+
+    console = _stdout_console(no_color)
+    for doc in report["documents"]:
+        render_document(doc, texts, console)
+
+
+# -- text / demo ---------------------------------------------------------------
+
+
+@app.command()
+def text(
+    file: Annotated[Path, typer.Argument(help="Any input file.")],
+    max_bytes: MaxBytesOption = 50 * 1024 * 1024,
+) -> None:
+    """Print the decoded text that every offset refers to, exactly."""
+    from corpus.readers import read_document
+
+    try:
+        decoded = read_document(file, max_bytes=max_bytes)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    sys.stdout.buffer.write(decoded.text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+    stderr.print(f"{file}: {decoded.encoding}, {len(decoded.text)} code points", highlight=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the demo corpus and reports into.")],
+    run: Annotated[bool, typer.Option("--run/--no-run", help="Also index and check the demo corpus.")] = True,
+) -> None:
+    """Write a generated demo corpus with planted copying, then check it."""
+    from corpus.synth import demo_corpus
+    from detector.pipeline import add_to_index, check_paths
+    from index.store import IndexStore
+    from reports.json_report import build_report, dumps
+
+    try:
+        truth = demo_corpus(out_dir)
+        stderr.print(f"demo corpus: {out_dir} ({len(truth['documents'])} documents, {len(truth['cases'])} planted cases)")
+        if not run:
+            return
+        index_file = out_dir / ".chachong" / "index.db"
+        with IndexStore(index_file) as store, _progress() as progress:
+            _, errors = add_to_index(store, [out_dir], progress=progress)
+            results, check_errors = check_paths(store, [out_dir / "submissions"], progress=progress)
+            report = build_report(results, [*errors, *check_errors], command="demo", index={"path": str(index_file), "documents": store.document_count()})
+            texts = _text_loader(store, results)
+            _write(out_dir / "report.json", dumps(report))
+            from reports.html import render_html
+
+            _write(out_dir / "report.html", render_html(report, texts))
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    console = _stdout_console(False)
+    for doc in sorted(report["documents"], key=lambda d: d["originality"]):
+        console.print(f"{doc['originality']:7.1%}  {doc['max_source_share']:6.1%}  {doc['path']}", highlight=False)
+    stderr.print(f"index: {index_file}\nJSON report: {out_dir / 'report.json'}\nHTML report: {out_dir / 'report.html'}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,267 @@
+"""Check one submission against an index: candidates, alignment, scores.
+
+Definitions (the README repeats them):
+
+* meaningful characters: code points of the decoded text that survive
+  normalization (not whitespace, punctuation or symbols; not web chrome or
+  pinyin annotations);
+* a match covers the half-open decoded-text range ``start:end``; ``kind`` is
+  ``copy`` or ``stock`` (short stock phrasing, see :mod:`detector.stock`);
+* ``copied_chars``: meaningful characters inside the union of copy matches;
+* ``originality`` = 1 - copied_chars / meaningful_chars (1.0 for a document
+  with no meaningful characters);
+* ``max_source_share``: the largest share of meaningful characters covered by
+  the copy matches of any one source (单篇最大复制比).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corpus.metadata import DocMeta
+from corpus.normalize import Normalized, normalize
+from corpus.readers import DecodedDocument
+from corpus.structure import analyze
+from detector.align import AlignParams, Passage, align, similarity
+from detector.stock import StockModel, StockParams
+from index.fingerprint import Fingerprints, all_grams, fingerprint
+from index.store import IndexStore
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    align: AlignParams = field(default_factory=AlignParams)
+    stock: StockParams = field(default_factory=StockParams)
+    max_candidates: int = 50
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    source: str
+    source_start: int
+    source_end: int
+    similarity: float
+    kind: str  # "copy" | "stock"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "source": self.source,
+            "source_start": self.source_start,
+            "source_end": self.source_end,
+            "similarity": round(self.similarity, 4),
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class SourceShare:
+    source: str
+    copied_chars: int
+    share: float
+    passages: int
+    meta: DocMeta = DocMeta()
+
+
+@dataclass(frozen=True)
+class SectionShare:
+    title: str
+    start: int
+    end: int
+    meaningful_chars: int
+    copied_chars: int
+
+    @property
+    def share(self) -> float:
+        return self.copied_chars / self.meaningful_chars if self.meaningful_chars else 0.0
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    path: str
+    chars: int
+    encoding: str
+    format: str
+    sha256: str
+    meta: DocMeta
+    meaningful_chars: int
+    copied_chars: int
+    stock_chars: int
+    originality: float
+    max_source_share: float
+    max_source: str | None
+    matches: tuple[Match, ...]
+    sources: tuple[SourceShare, ...]
+    sections: tuple[SectionShare, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def check_document(
+    decoded: DecodedDocument,
+    meta: DocMeta,
+    stores: IndexStore | Sequence[IndexStore],
+    params: DetectorParams = DetectorParams(),
+    *,
+    exclude_paths: Iterable[str] = (),
+) -> DocumentResult:
+    """Compare ``decoded`` with everything in ``stores`` but itself.
+
+    Several stores act as one corpus (a persistent index plus the other
+    submissions of a folder): candidates come from each, and document
+    frequencies for the stock model are summed over all of them.
+    """
+    stores = [stores] if isinstance(stores, IndexStore) else list(stores)
+    normalized = normalize(decoded.text)
+    excluded = [_excluded_ids(store, [decoded.path, *exclude_paths]) for store in stores]
+    fps = [fingerprint(normalized, store.params) for store in stores]
+    stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
+    matches: list[Match] = []
+    source_meta: dict[str, DocMeta] = {}
+    for store, fp, skip in zip(stores, fps, excluded):
+        for candidate in store.candidates(fp, stock=stock.common, exclude=skip, limit=params.max_candidates):
+            source = store.document(candidate.doc_id)
+            if source.path in source_meta:
+                continue  # the same path in two stores is one source
+            source_meta[source.path] = source.meta
+            matches.extend(_align_with(normalized, source.path, source.text, stock.model, params.align))
+    matches.sort(key=lambda m: (m.start, m.end, m.source))
+    return summarize(decoded, meta, normalized, matches, source_meta)
+
+
+@dataclass(frozen=True)
+class _Stock:
+    model: StockModel
+    common: set[int]
+
+
+def _excluded_ids(store: IndexStore, paths: Iterable[str]) -> set[int]:
+    ids = (store.document_id(p) for p in paths)
+    return {i for i in ids if i is not None}
+
+
+def _stock_model(
+    normalized: Normalized,
+    fps: list[Fingerprints],
+    stores: list[IndexStore],
+    decoded: DecodedDocument,
+    params: StockParams,
+    excluded: list[set[int]],
+) -> _Stock:
+    """Stock positions of the submission from gram document frequencies."""
+    gram_k = stores[0].params.gram_k
+    grams = all_grams(normalized.text, stores[0].params)
+    frequencies: dict[int, int] = {}
+    corpus_size = 0
+    for store, fp, skip in zip(stores, fps, excluded):
+        counts = store.gram_frequencies(grams)
+        if skip and store.known_hash(decoded.path) == decoded.sha256:
+            for gram in fp.grams:  # the submission itself is indexed: do not count it
+                if int(gram) in counts:
+                    counts[int(gram)] -= 1
+        for gram, count in counts.items():
+            frequencies[gram] = frequencies.get(gram, 0) + count
+        corpus_size += store.document_count() - len(skip)
+    threshold = params.threshold(corpus_size)
+    common = {h for h, c in frequencies.items() if c >= threshold}
+    positions = np.flatnonzero(np.isin(grams, np.fromiter(common, dtype=np.int64, count=len(common))))
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params), common)
+
+
+def _align_with(
+    submission: Normalized, source_path: str, source_text: str, stock: StockModel, params: AlignParams
+) -> list[Match]:
+    source = normalize(source_text)
+    return [
+        _to_match(submission, source, source_path, passage, stock)
+        for passage in align(submission.text, source.text, params)
+    ]
+
+
+def _to_match(submission: Normalized, source: Normalized, source_path: str, passage: Passage, stock: StockModel) -> Match:
+    start, end = submission.to_original(passage.a0, passage.a1)
+    source_start, source_end = source.to_original(passage.b0, passage.b1)
+    return Match(
+        start=start,
+        end=end,
+        source=source_path,
+        source_start=source_start,
+        source_end=source_end,
+        similarity=similarity(submission.text, source.text, passage),
+        kind="stock" if stock.is_stock(passage.a0, passage.a1) else "copy",
+    )
+
+
+def summarize(
+    decoded: DecodedDocument,
+    meta: DocMeta,
+    normalized: Normalized,
+    matches: list[Match],
+    source_meta: dict[str, DocMeta] | None = None,
+) -> DocumentResult:
+    """Scores of a submission from its matches (definitions in the module doc)."""
+    meaningful = normalized.meaningful
+    total = int(meaningful.sum())
+    copied_mask = _coverage(len(decoded.text), (m for m in matches if m.kind == "copy"))
+    stock_mask = _coverage(len(decoded.text), (m for m in matches if m.kind == "stock"))
+    copied = int((copied_mask & meaningful).sum())
+    sources = _source_shares(decoded, matches, meaningful, total, source_meta or {})
+    top = sources[0] if sources else None
+    return DocumentResult(
+        path=decoded.path,
+        chars=len(decoded.text),
+        encoding=decoded.encoding,
+        format=decoded.format,
+        sha256=decoded.sha256,
+        meta=meta,
+        meaningful_chars=total,
+        copied_chars=copied,
+        stock_chars=int((stock_mask & ~copied_mask & meaningful).sum()),
+        originality=1.0 - copied / total if total else 1.0,
+        max_source_share=top.share if top else 0.0,
+        max_source=top.source if top else None,
+        matches=tuple(matches),
+        sources=tuple(sources),
+        sections=_section_shares(decoded.text, meaningful, copied_mask),
+        warnings=decoded.warnings,
+    )
+
+
+def _coverage(length: int, matches: Iterable[Match]) -> np.ndarray:
+    mask = np.zeros(length, dtype=bool)
+    for match in matches:
+        mask[match.start : match.end] = True
+    return mask
+
+
+def _source_shares(
+    decoded: DecodedDocument, matches: list[Match], meaningful: np.ndarray, total: int, source_meta: dict[str, DocMeta]
+) -> list[SourceShare]:
+    by_source: dict[str, list[Match]] = {}
+    for match in matches:
+        if match.kind == "copy":
+            by_source.setdefault(match.source, []).append(match)
+    shares = []
+    for source, found in by_source.items():
+        chars = int((_coverage(len(decoded.text), found) & meaningful).sum())
+        shares.append(SourceShare(source, chars, chars / total if total else 0.0, len(found), source_meta.get(source, DocMeta())))
+    shares.sort(key=lambda s: (-s.copied_chars, s.source))
+    return shares
+
+
+def _section_shares(text: str, meaningful: np.ndarray, copied: np.ndarray) -> tuple[SectionShare, ...]:
+    return tuple(
+        SectionShare(
+            title=section.title,
+            start=section.start,
+            end=section.end,
+            meaningful_chars=int(meaningful[section.start : section.end].sum()),
+            copied_chars=int((meaningful & copied)[section.start : section.end].sum()),
+        )
+        for section in analyze(text).sections
+    )

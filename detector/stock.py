@@ -1,0 +1,91 @@
+"""Stock phrasing (套话): what every unit writes, told apart from copying.
+
+Two sources of evidence, both over the normalized stream:
+
+* corpus statistics: a gram whose document frequency in the index reaches
+  ``max(min_docs, share × N)`` is stock (MOSS ``-m``, Dolos ``-M``);
+* a short built-in list of formulas of official Chinese prose, for corpora
+  too small for statistics (checking against two or three files).
+
+Only *short* passages can be stock: a 60-character paragraph pasted by half
+the city is a copied passage however common it is (that is a boilerplate
+family, reported as copying).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from corpus.normalize import normalize
+
+# Formulas every summary uses. Written for chachong; matched after
+# normalization (punctuation dropped, traditional folded).
+STOCK_PHRASES: tuple[str, ...] = (
+    "的正确领导下", "在上级主管部门的正确领导下", "的大力支持下", "的统一部署和要求", "统一安排部署",
+    "现将工作总结如下", "现将有关情况汇报如下", "现将主要工作总结如下", "工作总结如下", "总结如下",
+    "高度重视", "加强领导", "狠抓落实", "常抓不懈", "齐抓共管", "责任到人", "落实到位", "层层落实",
+    "一级抓一级", "层层抓落实", "取得了明显成效", "取得了显著成效", "取得了一定的成绩", "取得了较好的成效",
+    "存在的问题和不足", "存在的不足", "下一步工作打算", "下一步打算", "明年工作打算", "今后工作打算",
+    "在新的一年里", "进一步提高认识", "进一步明确职责", "进一步加强", "进一步提高", "进一步完善",
+    "切实加强", "认真贯彻落实", "深入贯彻落实", "全面贯彻落实", "紧紧围绕", "以人为本",
+    "成立了以", "为组长", "为副组长", "为成员的", "工作领导小组", "领导小组办公室", "主要领导亲自抓",
+    "分管领导具体抓", "负总责", "亲自抓", "具体抓", "做出更大的贡献", "作出新的更大贡献", "作出更大贡献",
+    "营造浓厚氛围", "营造了浓厚的氛围", "营造良好氛围", "长效机制", "建立健全", "不断完善",
+    "今年以来", "一年来", "回顾一年来的工作", "以习近平新时代中国特色社会主义思想为指导",
+    "深入学习贯彻党的二十大精神", "全面从严治党", "党风廉政建设", "意识形态工作",
+    "宣传力度", "督查力度", "检查力度", "整改落实", "限期整改", "顺利开展", "有序推进",
+    "扎实推进", "稳步推进", "积极参与", "广泛宣传", "思想认识", "工作格局", "工作机制",
+)
+
+
+@dataclass(frozen=True)
+class StockParams:
+    share: float = 0.2  # a gram in this share of the corpus is stock...
+    min_docs: int = 5  # ... and in at least this many documents
+    max_len: int = 40  # longest passage (stream chars) that can be stock
+    min_cover: float = 0.5  # share of a passage that stock must cover
+
+    def threshold(self, corpus_size: int) -> int:
+        """Document frequency from which a gram is stock in a corpus this size."""
+        return max(self.min_docs, int(np.ceil(self.share * corpus_size)))
+
+
+@lru_cache(maxsize=1)
+def normalized_phrases() -> tuple[str, ...]:
+    return tuple(sorted({normalize(p).text for p in STOCK_PHRASES}, key=len, reverse=True))
+
+
+def lexicon_mask(stream: str) -> np.ndarray:
+    """True where a built-in stock formula occurs in the stream."""
+    mask = np.zeros(len(stream), dtype=bool)
+    for phrase in normalized_phrases():
+        start = stream.find(phrase)
+        while start >= 0:
+            mask[start : start + len(phrase)] = True
+            start = stream.find(phrase, start + 1)
+    return mask
+
+
+@dataclass
+class StockModel:
+    """Where the stream of one submission is stock phrasing."""
+
+    mask: np.ndarray
+    params: StockParams = field(default_factory=StockParams)
+
+    @classmethod
+    def build(cls, stream: str, common_gram_positions: np.ndarray, gram_k: int, params: StockParams) -> "StockModel":
+        mask = lexicon_mask(stream)
+        for pos in common_gram_positions:
+            mask[pos : pos + gram_k] = True
+        return cls(mask, params)
+
+    def is_stock(self, start: int, end: int) -> bool:
+        """A passage is stock when it is short and mostly stock phrasing."""
+        length = end - start
+        if length <= 0 or length > self.params.max_len:
+            return False
+        return float(self.mask[start:end].mean()) >= self.params.min_cover
