@@ -45,7 +45,7 @@ STOCK_PHRASES: tuple[str, ...] = (
 class StockParams:
     share: float = 0.2  # a gram in this share of the corpus is stock...
     min_docs: int = 5  # ... and in at least this many documents
-    max_len: int = 40  # longest passage (stream chars) that can be stock
+    max_len: int = 60  # longest passage (stream chars) that can be stock
     min_cover: float = 0.5  # share of a passage that stock must cover
 
     def threshold(self, corpus_size: int) -> int:

@@ -1,0 +1,87 @@
+import unicodedata
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus.normalize import WILDCARD, normalize, to_simplified
+
+
+def _fold_one(ch: str) -> str:
+    """First letter or digit of the NFKC form, simplified (㈠ -> 一)."""
+    folded = [c for c in unicodedata.normalize("NFKC", ch).lower() if unicodedata.category(c)[0] in "LN"]
+    return to_simplified(folded[0]) if folded else ""
+
+
+def assert_map_consistent(text: str) -> None:
+    n = normalize(text)
+    assert len(n.starts) == len(n.ends) == len(n.text)
+    assert np.all(np.diff(n.starts) > 0), "stream positions come from increasing offsets"
+    assert np.all(n.ends > n.starts)
+    assert np.all(n.ends[:-1] <= n.starts[1:]), "stream ranges do not overlap"
+    assert (len(n.ends) == 0) or n.ends[-1] <= len(text)
+    for i, ch in enumerate(n.text):
+        original = text[n.starts[i] : n.ends[i]]
+        if ch == WILDCARD:
+            # a run of digits/placeholders, possibly across punctuation (3.5万)
+            kept = [c for c in original if _fold_one(c)]
+            assert kept and all(c.isdigit() or c in "_＿xX×*＊ｘＸΧ" for c in kept), original
+        else:
+            assert len(original) == 1
+            assert ch == _fold_one(original) or ch == to_simplified(_fold_one(original)), (ch, original)
+
+
+CHINESE = st.text(
+    alphabet=st.sampled_from(list("我局镇校院的在一二三四五六七八九十年月日创卫衛生國家總結現將經驗，。、；：“”！？（）() \n\r\t0123456789２０xX_*ａＢ①㈠")),
+    max_size=200,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CHINESE)
+def test_offset_map_is_exact_for_any_text(text):
+    assert_map_consistent(text)
+
+
+def test_traditional_is_folded_and_pinyin_removed():
+    text = "穩(wěn)定創(chuàng)建衛(wèi)生城市"
+    n = normalize(text)
+    assert n.text == "稳定创建卫生城市"
+    i = n.text.index("创建")
+    assert text[slice(*n.to_original(i, i + 2))] == "創(chuàng)建"
+
+
+def test_mojibake_pinyin_without_open_paren_is_removed():
+    n = normalize("確?!皠?chuàng)衛(wèi)”工作")
+    assert "chuang" not in n.text and "wei" not in n.text
+    assert n.text.endswith("卫工作")
+
+
+def test_placeholders_and_numbers_fold_to_one_wildcard():
+    a, b, c = normalize("20__年我局开展30余次"), normalize("2018年我局开展25余次"), normalize("20xx年我局开展３０余次")
+    assert a.text == b.text == c.text == "#年我局开展#余次"
+
+
+def test_punctuation_whitespace_and_width_are_dropped():
+    assert normalize("加强领导， 健全组织;落实\r\n责任！ＡＢＣ").text == "加强领导健全组织落实责任abc"
+
+
+def test_web_chrome_lines_are_cut():
+    text = (
+        "整理文档很辛苦,赏杯茶钱您下走!\n\n免费阅读已结束,点击下载阅读编辑剩下 ...\n"
+        "正文第一句。\n1 / 17\n备案号:鲁ICP备2024069028号-1 客服联系\n"
+        "★ 2021年社区创文工作总结范文5篇\n发布时间: 2019.08.12\n正文第二句。"
+    )
+    n = normalize(text)
+    assert n.text == "正文第一句正文第二句"
+    # chrome is not meaningful, so it never counts for originality
+    assert int(n.meaningful.sum()) == len("正文第一句正文第二句")
+
+
+def test_to_stream_inverts_to_original():
+    text = "一、加强领导，落实责任。\n我局高度重视创卫工作。"
+    n = normalize(text)
+    start = text.index("我局")
+    i, j = n.to_stream(start, len(text))
+    assert n.text[i:j] == "我局高度重视创卫工作"
+    assert n.to_original(i, j) == (start, len(text) - 1)

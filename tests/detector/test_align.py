@@ -1,0 +1,63 @@
+import random
+
+from corpus.normalize import normalize
+from detector.align import AlignParams, align, exact_runs, seed_pairs
+from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
+
+
+def stream(text: str) -> str:
+    return normalize(text).text
+
+
+def test_verbatim_passage_has_exact_stream_offsets():
+    copied = stream(COPIED)
+    a = stream(ORIGINAL_SCHOOL) + copied + stream(ORIGINAL_HOSPITAL)
+    b = stream(ORIGINAL_TRANSPORT) + copied
+    passages = align(a, b)
+    assert len(passages) == 1
+    p = passages[0]
+    assert a[p.a0 : p.a1] == copied and b[p.b0 : p.b1] == copied
+
+
+def test_entity_swaps_stay_one_passage():
+    swapped = COPIED.replace("我局", "我镇").replace("三个月", "两个月").replace("排水沟渠", "雨污管网")
+    a = stream(ORIGINAL_SCHOOL + swapped)
+    b = stream(COPIED + ORIGINAL_HOSPITAL)
+    passages = align(a, b)
+    assert len(passages) == 1, "an edited paragraph is one passage, not several"
+    p = passages[0]
+    assert p.a1 - p.a0 >= len(stream(swapped)) - 4
+    assert b[p.b0 : p.b1].startswith(stream(COPIED)[:10])
+
+
+def test_reordered_sentences_are_one_passage():
+    sentences = [s + "。" for s in COPIED.split("。") if s]
+    random.Random(3).shuffle(sentences)
+    a = stream("".join(sentences))
+    b = stream(COPIED)
+    passages = align(a, b)
+    assert len(passages) == 1
+    assert passages[0].matched >= 0.9 * len(a)
+
+
+def test_unrelated_texts_give_no_passage():
+    assert align(stream(ORIGINAL_SCHOOL + ORIGINAL_HOSPITAL), stream(ORIGINAL_TRANSPORT)) == []
+
+
+def test_short_coincidences_are_not_passages():
+    a = stream("我们高度重视这项工作" + ORIGINAL_SCHOOL)
+    b = stream("他们高度重视这项工作" + ORIGINAL_HOSPITAL)
+    assert align(a, b, AlignParams(min_passage=15)) == []
+
+
+def test_repeated_kgrams_are_capped_as_seeds():
+    a = "甲乙丙丁戊" * 20
+    ai, _ = seed_pairs(a, a, AlignParams(max_seed_repeats=6))
+    assert len(ai) == 0
+
+
+def test_runs_join_touching_seeds_on_a_diagonal():
+    text = stream(COPIED)
+    ai, bj = seed_pairs(text, "前缀" + text, AlignParams())
+    runs = exact_runs(ai, bj, 5)
+    assert len(runs) == 1 and runs[0].a0 == 0 and runs[0].a1 == len(text) and runs[0].b0 == 2

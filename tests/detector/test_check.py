@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from corpus.metadata import DocMeta
+from corpus.normalize import normalize
+from corpus.readers import read_document
+from detector.check import check_document
+from index.store import IndexStore, prepare
+from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT, STOCK_OPENER
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return read_document(path)
+
+
+def _store(*docs):
+    store = IndexStore(":memory:")
+    store.add([prepare(d, DocMeta(), store.params) for d in docs])
+    return store
+
+
+def _meaningful(text):
+    return int(normalize(text).meaningful.sum())
+
+
+def test_originality_counts_the_copied_meaningful_chars(tmp_path):
+    source = _write(tmp_path, "source.txt", ORIGINAL_TRANSPORT + "\n" + COPIED)
+    submission = _write(tmp_path, "sub.txt", ORIGINAL_SCHOOL + "\n" + COPIED + "\n" + ORIGINAL_HOSPITAL)
+    result = check_document(submission, DocMeta(), _store(source))
+    copies = [m for m in result.matches if m.kind == "copy"]
+    assert len(copies) == 1
+    m = copies[0]
+    assert submission.text[m.start : m.end] == COPIED.rstrip("。")
+    assert source.text[m.source_start : m.source_end] == COPIED.rstrip("。")
+    assert m.source == source.path and m.similarity == pytest.approx(1.0)
+    total = _meaningful(submission.text)
+    assert result.meaningful_chars == total
+    assert result.copied_chars == _meaningful(COPIED)
+    assert result.originality == pytest.approx(1 - _meaningful(COPIED) / total)
+    assert result.max_source_share == pytest.approx(_meaningful(COPIED) / total)
+    assert result.max_source == source.path
+
+
+def test_largest_single_source_and_sections(tmp_path):
+    first = _write(tmp_path, "first.txt", ORIGINAL_TRANSPORT + COPIED)
+    second = _write(tmp_path, "second.txt", ORIGINAL_SCHOOL + ORIGINAL_TRANSPORT)
+    text = "一、整治行动\n" + COPIED + "\n二、课堂建设\n" + ORIGINAL_SCHOOL[:60] + "\n三、其他\n" + ORIGINAL_HOSPITAL
+    submission = _write(tmp_path, "sub.txt", text)
+    result = check_document(submission, DocMeta(), _store(first, second))
+    shares = {s.source: s for s in result.sources}
+    assert set(shares) == {first.path, second.path}
+    assert result.max_source == first.path
+    assert result.max_source_share == pytest.approx(shares[first.path].share)
+    assert shares[first.path].share > shares[second.path].share > 0
+    sections = {s.title: s for s in result.sections}
+    assert sections["一、整治行动"].share > 0.9
+    assert sections["三、其他"].copied_chars == 0
+    assert sum(s.copied_chars for s in result.sections) == result.copied_chars
+
+
+def test_stock_phrasing_does_not_lower_originality(tmp_path):
+    others = [
+        _write(tmp_path, f"unit{i}.txt", STOCK_OPENER + "\n" + body)
+        for i, body in enumerate([ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT, COPIED, ORIGINAL_SCHOOL[::-1], ORIGINAL_HOSPITAL[::-1]])
+    ]
+    own = "本年度我局的重点是档案数字化，扫描历史卷宗两万余卷，建成检索平台并向社会开放查询。"
+    submission = _write(tmp_path, "sub.txt", STOCK_OPENER + "\n" + own)
+    result = check_document(submission, DocMeta(), _store(*others))
+    assert result.matches, "the stock opener is found"
+    assert all(m.kind == "stock" for m in result.matches)
+    assert result.originality == 1.0 and result.copied_chars == 0
+    assert result.stock_chars > 0
+
+
+def test_a_document_does_not_match_itself_in_the_index(tmp_path):
+    doc = _write(tmp_path, "a.txt", ORIGINAL_SCHOOL + COPIED)
+    other = _write(tmp_path, "b.txt", ORIGINAL_HOSPITAL)
+    result = check_document(doc, DocMeta(), _store(doc, other))
+    assert result.matches == () and result.originality == 1.0
+
+
+def test_several_stores_act_as_one_corpus(tmp_path):
+    in_index = _write(tmp_path, "old.txt", ORIGINAL_TRANSPORT + COPIED[:70])
+    peer = _write(tmp_path, "peer.txt", ORIGINAL_HOSPITAL + COPIED[70:])
+    submission = _write(tmp_path, "sub.txt", ORIGINAL_SCHOOL + COPIED)
+    result = check_document(submission, DocMeta(), [_store(in_index), _store(peer)])
+    assert {s.source for s in result.sources} == {in_index.path, peer.path}
+
+
+def test_empty_of_meaning_document_is_fully_original(tmp_path):
+    doc = _write(tmp_path, "punct.txt", "，。、；！？\n")
+    result = check_document(doc, DocMeta(), _store(_write(tmp_path, "x.txt", COPIED)))
+    assert result.meaningful_chars == 0 and result.originality == 1.0
+    assert np.isfinite(result.max_source_share)
