@@ -26,9 +26,11 @@ class AlignParams:
     gap_a: int = 18  # stream chars a passage may skip in the submission
     gap_b: int = 48  # ... and in the source (a dropped sentence)
     min_run: int = 6  # shortest exact run that counts as evidence
-    min_passage: int = 15  # shortest passage reported (stream chars)
+    min_passage: int = 15  # shortest passage reported, on both sides (stream chars)
+    min_matched: int = 16  # submission chars inside exact runs
+    min_longest_run: int = 8  # a passage needs one exact run this long
     min_density: float = 0.45  # matched chars / passage length
-    min_similarity: float = 0.35
+    min_similarity: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -144,16 +146,20 @@ def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     ai, bj = seed_pairs(a, b, params)
     runs = [r for r in exact_runs(ai, bj, params.seed_k) if r.a1 - r.a0 >= params.min_run]
     passages = merge_runs(runs, params)
-    kept = []
-    for passage in passages:
-        if passage.length < params.min_passage:
-            continue
-        if passage.matched / passage.length < params.min_density:
-            continue
-        if similarity(a, b, passage) < params.min_similarity:
-            continue
-        kept.append(passage)
+    kept = [p for p in passages if _is_evidence(a, b, p, params)]
     return _drop_overlaps(kept)
+
+
+def _is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
+    """Long enough on both sides, dense enough in exact runs, similar enough."""
+    if min(passage.length, passage.b1 - passage.b0) < params.min_passage:
+        return False
+    matched = passage.matched
+    if matched < params.min_matched or matched / passage.length < params.min_density:
+        return False
+    if max(r.a1 - r.a0 for r in passage.runs) < params.min_longest_run:
+        return False
+    return similarity(a, b, passage) >= params.min_similarity
 
 
 def similarity(a: str, b: str, passage: Passage) -> float:

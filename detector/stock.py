@@ -45,7 +45,8 @@ STOCK_PHRASES: tuple[str, ...] = (
 class StockParams:
     share: float = 0.2  # a gram in this share of the corpus is stock...
     min_docs: int = 5  # ... and in at least this many documents
-    max_len: int = 60  # longest passage (stream chars) that can be stock
+    max_len: int = 40  # longest passage (stream chars) the formula list can make stock
+    max_len_common: int = 80  # longest passage corpus frequencies can make stock
     min_cover: float = 0.5  # share of a passage that stock must cover
 
     def threshold(self, corpus_size: int) -> int:
@@ -73,19 +74,27 @@ def lexicon_mask(stream: str) -> np.ndarray:
 class StockModel:
     """Where the stream of one submission is stock phrasing."""
 
-    mask: np.ndarray
+    formulas: np.ndarray  # built-in formula list
+    common: np.ndarray  # grams most of the corpus shares
     params: StockParams = field(default_factory=StockParams)
 
     @classmethod
     def build(cls, stream: str, common_gram_positions: np.ndarray, gram_k: int, params: StockParams) -> "StockModel":
-        mask = lexicon_mask(stream)
+        common = np.zeros(len(stream), dtype=bool)
         for pos in common_gram_positions:
-            mask[pos : pos + gram_k] = True
-        return cls(mask, params)
+            common[pos : pos + gram_k] = True
+        return cls(lexicon_mask(stream), common, params)
 
     def is_stock(self, start: int, end: int) -> bool:
-        """A passage is stock when it is short and mostly stock phrasing."""
+        """A passage is stock when it is short and mostly stock phrasing.
+
+        Corpus frequencies are the stronger evidence, so they may mark a
+        longer passage stock than the built-in formula list may.
+        """
         length = end - start
-        if length <= 0 or length > self.params.max_len:
+        if length <= 0:
             return False
-        return float(self.mask[start:end].mean()) >= self.params.min_cover
+        if length <= self.params.max_len_common and self.common[start:end].mean() >= self.params.min_cover:
+            return True
+        either = self.formulas[start:end] | self.common[start:end]
+        return length <= self.params.max_len and float(either.mean()) >= self.params.min_cover

@@ -61,17 +61,17 @@ def test_largest_single_source_and_sections(tmp_path):
 
 
 def test_stock_phrasing_does_not_lower_originality(tmp_path):
-    others = [
-        _write(tmp_path, f"unit{i}.txt", STOCK_OPENER + "\n" + body)
-        for i, body in enumerate([ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT, COPIED, ORIGINAL_SCHOOL[::-1], ORIGINAL_HOSPITAL[::-1]])
-    ]
+    bodies = [ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT, COPIED, ORIGINAL_SCHOOL[::-1], ORIGINAL_HOSPITAL[::-1]]
+    others = [_write(tmp_path, f"unit{i}.txt", STOCK_OPENER + "\n" + body) for i, body in enumerate(bodies)]
     own = "本年度我局的重点是档案数字化，扫描历史卷宗两万余卷，建成检索平台并向社会开放查询。"
-    submission = _write(tmp_path, "sub.txt", STOCK_OPENER + "\n" + own)
+    submission = _write(tmp_path, "sub.txt", STOCK_OPENER + "\n" + own + "\n" + COPIED)
     result = check_document(submission, DocMeta(), _store(*others))
-    assert result.matches, "the stock opener is found"
-    assert all(m.kind == "stock" for m in result.matches)
-    assert result.originality == 1.0 and result.copied_chars == 0
-    assert result.stock_chars > 0
+    kinds = {m.kind: m for m in result.matches}
+    assert set(kinds) == {"copy", "stock"}
+    assert submission.text[kinds["stock"].start : kinds["stock"].end] in STOCK_OPENER
+    assert kinds["copy"].source == others[3].path
+    assert result.copied_chars == _meaningful(COPIED), "only the copied paragraph counts"
+    assert result.stock_chars > 10
 
 
 def test_a_document_does_not_match_itself_in_the_index(tmp_path):
