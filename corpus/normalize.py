@@ -165,8 +165,12 @@ def placeholder_mask(text: str) -> np.ndarray:
     return mask
 
 
-def normalize(text: str) -> Normalized:
-    """Build the fingerprint stream of decoded ``text`` with its offset map."""
+def normalize(text: str, *, fold_numbers: bool = True) -> Normalized:
+    """Build the fingerprint stream of decoded ``text`` with its offset map.
+
+    ``fold_numbers=False`` keeps digits and placeholders as they are (for the
+    exact-match baseline, which knows nothing of entities).
+    """
     n = len(text)
     cps = codepoints(text)
     cut = chrome_mask(text)
@@ -178,8 +182,9 @@ def normalize(text: str) -> Normalized:
     folded[~bmp] = cps[~bmp]
     folded[cut] = _DROP
 
-    digit = (folded >= ord("0")) & (folded <= ord("9"))
-    folded[(digit | wild) & ~cut] = _WILDCARD_CP
+    if fold_numbers:
+        digit = (folded >= ord("0")) & (folded <= ord("9"))
+        folded[(digit | wild) & ~cut] = _WILDCARD_CP
     keep = folded != _DROP
     meaningful = keep.copy()
 
