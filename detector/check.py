@@ -28,7 +28,10 @@ from corpus.structure import analyze
 from detector.align import AlignParams, Passage, align, similarity
 from detector.stock import StockModel, StockParams
 from index.fingerprint import Fingerprints, all_grams, fingerprint
+from index.memory import MemoryIndex
 from index.store import IndexStore
+
+Corpus = IndexStore | MemoryIndex  # anything with the IndexStore query interface
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class DocumentResult:
 def check_document(
     decoded: DecodedDocument,
     meta: DocMeta,
-    stores: IndexStore | Sequence[IndexStore],
+    stores: Corpus | Sequence[Corpus],
     params: DetectorParams = DetectorParams(),
     *,
     exclude_paths: Iterable[str] = (),
@@ -116,7 +119,7 @@ def check_document(
     submissions of a folder): candidates come from each, and document
     frequencies for the stock model are summed over all of them.
     """
-    stores = [stores] if isinstance(stores, IndexStore) else list(stores)
+    stores = list(stores) if isinstance(stores, (list, tuple)) else [stores]
     normalized = normalize(decoded.text)
     excluded = [_excluded_ids(store, [decoded.path, *exclude_paths]) for store in stores]
     fps = [fingerprint(normalized, store.params) for store in stores]
@@ -140,7 +143,7 @@ class _Stock:
     common: set[int]
 
 
-def _excluded_ids(store: IndexStore, paths: Iterable[str]) -> set[int]:
+def _excluded_ids(store: Corpus, paths: Iterable[str]) -> set[int]:
     ids = (store.document_id(p) for p in paths)
     return {i for i in ids if i is not None}
 
@@ -148,7 +151,7 @@ def _excluded_ids(store: IndexStore, paths: Iterable[str]) -> set[int]:
 def _stock_model(
     normalized: Normalized,
     fps: list[Fingerprints],
-    stores: list[IndexStore],
+    stores: list[Corpus],
     decoded: DecodedDocument,
     params: StockParams,
     excluded: list[set[int]],
