@@ -61,8 +61,13 @@ def _stdout_console(no_color: bool) -> Console:
 def _progress() -> Iterator[Any]:
     """A rich progress bar on stderr; the callback the library takes."""
     bars = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=stderr, transient=True, disable=not stderr.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
     )
     tasks: dict[str, Any] = {}
 
@@ -170,7 +175,17 @@ def index_stats(
         sys.stdout.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
         return
     console = _stdout_console(False)
-    for key in ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added"):
+    for key in (
+        "path",
+        "documents",
+        "chars",
+        "windows",
+        "band_rows",
+        "gram_rows",
+        "file_bytes",
+        "first_added",
+        "last_added",
+    ):
         console.print(f"{key:>12}: {stats[key]}", highlight=False)
     fp = stats["fingerprint"]
     console.print(
@@ -192,7 +207,9 @@ def check(
     against: Annotated[
         Optional[list[Path]], typer.Option("--against", help="Compare with these files/folders instead of the index.")
     ] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")] = None,
+    json_out: Annotated[
+        Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")
+    ] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")] = None,
     max_bytes: MaxBytesOption = 50 * 1024 * 1024,
     no_color: NoColorOption = False,
@@ -200,7 +217,7 @@ def check(
 ) -> None:
     """Check one submission: originality score, sources and copied passages."""
     from detector.pipeline import check_paths, temporary_index
-    from reports.json_report import build_report, dumps
+    from reports.json_report import build_report
 
     try:
         with _progress() as progress:
@@ -242,7 +259,9 @@ def _text_loader(store: Any, results: Sequence[Any]) -> Any:
     return load
 
 
-def _emit(report: dict[str, Any], texts: Any, *, json_out: Optional[Path], html_out: Optional[Path], no_color: bool) -> None:
+def _emit(
+    report: dict[str, Any], texts: Any, *, json_out: Optional[Path], html_out: Optional[Path], no_color: bool
+) -> None:
     from reports.json_report import dumps
 
     if html_out is not None:
@@ -296,14 +315,21 @@ def demo(
 
     try:
         truth = demo_corpus(out_dir)
-        stderr.print(f"demo corpus: {out_dir} ({len(truth['documents'])} documents, {len(truth['cases'])} planted cases)")
+        stderr.print(
+            f"demo corpus: {out_dir} ({len(truth['documents'])} documents, {len(truth['cases'])} planted cases)"
+        )
         if not run:
             return
         index_file = out_dir / ".chachong" / "index.db"
         with IndexStore(index_file) as store, _progress() as progress:
             _, errors = add_to_index(store, [out_dir], progress=progress)
             results, check_errors = check_paths(store, [out_dir / "submissions"], progress=progress)
-            report = build_report(results, [*errors, *check_errors], command="demo", index={"path": str(index_file), "documents": store.document_count()})
+            report = build_report(
+                results,
+                [*errors, *check_errors],
+                command="demo",
+                index={"path": str(index_file), "documents": store.document_count()},
+            )
             texts = _text_loader(store, results)
             _write(out_dir / "report.json", dumps(report))
             from reports.html import render_html
@@ -314,7 +340,10 @@ def demo(
     console = _stdout_console(False)
     for doc in sorted(report["documents"], key=lambda d: d["originality"]):
         console.print(f"{doc['originality']:7.1%}  {doc['max_source_share']:6.1%}  {doc['path']}", highlight=False)
-    stderr.print(f"index: {index_file}\nJSON report: {out_dir / 'report.json'}\nHTML report: {out_dir / 'report.html'}", highlight=False)
+    stderr.print(
+        f"index: {index_file}\nJSON report: {out_dir / 'report.json'}\nHTML report: {out_dir / 'report.html'}",
+        highlight=False,
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -53,9 +53,7 @@ _CHROME_LINE_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
-_PLACEHOLDER_RE = re.compile(
-    r"(?:[Xx×＊*＿_ＸｘΧ]{2,}|(?<=[0-9０-９])[Xx×_＿ＸｘΧ]{1,2}(?=[年月日]))"
-)
+_PLACEHOLDER_RE = re.compile(r"(?:[Xx×＊*＿_ＸｘΧ]{2,}|(?<=[0-9０-９])[Xx×_＿ＸｘΧ]{1,2}(?=[年月日]))")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Indel
 
-from index.fingerprint import rolling_hash64
 from corpus.normalize import codepoints
+from index.fingerprint import rolling_hash64
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,7 @@ def exact_runs(ai: np.ndarray, bj: np.ndarray, k: int) -> list[Run]:
     breaks = np.flatnonzero((diag[1:] != diag[:-1]) | (ai[1:] > ai[:-1] + k)) + 1
     firsts = np.r_[0, breaks]
     lasts = np.r_[breaks - 1, len(ai) - 1]
-    return [
-        Run(int(ai[f]), int(ai[l]) + k, int(bj[f]), int(bj[l]) + k)
-        for f, l in zip(firsts, lasts)
-    ]
+    return [Run(int(ai[f]), int(ai[last]) + k, int(bj[f]), int(bj[last]) + k) for f, last in zip(firsts, lasts)]
 
 
 def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:

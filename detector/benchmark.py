@@ -115,7 +115,10 @@ def _document_scores(
 
 def format_table(result: BenchmarkResult) -> str:
     """The results table (Markdown), both rows side by side."""
-    rows = [("chachong", result.chachong, result.chachong_docs), ("baseline 13-char", result.baseline, result.baseline_docs)]
+    rows = [
+        ("chachong", result.chachong, result.chachong_docs),
+        ("baseline 13-char", result.baseline, result.baseline_docs),
+    ]
     labels = sorted(result.chachong.recall_by_label)
     head = "| detector | plagdet | precision | recall | granularity | source acc. | orig. err (mean/max) | clean min orig. |"
     lines = [head, "|" + "---|" * 8]
@@ -134,4 +137,3 @@ def format_table(result: BenchmarkResult) -> str:
     lines.append("")
     lines.append(f"{result.submissions} submissions, {result.documents} documents, {result.chachong.cases} cases")
     return "\n".join(lines)
-

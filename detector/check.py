@@ -186,7 +186,9 @@ def _align_with(
     ]
 
 
-def _to_match(submission: Normalized, source: Normalized, source_path: str, passage: Passage, stock: StockModel) -> Match:
+def _to_match(
+    submission: Normalized, source: Normalized, source_path: str, passage: Passage, stock: StockModel
+) -> Match:
     start, end = submission.to_original(passage.a0, passage.a1)
     source_start, source_end = source.to_original(passage.b0, passage.b1)
     return Match(
@@ -252,7 +254,9 @@ def _source_shares(
     shares = []
     for source, found in by_source.items():
         chars = int((_coverage(len(decoded.text), found) & meaningful).sum())
-        shares.append(SourceShare(source, chars, chars / total if total else 0.0, len(found), source_meta.get(source, DocMeta())))
+        shares.append(
+            SourceShare(source, chars, chars / total if total else 0.0, len(found), source_meta.get(source, DocMeta()))
+        )
     shares.sort(key=lambda s: (-s.copied_chars, s.source))
     return shares
 

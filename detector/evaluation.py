@@ -40,7 +40,7 @@ class Span:
     source_end: int
     label: str = ""
 
-    def detects(self, case: "Span") -> bool:
+    def detects(self, case: Span) -> bool:
         return (
             self.doc == case.doc
             and self.source == case.source
@@ -158,10 +158,8 @@ def _case_recall(case: Span, detections: list[Span]) -> float:
 # -- the 13-character baseline ------------------------------------------------
 
 
-def baseline_detections(
-    suspicious: dict[str, str], sources: dict[str, str], *, run: int = 13
-) -> list[Span]:
-    """"13 consecutive identical characters after folding script and dropping
+def baseline_detections(suspicious: dict[str, str], sources: dict[str, str], *, run: int = 13) -> list[Span]:
+    """ "13 consecutive identical characters after folding script and dropping
     punctuation count as copied": every maximal run of shared 13-grams between
     a suspicious document and a source is one detection."""
     streams = {path: normalize(text, fold_numbers=False) for path, text in {**sources, **suspicious}.items()}

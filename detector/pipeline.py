@@ -60,7 +60,9 @@ def _with_display_path(decoded: DecodedDocument, path: Path) -> DecodedDocument:
     return replace(decoded, path=display_path(path))
 
 
-def load_documents(paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[LoadedDocument], list[InputError]]:
+def load_documents(
+    paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[LoadedDocument], list[InputError]]:
     errors: list[InputError] = []
     return list(iter_documents(paths, errors, max_bytes=max_bytes)), errors
 

@@ -62,7 +62,7 @@ class FingerprintParams:
         return _optimal_bands(self.lsh_threshold, self.num_perm)
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, object]) -> "FingerprintParams":
+    def from_manifest(cls, manifest: dict[str, object]) -> FingerprintParams:
         names = {f for f in cls.__dataclass_fields__}
         params = cls(**{k: v for k, v in manifest.items() if k in names})
         _BAND_CACHE[(params.lsh_threshold, params.num_perm)] = (int(manifest["bands"]), int(manifest["rows"]))

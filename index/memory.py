@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corpus.errors import IndexStoreError
-from index.fingerprint import Fingerprints, FingerprintParams
+from index.fingerprint import FingerprintParams, Fingerprints
 from index.store import Candidate, PreparedDocument, StoredDocument
 
 
@@ -48,7 +48,7 @@ class MemoryIndex:
         self._ids = {doc.path: doc.id for doc in self.documents}
 
     @classmethod
-    def build(cls, prepared: Sequence[PreparedDocument], params: FingerprintParams) -> "MemoryIndex":
+    def build(cls, prepared: Sequence[PreparedDocument], params: FingerprintParams) -> MemoryIndex:
         docs, grams, gram_docs, bands, band_docs = [], [], [], [], []
         seen: set[str] = set()
         for doc in prepared:
@@ -92,7 +92,9 @@ class MemoryIndex:
     def candidates(
         self, fp: Fingerprints, *, stock: set[int] = frozenset(), exclude: Iterable[int] = (), limit: int = 50
     ) -> list[Candidate]:
-        band_hits = np.bincount(_lookup(self.band_keys, self.band_docs, fp.window_bands.ravel()), minlength=len(self.documents))
+        band_hits = np.bincount(
+            _lookup(self.band_keys, self.band_docs, fp.window_bands.ravel()), minlength=len(self.documents)
+        )
         grams = fp.grams
         if stock:
             grams = grams[~np.isin(grams, np.fromiter(stock, dtype=np.int64, count=len(stock)))]
@@ -109,7 +111,7 @@ class MemoryIndex:
     def close(self) -> None:
         return None
 
-    def __enter__(self) -> "MemoryIndex":
+    def __enter__(self) -> MemoryIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:

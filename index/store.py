@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
 from corpus.normalize import normalize
 from corpus.readers import DecodedDocument
-from index.fingerprint import Fingerprints, FingerprintParams, fingerprint
+from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
 
 SCHEMA_VERSION = "chachong-index-1"
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
@@ -166,7 +166,7 @@ class IndexStore:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "IndexStore":
+    def __enter__(self) -> IndexStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -209,9 +209,15 @@ class IndexStore:
             "INSERT INTO documents(path, sha256, encoding, format, chars, unit, year, submitted, added, signature, text)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
-                d.path, d.sha256, d.encoding, d.format, len(d.text),
-                doc.meta.unit, doc.meta.year, doc.meta.submitted,
-                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                d.path,
+                d.sha256,
+                d.encoding,
+                d.format,
+                len(d.text),
+                doc.meta.unit,
+                doc.meta.year,
+                doc.meta.submitted,
+                datetime.now(UTC).isoformat(timespec="seconds"),
                 fp.signature.astype("<u4").tobytes(),
                 zlib.compress(d.text.encode("utf-8"), 6),
             ),
@@ -221,7 +227,9 @@ class IndexStore:
         first = self._insert_windows(window_rows)
         bands = [(int(k), first + w) for w, keys in enumerate(fp.window_bands) for k in keys]
         self.db.executemany("INSERT OR IGNORE INTO bands(key, window) VALUES (?, ?)", bands)
-        self.db.executemany("INSERT OR IGNORE INTO grams(hash, doc) VALUES (?, ?)", ((int(h), doc_id) for h in fp.grams))
+        self.db.executemany(
+            "INSERT OR IGNORE INTO grams(hash, doc) VALUES (?, ?)", ((int(h), doc_id) for h in fp.grams)
+        )
         return doc_id
 
     def _insert_windows(self, rows: list[tuple[int, int, int]]) -> int:
@@ -269,7 +277,11 @@ class IndexStore:
         if row is None:
             raise IndexStoreError(f"{self.path}: no document with id {doc_id}")
         return StoredDocument(
-            id=row[0], path=row[1], sha256=row[2], encoding=row[3], chars=row[4],
+            id=row[0],
+            path=row[1],
+            sha256=row[2],
+            encoding=row[3],
+            chars=row[4],
             meta=DocMeta(row[5], row[6], row[7]),
             text=zlib.decompress(row[8]).decode("utf-8"),
         )
@@ -341,7 +353,9 @@ class IndexStore:
 
     def stats(self) -> dict[str, object]:
         size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
-        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(chars), 0), MIN(added), MAX(added) FROM documents").fetchone()
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(chars), 0), MIN(added), MAX(added) FROM documents"
+        ).fetchone()
         return {
             "path": self.path,
             "documents": int(row[0]),
@@ -357,5 +371,9 @@ class IndexStore:
 
 
 def _mismatch_message(path: str, stored: dict[str, object], wanted: dict[str, object]) -> str:
-    diffs = [f"{k}: index has {stored.get(k)!r}, asked for {wanted.get(k)!r}" for k in sorted(wanted) if stored.get(k) != wanted.get(k)]
+    diffs = [
+        f"{k}: index has {stored.get(k)!r}, asked for {wanted.get(k)!r}"
+        for k in sorted(wanted)
+        if stored.get(k) != wanted.get(k)
+    ]
     return f"{path}: index was built with other fingerprint parameters ({'; '.join(diffs)}); use a new --index or the same settings"

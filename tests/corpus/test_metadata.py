@@ -16,7 +16,9 @@ def test_manifest_in_a_parent_folder_wins(tmp_path):
     sub.mkdir()
     doc = sub / "a.txt"
     doc.write_text("x", encoding="utf-8")
-    (tmp_path / "manifest.csv").write_bytes("path,unit,year,submitted\nsubs/a.txt,青山镇,2022,2022-12-30\n".encode("utf-8-sig"))
+    (tmp_path / "manifest.csv").write_bytes(
+        "path,unit,year,submitted\nsubs/a.txt,青山镇,2022,2022-12-30\n".encode("utf-8-sig")
+    )
     load_manifest.cache_clear()
     meta = metadata_for(doc)
     assert (meta.unit, meta.year, meta.submitted) == ("青山镇", 2022, "2022-12-30")

@@ -32,7 +32,11 @@ def assert_map_consistent(text: str) -> None:
 
 
 CHINESE = st.text(
-    alphabet=st.sampled_from(list("我局镇校院的在一二三四五六七八九十年月日创卫衛生國家總結現將經驗，。、；：“”！？（）() \n\r\t0123456789２０xX_*ａＢ①㈠")),
+    alphabet=st.sampled_from(
+        list(
+            "我局镇校院的在一二三四五六七八九十年月日创卫衛生國家總結現將經驗，。、；：“”！？（）() \n\r\t0123456789２０xX_*ａＢ①㈠"
+        )
+    ),
     max_size=200,
 )
 

@@ -61,7 +61,14 @@ def test_largest_single_source_and_sections(tmp_path):
 
 
 def test_stock_phrasing_does_not_lower_originality(tmp_path):
-    bodies = [ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT, COPIED, ORIGINAL_SCHOOL[::-1], ORIGINAL_HOSPITAL[::-1]]
+    bodies = [
+        ORIGINAL_SCHOOL,
+        ORIGINAL_HOSPITAL,
+        ORIGINAL_TRANSPORT,
+        COPIED,
+        ORIGINAL_SCHOOL[::-1],
+        ORIGINAL_HOSPITAL[::-1],
+    ]
     others = [_write(tmp_path, f"unit{i}.txt", STOCK_OPENER + "\n" + body) for i, body in enumerate(bodies)]
     own = "本年度我局的重点是档案数字化，扫描历史卷宗两万余卷，建成检索平台并向社会开放查询。"
     submission = _write(tmp_path, "sub.txt", STOCK_OPENER + "\n" + own + "\n" + COPIED)

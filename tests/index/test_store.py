@@ -1,5 +1,4 @@
 import sqlite3
-from dataclasses import replace
 
 import pytest
 
@@ -22,7 +21,10 @@ def _prepared(store, decoded):
 
 
 def _row_counts(store):
-    return {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("documents", "windows", "bands", "grams")}
+    return {
+        t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("documents", "windows", "bands", "grams")
+    }
 
 
 def test_index_persists_and_reopens(tmp_path):
@@ -120,7 +122,10 @@ def test_candidates_find_the_copy_and_skip_unrelated(tmp_path):
 
 def test_gram_frequencies_count_documents(tmp_path):
     store = IndexStore(":memory:")
-    docs = [_doc(tmp_path, f"{i}.txt", COPIED + t) for i, t in enumerate([ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT])]
+    docs = [
+        _doc(tmp_path, f"{i}.txt", COPIED + t)
+        for i, t in enumerate([ORIGINAL_SCHOOL, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT])
+    ]
     store.add([_prepared(store, d) for d in docs])
     fp = _prepared(store, docs[0]).fingerprints
     counts = store.gram_frequencies(fp.grams)

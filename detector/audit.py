@@ -1,0 +1,398 @@
+"""Bulk audit: every submission against every other and the reference library.
+
+Stages: read → fingerprint → in-memory corpus → check each submission →
+boilerplate families → near-duplicate clusters → who copied from whom. The
+all-pairs part stays near-linear: only candidate pairs from LSH buckets and
+shared non-stock grams are aligned, never all pairs.
+
+Families are connected components of copied passages: two passages are
+joined when an alignment links them or when they overlap in one document, so
+a 范文 paragraph that ten units pasted (each with its own swaps) is one
+family. A family needs ``min_family_docs`` documents.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.errors import InputError
+from corpus.metadata import DocMeta
+from detector.check import DetectorParams, DocumentResult, check_document
+from detector.pipeline import Progress, _no_progress, iter_documents
+from detector.substitutions import substitutions
+from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
+from index.store import IndexStore, prepare
+
+
+@dataclass(frozen=True)
+class AuditParams:
+    detector: DetectorParams = field(default_factory=DetectorParams)
+    min_family_docs: int = 3
+    cluster_similarity: float = 0.6  # share of both documents covered by each other
+    max_bytes: int = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    path: str
+    start: int
+    end: int
+    unit: str | None
+    year: int | None
+    submitted: str | None
+    role: str  # "submission" | "reference"
+    edits: tuple[dict[str, str], ...] = ()  # substitutions against the representative
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    text: str
+    representative: str
+    members: tuple[FamilyMember, ...]
+    units: int
+    origin: str | None
+    origin_reason: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: str
+    documents: tuple[str, ...]
+    pairs: tuple[tuple[str, str, float], ...]
+
+
+@dataclass(frozen=True)
+class CopyEdge:
+    copier: str
+    source: str
+    copied_chars: int
+    share: float
+    relation: str  # 跨时抄 (own earlier year) | 跨地抄 (another unit) | 范文 | 未知
+    directed: bool  # copier/source decided by dates
+
+
+@dataclass
+class AuditResult:
+    results: list[DocumentResult]
+    references: list[str]
+    families: list[Family]
+    clusters: list[Cluster]
+    edges: list[CopyEdge]
+    errors: list[InputError]
+
+
+def run_audit(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path] = (),
+    *,
+    index: IndexStore | None = None,
+    params: AuditParams = AuditParams(),
+    progress: Progress = _no_progress,
+) -> AuditResult:
+    """Audit a corpus; with ``index``, submissions are added to it and the
+    documents already in it serve as further sources."""
+    errors: list[InputError] = []
+    submissions = list(
+        iter_documents(
+            submission_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read submissions"
+        )
+    )
+    references = list(
+        iter_documents(reference_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read references")
+    )
+    references = [r for r in references if r.decoded.path not in {s.decoded.path for s in submissions}]
+    fp_params = index.params if index is not None else FingerprintParams()
+    everything = submissions + references
+    prepared = []
+    for done, doc in enumerate(everything, start=1):
+        prepared.append(prepare(doc.decoded, doc.meta, fp_params))
+        progress("fingerprint", done, len(everything))
+    corpus = MemoryIndex.build(prepared, fp_params)
+    stores: list = [corpus]
+    if index is not None:
+        index.add(p for p in prepared[: len(submissions)] if index.known_hash(p.decoded.path) != p.decoded.sha256)
+        stores.append(index)
+
+    results = []
+    for done, doc in enumerate(submissions, start=1):
+        results.append(check_document(doc.decoded, doc.meta, stores, params.detector))
+        progress("compare", done, len(submissions))
+    results.sort(key=lambda r: r.path)
+    texts = {d.decoded.path: d.decoded.text for d in everything}
+    metas = {d.decoded.path: d.meta for d in everything}
+    for store in stores[1:]:
+        _add_index_sources(store, results, texts, metas)
+    roles = {d.decoded.path: "submission" for d in submissions} | {d.decoded.path: "reference" for d in references}
+    families = find_families(results, texts, metas, roles, params.min_family_docs)
+    progress("families", 1, 1)
+    return AuditResult(
+        results=results,
+        references=sorted(d.decoded.path for d in references),
+        families=families,
+        clusters=find_clusters(results, params.cluster_similarity),
+        edges=copy_edges(results, metas, roles),
+        errors=errors,
+    )
+
+
+def _add_index_sources(
+    store: IndexStore, results: list[DocumentResult], texts: dict[str, str], metas: dict[str, DocMeta]
+) -> None:
+    """Texts and metadata of sources that only the persistent index holds."""
+    for result in results:
+        for match in result.matches:
+            if match.source not in texts:
+                doc_id = store.document_id(match.source)
+                if doc_id is not None:
+                    stored = store.document(doc_id)
+                    texts[stored.path], metas[stored.path] = stored.text, stored.meta
+
+
+# -- families -------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _passages(results: list[DocumentResult]) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
+    """Every copied range on either side of a match, and the links between them."""
+    nodes: list[tuple[str, int, int]] = []
+    links: list[tuple[int, int]] = []
+    for result in results:
+        for match in result.matches:
+            if match.kind != "copy":
+                continue
+            nodes.append((result.path, match.start, match.end))
+            nodes.append((match.source, match.source_start, match.source_end))
+            links.append((len(nodes) - 2, len(nodes) - 1))
+    return nodes, links
+
+
+def _join_overlaps(nodes: list[tuple[str, int, int]], uf: _UnionFind) -> None:
+    """Join ranges of one document that mostly overlap (the same passage)."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i, (doc, _, _) in enumerate(nodes):
+        by_doc[doc].append(i)
+    for ids in by_doc.values():
+        ids.sort(key=lambda i: nodes[i][1])
+        for pos, i in enumerate(ids):
+            _, s0, e0 = nodes[i]
+            for j in ids[pos + 1 :]:
+                _, s1, e1 = nodes[j]
+                if s1 >= e0:
+                    break
+                if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
+                    uf.union(i, j)
+
+
+def find_families(
+    results: list[DocumentResult],
+    texts: dict[str, str],
+    metas: dict[str, DocMeta],
+    roles: dict[str, str],
+    min_docs: int = 3,
+) -> list[Family]:
+    nodes, links = _passages(results)
+    uf = _UnionFind()
+    for a, b in links:
+        uf.union(a, b)
+    _join_overlaps(nodes, uf)
+    components: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(nodes)):
+        components[uf.find(i)].append(i)
+    families = []
+    for ids in components.values():
+        members = _family_members(nodes, ids)
+        if len({m[0] for m in members}) < min_docs:
+            continue
+        families.append(_make_family(members, texts, metas, roles))
+    families.sort(key=lambda f: (-len(f.members), f.members[0].path, f.members[0].start))
+    return [
+        Family(f"F{i:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
+        for i, f in enumerate(families, 1)
+    ]
+
+
+def _family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[tuple[str, int, int]]:
+    """One range per document: the union span of its ranges in the family."""
+    spans: dict[str, tuple[int, int]] = {}
+    for i in ids:
+        doc, start, end = nodes[i]
+        lo, hi = spans.get(doc, (start, end))
+        spans[doc] = (min(lo, start), max(hi, end))
+    return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
+
+
+def _make_family(
+    members: list[tuple[str, int, int]], texts: dict[str, str], metas: dict[str, DocMeta], roles: dict[str, str]
+) -> Family:
+    origin, reason = _origin(members, metas, roles)
+    rep = origin or max(members, key=lambda m: (m[2] - m[1], m[0]))[0]
+    rep_doc, rep_start, rep_end = next(m for m in members if m[0] == rep)
+    rep_text = texts.get(rep_doc, "")[rep_start:rep_end]
+    out = []
+    for doc, start, end in members:
+        meta = metas.get(doc, DocMeta())
+        edits = (
+            () if doc == rep_doc else tuple(s.as_dict() for s in substitutions(rep_text, texts.get(doc, "")[start:end]))
+        )
+        out.append(FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, roles.get(doc, "index"), edits))
+    units = {m.unit or m.path for m in out if m.role != "reference"}
+    return Family("", rep_text, rep_doc, tuple(out), len(units), origin, reason)
+
+
+def _origin(
+    members: list[tuple[str, int, int]], metas: dict[str, DocMeta], roles: dict[str, str]
+) -> tuple[str | None, str]:
+    """The likely origin: the earliest member by submission date (or year)."""
+    dated = [(metas[d].submitted, d) for d, _, _ in members if d in metas and metas[d].submitted]
+    if dated:
+        first = min(dated)
+        if sum(1 for date, _ in dated if date == first[0]) == 1:
+            return first[1], f"earliest submitted ({first[0]})"
+    years = [(metas[d].year, d) for d, _, _ in members if d in metas and metas[d].year]
+    if years:
+        first_year = min(years)
+        if sum(1 for y, _ in years if y == first_year[0]) == 1:
+            return first_year[1], f"earliest year ({first_year[0]})"
+    refs = sorted(d for d, _, _ in members if roles.get(d) == "reference")
+    if len(refs) == 1:
+        return refs[0], "the only reference (范文) member"
+    return None, "dates unknown"
+
+
+# -- clusters -----------------------------------------------------------------------
+
+
+def pair_similarity(results: list[DocumentResult]) -> dict[tuple[str, str], float]:
+    """For each pair of documents: the smaller of the two shares each copies
+    from the other (1.0 = the same document)."""
+    share: dict[tuple[str, str], float] = {}
+    for result in results:
+        for source in result.sources:
+            share[(result.path, source.source)] = source.share
+    pairs: dict[tuple[str, str], float] = {}
+    for (a, b), s in share.items():
+        if (b, a) in share and a < b:
+            pairs[(a, b)] = min(s, share[(b, a)])
+    return pairs
+
+
+def find_clusters(results: list[DocumentResult], min_similarity: float) -> list[Cluster]:
+    """Near-duplicate documents grouped by DBSCAN over pairwise similarity."""
+    from scipy.sparse import coo_matrix
+    from sklearn.cluster import DBSCAN
+
+    pairs = {k: v for k, v in pair_similarity(results).items() if v >= min_similarity}
+    if not pairs:
+        return []
+    names = sorted({p for pair in pairs for p in pair})
+    pos = {n: i for i, n in enumerate(names)}
+    rows, cols, dist = [], [], []
+    for (a, b), sim in pairs.items():
+        d = max(1e-9, 1.0 - sim)  # explicit zeros would read as "no edge"
+        rows += [pos[a], pos[b]]
+        cols += [pos[b], pos[a]]
+        dist += [d, d]
+    matrix = coo_matrix((dist, (rows, cols)), shape=(len(names), len(names))).tocsr()
+    labels = DBSCAN(eps=1.0 - min_similarity + 1e-9, min_samples=2, metric="precomputed").fit_predict(matrix)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for name, label in zip(names, labels):
+        if label >= 0:
+            groups[int(label)].append(name)
+    clusters = []
+    for members in sorted(groups.values()):
+        inside = tuple(sorted((a, b, round(s, 4)) for (a, b), s in pairs.items() if a in members and b in members))
+        clusters.append(Cluster("", tuple(sorted(members)), inside))
+    return [Cluster(f"C{i:03d}", c.documents, c.pairs) for i, c in enumerate(clusters, 1)]
+
+
+# -- who copied from whom ---------------------------------------------------------------
+
+
+def _when(meta: DocMeta) -> tuple[str, ...] | None:
+    if meta.submitted:
+        return (meta.submitted,)
+    if meta.year:
+        return (f"{meta.year:04d}",)
+    return None
+
+
+def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: dict[str, str]) -> list[CopyEdge]:
+    """One edge per (submission, source) with copying, directed where dates allow.
+
+    Between two submissions the later one is taken as the copier; a source in
+    the reference library is always the source. Same unit, other year is
+    跨时抄 (self-reuse); another unit is 跨地抄.
+    """
+    edges: dict[tuple[str, str], CopyEdge] = {}
+    for result in results:
+        for source in result.sources:
+            a, b = result.path, source.source
+            ma, mb = metas.get(a, DocMeta()), metas.get(b, DocMeta())
+            relation = _relation(ma, mb, roles.get(b))
+            copier, origin, directed = a, b, roles.get(b) == "reference"
+            ta, tb = _when(ma), _when(mb)
+            if not directed and ta and tb and ta != tb:
+                directed = True
+                copier, origin = (a, b) if ta > tb else (b, a)
+            key = (copier, origin) if directed else tuple(sorted((a, b)))
+            if key in edges and edges[key].copied_chars >= source.copied_chars:
+                continue
+            share = source.share if copier == a else _share_of(results, copier, origin)
+            edges[key] = CopyEdge(key[0], key[1], source.copied_chars, share, relation, directed)
+    return sorted(edges.values(), key=lambda e: (-e.copied_chars, e.copier, e.source))
+
+
+def _share_of(results: list[DocumentResult], doc: str, source: str) -> float:
+    for result in results:
+        if result.path == doc:
+            return next((s.share for s in result.sources if s.source == source), 0.0)
+    return 0.0
+
+
+def _relation(a: DocMeta, b: DocMeta, role_b: str | None) -> str:
+    if role_b == "reference":
+        return "范文"
+    if a.unit and b.unit:
+        return "跨时抄" if a.unit == b.unit else "跨地抄"
+    return "未知"
+
+
+def ranking(result: AuditResult) -> list[dict[str, object]]:
+    """One row per submission, least original first."""
+    rows = []
+    for r in result.results:
+        rows.append(
+            {
+                "path": r.path,
+                "unit": r.meta.unit,
+                "year": r.meta.year,
+                "originality": round(r.originality, 4),
+                "max_source": r.max_source,
+                "max_source_share": round(r.max_source_share, 4),
+                "copied_chars": r.copied_chars,
+                "sources": len(r.sources),
+            }
+        )
+    rows.sort(key=lambda row: (row["originality"], row["path"]))
+    return rows
