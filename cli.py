@@ -282,6 +282,165 @@ def _emit(
         render_document(doc, texts, console)
 
 
+# -- audit / report / bench ---------------------------------------------------
+
+
+@app.command()
+def audit(
+    dirs: Annotated[list[Path], typer.Argument(help="Folders (or files) of submissions.")],
+    ref: Annotated[
+        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
+    ] = None,
+    index: Annotated[
+        Optional[Path],
+        typer.Option("--index", envvar="CHACHONG_INDEX", help="Also compare with, and extend, this persistent index."),
+    ] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML audit report here.")] = None,
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the originality ranking as CSV here.")] = None,
+    max_bytes: MaxBytesOption = 50 * 1024 * 1024,
+    no_color: NoColorOption = False,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")] = False,
+) -> None:
+    """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
+    from detector.audit import AuditParams, run_audit
+    from reports.csv_report import ranking_csv
+    from reports.json_report import audit_sections, build_report, dumps
+
+    store = None
+    try:
+        with _progress() as progress:
+            if index is not None:
+                from index.store import IndexStore
+
+                store = IndexStore(index)
+            result = run_audit(dirs, ref or [], index=store, params=AuditParams(max_bytes=max_bytes), progress=progress)
+            report = build_report(
+                result.results,
+                result.errors,
+                command="audit",
+                index={"path": str(index) if index else ":memory:", "documents": len(result.results) + len(result.references)},
+                extra=audit_sections(result),
+            )
+            texts = _audit_text_loader(result, store)
+            if csv_out is not None:
+                _write(csv_out, ranking_csv(report["ranking"]))
+                stderr.print(f"CSV ranking: {csv_out}", highlight=False)
+            if html_out is not None:
+                from reports.html import render_html
+
+                _write(html_out, render_html(report, texts))
+                stderr.print(f"HTML report: {html_out}", highlight=False)
+            if json_out is not None and str(json_out) != "-":
+                _write(json_out, dumps(report))
+                stderr.print(f"JSON report: {json_out}", highlight=False)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    finally:
+        if store is not None:
+            store.close()
+    if json_out is not None and str(json_out) == "-":
+        sys.stdout.write(dumps(report))
+    else:
+        from reports.terminal import render_audit
+
+        render_audit(report, _stdout_console(no_color))
+    _report_input_errors(result.errors)
+    if result.errors:
+        raise typer.Exit(Exit.ERROR)
+    found = any(row["copied_chars"] for row in report["ranking"])
+    raise typer.Exit(Exit.FINDINGS if found and not exit_zero else Exit.CLEAN)
+
+
+def _audit_text_loader(result: Any, store: Any) -> Any:
+    texts = {}
+    for r in result.results:
+        texts[r.path] = None
+
+    def load(path: str) -> str | None:
+        if texts.get(path) is None:
+            texts[path] = _read_text_or_none(path, store)
+        return texts[path]
+
+    return load
+
+
+def _read_text_or_none(path: str, store: Any) -> str | None:
+    """Decoded text from the file on disk, else from the index, else None."""
+    from corpus.readers import read_document
+
+    try:
+        return read_document(path).text
+    except ChachongError:
+        pass
+    if store is not None:
+        doc_id = store.document_id(path)
+        if doc_id is not None:
+            return store.document(doc_id).text
+    return None
+
+
+@app.command()
+def report(
+    json_file: Annotated[Path, typer.Argument(help="A JSON report written by check, audit or gate.")],
+    html_out: Annotated[Path, typer.Option("--html", help="Write the HTML report here.")],
+    index: IndexOption = None,
+) -> None:
+    """Render a saved JSON report as HTML (texts are read from the files, else the index)."""
+    import json
+
+    from reports.html import render_html
+
+    try:
+        data = json.loads(json_file.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as err:
+        raise _fail(f"{json_file}: cannot read JSON report ({err})") from err
+    if data.get("schema") != "chachong/report-v1":
+        raise _fail(f"{json_file}: not a chachong report (schema {data.get('schema')!r})")
+    store = None
+    try:
+        if index is not None or DEFAULT_INDEX.exists():
+            store = _open_index(index, create=False)
+        cache: dict[str, str | None] = {}
+
+        def texts(path: str) -> str | None:
+            if path not in cache:
+                cache[path] = _read_text_or_none(path, store)
+            return cache[path]
+
+        _write(html_out, render_html(data, texts))
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    finally:
+        if store is not None:
+            store.close()
+    stderr.print(f"HTML report: {html_out}", highlight=False)
+
+
+@app.command()
+def bench(
+    units: Annotated[int, typer.Option("--units", help="Submissions in the generated corpus.")] = 60,
+    references: Annotated[int, typer.Option("--references", help="范文 in the reference library.")] = 8,
+    seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
+    keep: Annotated[Optional[Path], typer.Option("--keep", help="Write the corpus here and keep it.")] = None,
+) -> None:
+    """Quality benchmark: chachong vs the 13-character baseline (PAN measures)."""
+    import tempfile
+
+    from corpus.synth import SynthConfig, generate_corpus
+    from detector.benchmark import format_table, run_benchmark
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = keep or Path(tmp)
+            generate_corpus(out, SynthConfig(n_units=units, n_references=references, seed=seed))
+            with _progress() as progress:
+                result = run_benchmark(out, progress=progress)
+    except ChachongError as err:
+        raise _fail(str(err)) from err
+    sys.stdout.write(format_table(result) + "\n")
+
+
 # -- text / demo ---------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from corpus.metadata import DocMeta, metadata_for
 from corpus.readers import DEFAULT_MAX_BYTES, DecodedDocument, discover_files, read_document
 from detector.check import DetectorParams, DocumentResult, check_document
 from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
 from index.store import AddOutcome, IndexStore, PreparedDocument, prepare
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -95,15 +96,19 @@ def temporary_index(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress = _no_progress,
-) -> tuple[IndexStore, list[InputError]]:
-    """An in-memory index of ``paths`` (for ``--against`` and audits)."""
-    store = IndexStore(":memory:", params)
-    _, errors = add_to_index(store, paths, max_bytes=max_bytes, progress=progress)
-    return store, errors
+) -> tuple[MemoryIndex, list[InputError]]:
+    """An in-memory corpus of ``paths`` (for ``--against``)."""
+    params = params or FingerprintParams()
+    errors: list[InputError] = []
+    prepared = [
+        prepare(doc.decoded, doc.meta, params)
+        for doc in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="read")
+    ]
+    return MemoryIndex.build(prepared, params), errors
 
 
 def check_paths(
-    store: IndexStore,
+    store: IndexStore | MemoryIndex,
     paths: Sequence[str | Path],
     params: DetectorParams = DetectorParams(),
     *,

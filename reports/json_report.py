@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from corpus.errors import InputError
+from detector.audit import AuditResult, ranking
 from detector.check import DocumentResult
 
 SCHEMA = "chachong/report-v1"
@@ -92,3 +93,54 @@ def build_report(
 
 def dumps(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def audit_sections(audit: AuditResult) -> dict[str, Any]:
+    """The audit's extra top-level keys: ranking, families, clusters, edges."""
+    return {
+        "references": audit.references,
+        "ranking": ranking(audit),
+        "families": [
+            {
+                "id": f.id,
+                "text": f.text,
+                "representative": f.representative,
+                "documents": [
+                    {
+                        "path": m.path,
+                        "start": m.start,
+                        "end": m.end,
+                        "unit": m.unit,
+                        "year": m.year,
+                        "submitted": m.submitted,
+                        "role": m.role,
+                        "edits": list(m.edits),
+                    }
+                    for m in f.members
+                ],
+                "units": f.units,
+                "origin": f.origin,
+                "origin_reason": f.origin_reason,
+            }
+            for f in audit.families
+        ],
+        "clusters": [
+            {
+                "id": c.id,
+                "documents": list(c.documents),
+                "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs],
+            }
+            for c in audit.clusters
+        ],
+        "edges": [
+            {
+                "copier": e.copier,
+                "source": e.source,
+                "copied_chars": e.copied_chars,
+                "share": _round(e.share),
+                "relation": e.relation,
+                "directed": e.directed,
+            }
+            for e in audit.edges
+        ],
+    }

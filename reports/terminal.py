@@ -117,3 +117,33 @@ def diff_texts(left: str, right: str, *, removed: str = "bold red", added: str =
             ours.append(a, style=removed)
             theirs.append(b, style=added)
     return ours, theirs
+
+
+def render_audit(report: dict[str, Any], console: Console, *, rows: int = 30) -> None:
+    """The audit on a terminal: ranking, families, clusters, copy edges."""
+    table = Table(title="原创度排名 originality ranking", width=80, show_edge=False, pad_edge=False)
+    table.add_column("submission", overflow="fold", ratio=4)
+    table.add_column("orig.", justify="right", ratio=1)
+    table.add_column("top source", overflow="fold", ratio=3)
+    table.add_column("share", justify="right", ratio=1)
+    for row in report["ranking"][:rows]:
+        name = row["path"] + (f" ({row['unit']})" if row.get("unit") else "")
+        table.add_row(
+            name,
+            Text(f"{row['originality']:.1%}", style=_score_style(row["originality"])),
+            row.get("max_source") or "",
+            f"{row['max_source_share']:.1%}",
+        )
+    console.print(table)
+    if len(report["ranking"]) > rows:
+        console.print(Text(f"… {len(report['ranking']) - rows} more rows in the CSV/JSON/HTML report", style="dim"))
+    for family in report.get("families", []):
+        units = f"{family['units']} units, {len(family['documents'])} documents"
+        origin = f" · origin {family['origin']}" if family.get("origin") else ""
+        console.print(Text(f"{family['id']} {units}{origin}", style="bold"))
+        console.print(Text("  " + _excerpt(family["text"]), style="dim"))
+    for cluster in report.get("clusters", []):
+        console.print(Text(f"{cluster['id']} near-duplicates: " + ", ".join(cluster["documents"]), style="bold"))
+    directed = [e for e in report.get("edges", []) if e["directed"] and e["relation"] != "范文"]
+    for edge in directed[:rows]:
+        console.print(f"{edge['copier']} ← {edge['source']}  {edge['share']:.1%} {edge['relation']}", highlight=False)
