@@ -1,0 +1,262 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning and others).
+
+One result per copied passage (``kind == "copy"``), rule
+``chachong/copied-passage``; one per failing submission for each broken bar,
+rules ``chachong/low-originality`` and ``chachong/source-share``. Unreadable
+files are tool execution notifications (the run's ``executionSuccessful`` is
+then false).
+
+Locations: ``artifactLocation.uri`` is the path relative to the checked
+folder (``uriBaseId`` ``SRCROOT``, whose absolute ``file:`` URI is in
+``run.originalUriBaseIds``), percent-encoded, '/'-separated. Regions are in
+the decoded text (what ``chachong text FILE`` prints, which for a .txt file is
+the file itself less a BOM): 1-based lines split at CR LF, CR or LF, columns
+counted in Unicode code points (``run.columnKind = "unicodeCodePoints"``), and
+``charOffset``/``charLength`` in code points too. ``partialFingerprints`` hash
+the normalized passage with its source, so re-runs, edits elsewhere in the
+file and line shifts do not open duplicate alerts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from corpus.normalize import normalize
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+ROOT_BASE_ID = "SRCROOT"
+
+RULE_COPIED = "chachong/copied-passage"
+RULE_ORIGINALITY = "chachong/low-originality"  # detector.gate.LOW_ORIGINALITY
+RULE_SOURCE_SHARE = "chachong/source-share"  # detector.gate.SOURCE_SHARE
+
+RULES: list[dict[str, Any]] = [
+    {
+        "id": RULE_COPIED,
+        "name": "CopiedPassage",
+        "shortDescription": {"text": "Passage copied from another document"},
+        "fullDescription": {
+            "text": "A passage of this submission matches a passage of another document (the index, a reference "
+            "folder or another submission), allowing for small edits such as a changed unit name. Short stock "
+            "phrasing (套话) is not reported."
+        },
+        "help": {
+            "text": "Rewrite the passage in your own words or quote and attribute it. Warning: the submission still "
+            "passes the gate; error: the submission fails it.",
+            "markdown": "Rewrite the passage in your own words or quote and attribute it. "
+            "`warning`: the submission still passes the gate; `error`: the submission fails it.",
+        },
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["plagiarism", "chachong"], "precision": "high"},
+    },
+    {
+        "id": RULE_ORIGINALITY,
+        "name": "LowOriginality",
+        "shortDescription": {"text": "Originality below the gate's bar"},
+        "fullDescription": {
+            "text": "The share of the submission's meaningful characters not covered by copied passages is below "
+            "min_originality."
+        },
+        "help": {"text": "Reduce the copied passages listed for this file (rule chachong/copied-passage)."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["plagiarism", "chachong"]},
+    },
+    {
+        "id": RULE_SOURCE_SHARE,
+        "name": "SourceShareExceeded",
+        "shortDescription": {"text": "One source supplies too much of the submission"},
+        "fullDescription": {
+            "text": "The copied passages from a single source cover more than max_source_share of the submission's "
+            "meaningful characters (单篇最大复制比)."
+        },
+        "help": {"text": "Reduce what is taken from the named source."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["plagiarism", "chachong"]},
+    },
+]
+_RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
+
+Texts = Callable[[str], "str | None"]
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class LineIndex:
+    """Code-point offsets to SARIF (line, column), both 1-based."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+    def region(self, start: int, end: int) -> dict[str, int]:
+        """The region of the half-open range ``start:end`` (end column exclusive)."""
+        start_line, start_column = self.position(start)
+        if end > start:
+            end_line, last_column = self.position(end - 1)
+            end_column = last_column + 1
+        else:
+            end_line, end_column = start_line, start_column
+        return {
+            "startLine": start_line,
+            "startColumn": start_column,
+            "endLine": end_line,
+            "endColumn": end_column,
+            "charOffset": start,
+            "charLength": end - start,
+        }
+
+
+def artifact_uri(path: str, root: str | Path) -> str:
+    """``path`` relative to ``root``, '/'-separated and percent-encoded."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return quote(Path(relative).as_posix(), safe="/")
+
+
+def root_uri(root: str | Path) -> str:
+    uri = Path(os.path.abspath(root)).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def passage_fingerprint(text: str, source: str) -> str:
+    """Stable across runs: the normalized passage text and its source path."""
+    return hashlib.sha256((normalize(text).text + "\x00" + source).encode("utf-8")).hexdigest()
+
+
+def build_sarif(report: Mapping[str, Any], texts: Texts | Mapping[str, str], root: str | Path) -> dict[str, Any]:
+    """SARIF log of a gate report (``report["gate"]`` gives the bar and verdicts)."""
+    load = texts.get if isinstance(texts, Mapping) else texts
+    gate = report.get("gate", {})
+    failed = set(gate.get("failed", []))
+    results: list[dict[str, Any]] = []
+    for doc in report["documents"]:
+        text = load(doc["path"])
+        lines = LineIndex(text) if text is not None else None
+        location = {"uri": artifact_uri(doc["path"], root), "uriBaseId": ROOT_BASE_ID}
+        results.extend(_document_results(doc, gate, location) if doc["path"] in failed else [])
+        level = "error" if doc["path"] in failed else "warning"
+        for match in doc["matches"]:
+            if match["kind"] != "copy":
+                continue
+            passage = text[match["start"] : match["end"]] if text is not None else ""
+            region = (
+                lines.region(match["start"], match["end"])
+                if lines is not None
+                else {
+                    "charOffset": match["start"],
+                    "charLength": match["end"] - match["start"],
+                }
+            )
+            results.append(
+                {
+                    "ruleId": RULE_COPIED,
+                    "ruleIndex": _RULE_INDEX[RULE_COPIED],
+                    "level": level,
+                    "message": {
+                        "text": f"Passage copied from {match['source']} (similarity {match['similarity']:.0%}, "
+                        f"source characters {match['source_start']}-{match['source_end']})."
+                    },
+                    "locations": [{"physicalLocation": {"artifactLocation": dict(location), "region": region}}],
+                    "partialFingerprints": {"chachongPassage/v1": passage_fingerprint(passage, match["source"])},
+                    "properties": {
+                        "source": match["source"],
+                        "sourceStart": match["source_start"],
+                        "sourceEnd": match["source_end"],
+                        "similarity": match["similarity"],
+                    },
+                }
+            )
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": f"{error['path']}: {error['reason']}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(error["path"], root), "uriBaseId": ROOT_BASE_ID}
+                    }
+                }
+            ],
+            "descriptor": {"id": "chachong/unreadable-file"},
+        }
+        for error in report.get("errors", [])
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "chachong",
+                "version": report.get("tool", {}).get("version", ""),
+                "semanticVersion": report.get("tool", {}).get("version", ""),
+                "rules": RULES,
+            }
+        },
+        "originalUriBaseIds": {ROOT_BASE_ID: {"uri": root_uri(root)}},
+        "columnKind": "unicodeCodePoints",
+        "invocations": [
+            {
+                "executionSuccessful": not notifications,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "results": results,
+        "properties": {
+            "minOriginality": gate.get("min_originality"),
+            "maxSourceShare": gate.get("max_source_share"),
+            "unchanged": list(gate.get("unchanged", [])),
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _document_results(
+    doc: Mapping[str, Any], gate: Mapping[str, Any], location: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One result per bar the submission breaks, located at its first line."""
+    where = [{"physicalLocation": {"artifactLocation": dict(location), "region": {"startLine": 1, "startColumn": 1}}}]
+    found = []
+    for reason in gate.get("reasons", {}).get(doc["path"], []):
+        rule = f"chachong/{reason['rule']}"
+        if rule not in _RULE_INDEX:
+            continue
+        if rule == RULE_ORIGINALITY:
+            top = f" (top source {doc['max_source']}, {doc['max_source_share']:.1%})" if doc.get("max_source") else ""
+            text = f"Originality {doc['originality']:.1%} is below the bar of {gate['min_originality']:.1%}{top}."
+        else:
+            text = (
+                f"One source, {doc['max_source']}, supplies {doc['max_source_share']:.1%} of the text; "
+                f"at most {gate['max_source_share']:.1%} is allowed."
+            )
+        found.append(
+            {
+                "ruleId": rule,
+                "ruleIndex": _RULE_INDEX[rule],
+                "level": "error",
+                "message": {"text": text},
+                "locations": where,
+                "partialFingerprints": {"chachongDocument/v1": _digest(rule, location["uri"])},
+                "properties": {
+                    "originality": doc["originality"],
+                    "maxSourceShare": doc["max_source_share"],
+                    "maxSource": doc.get("max_source"),
+                },
+            }
+        )
+    return found
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def render_sarif(report: Mapping[str, Any], texts: Texts | Mapping[str, str], root: str | Path) -> str:
+    return json.dumps(build_sarif(report, texts, root), ensure_ascii=False, indent=2) + "\n"
