@@ -12,8 +12,9 @@ counted in characters of the two documents' decoded texts.
 
 A detection *detects* a case when both name the same document pair and their
 ranges overlap on both sides. Stock phrasing is neutral: characters of a
-detection that lie in the suspicious document's stock ranges are left out of
-its precision, and stock-only detections are ignored.
+detection that lie in the suspicious document's stock ranges (and the same
+share of its source side) are left out of its precision, and detections that
+are mostly stock are ignored.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def pan_measures(
     for case in cases:
         by_pair[(case.doc, case.source)].append(case)
 
+    detections = [d for d in detections if not _mostly_stock(d, stock.get(d.doc, []))]
     precisions = []
     detected_by: dict[int, int] = defaultdict(int)
     case_index = {id(c): i for i, c in enumerate(cases)}
@@ -125,6 +127,13 @@ def pan_measures(
     )
 
 
+def _mostly_stock(det: Span, stock: Sequence[tuple[int, int]]) -> bool:
+    """A detection that is mostly stock phrasing is neutral: neither right nor wrong."""
+    if not stock or det.end <= det.start:
+        return False
+    return _mask(det.start, det.end, stock).mean() >= 0.5
+
+
 def _mask(lo: int, hi: int, ranges: Iterable[tuple[int, int]]) -> np.ndarray:
     """Which characters of ``lo:hi`` lie inside ``ranges``."""
     mask = np.zeros(max(0, hi - lo), dtype=bool)
@@ -140,12 +149,13 @@ def _detection_precision(det: Span, hits: list[Span], stock: Sequence[tuple[int,
     """
     neutral = _mask(det.start, det.end, stock)
     in_case = _mask(det.start, det.end, [(c.start, c.end) for c in hits])
-    source_total = det.source_end - det.source_start
+    kept = 1.0 - float(neutral.mean()) if len(neutral) else 1.0
+    source_total = (det.source_end - det.source_start) * kept  # the source side of the stock part is neutral too
     total = int((~neutral).sum()) + source_total
     if total <= 0:
         return 1.0
     source = _union_overlap(det.source_start, det.source_end, [(c.source_start, c.source_end) for c in hits])
-    return (int((in_case & ~neutral).sum()) + source) / total
+    return (int((in_case & ~neutral).sum()) + min(source, source_total)) / total
 
 
 def _case_recall(case: Span, detections: list[Span]) -> float:

@@ -113,7 +113,7 @@ STOCK_PHRASES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class StockParams:
-    share: float = 0.2  # a gram in this share of the corpus is stock...
+    share: float = 0.1  # a gram in this share of the corpus is stock...
     min_docs: int = 5  # ... and in at least this many documents
     max_len: int = 40  # longest passage (stream chars) the formula list can make stock
     max_len_common: int = 80  # longest passage corpus frequencies can make stock

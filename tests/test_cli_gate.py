@@ -1,8 +1,4 @@
-"""`chachong gate` and `chachong config` end to end (exit codes, outputs, precedence).
-
-The commands live in gate_cli.py until they are pasted into cli.py; then
-import ``app`` from ``cli`` here instead.
-"""
+"""`chachong gate` and `chachong config` end to end (exit codes, outputs, precedence)."""
 
 from __future__ import annotations
 
@@ -15,10 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # gate_cli.py is not installed
-
-from gate_cli import app  # noqa: E402
-from tests.detector.test_gate import (  # noqa: E402
+from cli import app
+from tests.detector.test_gate import (
     EDUCATION,
     PASSAGE,
     TOWN,

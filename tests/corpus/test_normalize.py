@@ -24,7 +24,7 @@ def assert_map_consistent(text: str) -> None:
         original = text[n.starts[i] : n.ends[i]]
         if ch == WILDCARD:
             # a run of digits/placeholders, possibly across punctuation (3.5万)
-            kept = [c for c in original if _fold_one(c)]
+            kept = [c for c in original if _fold_one(c) or c in "_＿*＊"]
             assert kept and all(c.isdigit() or c in "_＿xX×*＊ｘＸΧ" for c in kept), original
         else:
             assert len(original) == 1
