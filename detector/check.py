@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -121,7 +122,7 @@ def check_document(
     """
     stores = list(stores) if isinstance(stores, (list, tuple)) else [stores]
     normalized = normalize(decoded.text)
-    excluded = [_excluded_ids(store, [decoded.path, *exclude_paths]) for store in stores]
+    excluded = [_excluded_ids(store, decoded, exclude_paths) for store in stores]
     fps = [fingerprint(normalized, store.params) for store in stores]
     stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
     matches: list[Match] = []
@@ -143,8 +144,14 @@ class _Stock:
     common: set[int]
 
 
-def _excluded_ids(store: Corpus, paths: Iterable[str]) -> set[int]:
-    ids = (store.document_id(p) for p in paths)
+def _excluded_ids(store: Corpus, decoded: DecodedDocument, other_paths: Iterable[str]) -> set[int]:
+    """The submission itself: its path, or the same bytes under the same file
+    name (the file indexed under another spelling of its path)."""
+    ids = {store.document_id(p) for p in [decoded.path, *other_paths]}
+    name = PurePosixPath(decoded.path.replace("\\", "/")).name
+    for doc_id, path in store.documents_with_hash(decoded.sha256):
+        if PurePosixPath(path).name == name:
+            ids.add(doc_id)
     return {i for i in ids if i is not None}
 
 

@@ -43,9 +43,12 @@ class MemoryIndex:
     band_docs: np.ndarray  # doc index of each bucket entry
     path: str = ":memory:"
     _ids: dict[str, int] = field(default_factory=dict, repr=False)
+    _by_hash: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._ids = {doc.path: doc.id for doc in self.documents}
+        for doc in self.documents:
+            self._by_hash.setdefault(doc.sha256, []).append(doc.id)
 
     @classmethod
     def build(cls, prepared: Sequence[PreparedDocument], params: FingerprintParams) -> MemoryIndex:
@@ -77,6 +80,12 @@ class MemoryIndex:
 
     def document_id(self, path: str) -> int | None:
         return self._ids.get(path)
+
+    def documents_with_hash(self, sha256: str) -> list[tuple[int, str]]:
+        return [(i, self.documents[i].path) for i in self._by_hash.get(sha256, [])]
+
+    def paths(self) -> list[str]:
+        return sorted(d.path for d in self.documents)
 
     def known_hash(self, path: str) -> str | None:
         doc_id = self.document_id(path)

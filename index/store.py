@@ -290,6 +290,9 @@ class IndexStore:
         row = self.db.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         return int(row[0]) if row else None
 
+    def documents_with_hash(self, sha256: str) -> list[tuple[int, str]]:
+        return [(int(i), p) for i, p in self.db.execute("SELECT id, path FROM documents WHERE sha256 = ?", (sha256,))]
+
     def paths(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM documents ORDER BY path")]
 

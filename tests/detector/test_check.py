@@ -101,3 +101,16 @@ def test_empty_of_meaning_document_is_fully_original(tmp_path):
     result = check_document(doc, DocMeta(), _store(_write(tmp_path, "x.txt", COPIED)))
     assert result.meaningful_chars == 0 and result.originality == 1.0
     assert np.isfinite(result.max_source_share)
+
+
+def test_the_same_file_indexed_under_another_path_spelling_is_itself(tmp_path, monkeypatch):
+    doc = _write(tmp_path, "a.txt", ORIGINAL_SCHOOL + COPIED)
+    store = _store(doc)
+    monkeypatch.chdir(tmp_path)
+    from corpus.readers import read_document as read
+
+    relative = read("a.txt")  # same bytes, same name, other path spelling
+    assert relative.path != doc.path
+    assert check_document(relative, DocMeta(), store).matches == ()
+    renamed = _write(tmp_path, "copy_of_a.txt", ORIGINAL_SCHOOL + COPIED)
+    assert check_document(renamed, DocMeta(), store).originality < 0.05, "a renamed byte-identical copy is copying"
