@@ -21,7 +21,25 @@ Ground-truth conventions (documented for evaluators):
 * ``copied_chars``: code points covered by the union of the document's case
   ranges; ``copied_meaningful_chars``: of those, the ones that are neither
   whitespace, punctuation, control characters (``unicodedata.category(c)[0]
-  not in "PZC"``) nor U+3000.
+  not in "PZC"``) nor U+3000.  ``meaningful_chars`` is the same count for the
+  whole document.
+* Entity swaps (``swaps``: ``[[old, new], ...]``): applying them in reverse in
+  one left-to-right pass, longest first (numbers only at digit boundaries, see
+  ``obfuscate.apply_swaps``) - or naively with ``str.replace`` longest first -
+  gives the source passage back exactly.
+
+Uniqueness: the grammar alone shares ~1% of 13-grams between documents in a
+300-document corpus, so :func:`generate_corpus` runs a deterministic guard
+(:class:`UniqueGuard`) that regenerates sentences repeating a 13-gram of an
+earlier document.  With it, original prose of different documents shares no
+13 meaningful characters (checked in tests on 50 documents; a handful of
+forced sentences appear from ~1,000 documents on).  It is switched off above
+``GUARD_MAX_GRAMS`` (~20k documents).  :func:`generate_texts` (benchmarks)
+does not run it.
+
+Speed (one core, CPU time): generate_texts ~2,000 documents/s of 3,000
+characters; generate_corpus ~400 documents/s for small corpora, ~200/s at
+1,000 documents (guard retries grow with the corpus).
 """
 
 from __future__ import annotations
@@ -118,8 +136,8 @@ def _num_tables():
     pct = [f"{80 + i / 10:.1f}" for i in range(200)] * 3 + ["100"] * 4 + \
         [f"{60 + i / 100:.2f}" for i in range(4000)][::7]
     pts = [f"{i / 10:.1f}" for i in range(3, 160)]
-    money = [f"{v / 10:.1f}" if v % 3 else str(v // 10 * 10 or 10) for v in
-             (rr.randint(30, 30000) for _ in range(4096))]
+    money = [f"{v / 10:.1f}" if v % 3 else str(v // 10 or 5) for v in
+             (int(30 * 270 ** rr.random()) for _ in range(4096))]
     return tuple(big), tuple(small), tuple(pct), tuple(pts), tuple(money)
 
 
@@ -320,7 +338,7 @@ class _G:
 
     __slots__ = ("r", "rng", "u", "obj", "act", "ppl", "mat", "sysl", "area", "metric",
                  "prob", "camp", "means", "subj", "locs", "ordn", "objn", "pplnames",
-                 "guard")
+                 "guard", "mods", "weak")
 
     def __init__(self, rng: random.Random, unit: Unit, guard: "UniqueGuard | None" = None):
         self.guard = guard
@@ -331,6 +349,8 @@ class _G:
         (self.obj, self.act, self.ppl, self.mat, self.sysl, self.area, self.metric,
          self.prob, self.camp, self.means, self.objn, self.pplnames) = gm
         self.subj = tuple(s.replace("{P}", unit.P) for s in L.SUBJECTS[unit.kind])
+        self.mods = L.OBJ_MODS[unit.topic]
+        self.weak = L.WEAK_OBJ[unit.kind]
         self.locs = unit.locals
         self.ordn = 0
 
@@ -530,13 +550,13 @@ def _qty(tbl, measure, r):
 
 _STOCK_MARKED = tuple(SO + s + SC for s in L.STOCK_SHORT)
 _PURPOSE3 = L.PURPOSE_VERBS[:3]
+_METRIC_SUBJ = tuple((s, tuple(r.split("|"))) for s, r in L.METRIC_SUBJ)
+_NUM_FEW = tuple(str(v) for v in range(3, 31))
+_NUM_KINDS = tuple(str(v) for v in range(3, 10))
 _SMALL64 = NUM_SMALL[:64]
-_ACT_VERBS = ("开展", "组织", "组织开展", "举办", "集中开展", "开展了", "组织了", "举办了")
+_ACT_VERBS = ("开展", "组织", "组织开展", "举办", "集中开展", "统一开展", "分批开展", "牵头开展")
 _PPL_VERBS = ("出动", "动员", "组织", "发动", "培训", "累计出动", "参与")
 _ACT_PLAIN = ("常态化开展", "定期开展", "持续开展", "深入开展", "广泛开展", "扎实开展")
-_OBJ_MOD = ("辖区", "城区", "沿街", "重点区域", "主次干道", "城乡结合部", "集镇", "农村",
-            "老城区", "新建区", "校园周边", "医院周边", "车站周边", "景区")
-_GOAL_TAIL = ("", "", "", "")
 
 
 def _s_time(g):
@@ -576,7 +596,7 @@ def _obj_phrase(g):
     r = g.r
     n, m, verbs, tbl = g.obj[int(r() * len(g.obj))]
     if r() < 0.35:
-        n = _OBJ_MOD[int(r() * len(_OBJ_MOD))] + n
+        n = g.mods[int(r() * len(g.mods))] + n
     return n, m, verbs, tbl
 
 
@@ -640,7 +660,7 @@ def _s_objs(g):
     r = g.r
     names = _distinct(g.objn, 2 + int(r() * 2), r)
     if r() < 0.5:
-        names[0] = _OBJ_MOD[int(r() * len(_OBJ_MOD))] + names[0]
+        names[0] = g.mods[int(r() * len(g.mods))] + names[0]
     return "、".join(names)
 
 
@@ -684,8 +704,9 @@ def _metric_name(g):
     if x < 0.3:
         return g.metric[int(r() * len(g.metric))]
     if x < 0.6:
-        return g.objn[int(r() * len(g.objn))] + L.RATES[int(r() * len(L.RATES))]
-    return L.METRIC_SUBJ[int(r() * len(L.METRIC_SUBJ))] + L.RATES[int(r() * len(L.RATES))]
+        return g.objn[int(r() * len(g.objn))] + L.OBJ_RATES[int(r() * len(L.OBJ_RATES))]
+    subj, rates = _METRIC_SUBJ[int(r() * len(_METRIC_SUBJ))]
+    return subj + rates[int(r() * len(rates))]
 
 
 def _s_metric(g):
@@ -741,7 +762,7 @@ def _s_loc(g):
 def _s_locs(g):
     r = g.r
     names = _distinct(g.locs, 2 + int(r() * 2), r)
-    return "、".join(names) + "等" + NUM_SMALL[int(r() * len(NUM_SMALL))] + "个" + g.u.loc_group
+    return "、".join(names) + "等" + str(len(names) + 1 + int(r() * 40)) + "个" + g.u.loc_group
 
 
 def _s_camp(g):
@@ -771,7 +792,11 @@ def _s_n(g):
 
 
 def _s_n2(g):
-    return NUM_SMALL[int(g.r() * len(NUM_SMALL))]
+    return _NUM_FEW[int(g.r() * len(_NUM_FEW))]
+
+
+def _s_k(g):
+    return _NUM_KINDS[int(g.r() * len(_NUM_KINDS))]
 
 
 def _s_pct(g):
@@ -807,7 +832,18 @@ def _s_freq(g):
 
 
 def _s_weak_obj(g):
-    return L.WEAK_OBJ[int(g.r() * len(L.WEAK_OBJ))]
+    return g.weak[int(g.r() * len(g.weak))]
+
+
+def _s_dates(g):
+    r = g.r
+    m = 1 + int(r() * 11)
+    m2 = m + 1 + int(r() * (12 - m))
+    return f"{m}月{1 + int(r() * 28)}日至{m2}月{1 + int(r() * 28)}日"
+
+
+def _s_effect(g):
+    return _c(("成效显著", "成效明显", "成效突出", "初见成效", "效果良好"), g.r)
 
 
 def _s_prob_word(g):
@@ -1066,15 +1102,15 @@ def compose_essay(rng: random.Random, unit: Unit, target_chars: int, indent: str
             g.ordn = 0
             intro = rng.choice(L.PROBLEM_INTRO if kind == "problem" else L.PLAN_INTRO).format(y1=y1)
             tpls = PROBLEM_T if kind == "problem" else PLAN_T
-            if r() < 0.5:
-                sents = [_mark(intro)] + _fill(g, tpls, int(budget), 3)
-                blocks.append(Block("para", sents, indent, kind))
+            # one item (一是/二是 ...) per sentence, at most ten
+            n_items = max(2, min(len(L.ORDINAL_LEADS), round(budget / 55)))
+            items = [tpls[int(r() * len(tpls))](g) for _ in range(n_items)]
+            if n_items <= 5 and r() < 0.5:
+                blocks.append(Block("para", [_mark(intro)] + items, indent, kind))
             else:
                 blocks.append(Block("para", [_mark(intro)], indent, kind))
-                n_para = rng.randint(2, 4)
-                for _ in range(n_para):
-                    sents = _fill(g, tpls, int(budget / n_para), 1)
-                    blocks.append(Block("para", sents, indent, kind))
+                for it in items:
+                    blocks.append(Block("para", [it], indent, kind))
             continue
         n_para = rng.randint(2, 5)
         tpls = RESULT_T if kind == "result" else PRACTICE_T
@@ -1458,7 +1494,7 @@ class _Builder:
                 if n == 0:
                     continue
                 d = pool[int(rng.random() * n)]
-            if whole and attempt < 30 and d.unit.kind != target.unit.kind:
+            if attempt < (30 if whole else 20) and d.unit.kind != target.unit.kind:
                 continue
             if self._eligible(d, target, whole, excl):
                 return d
@@ -1472,7 +1508,6 @@ class _Builder:
 
     # -- planting ----------------------------------------------------------
     def plant(self):
-        rng = self.rng
         for d in self.copiers:
             if self.plans[id(d)] == ["whole_copy"]:
                 if not self._plant_whole(d):
@@ -1487,10 +1522,10 @@ class _Builder:
                 else:
                     self._plant_passage(d, obf)
         # drop copiers that ended up without a case
+        targets = {id(c.target) for c in self.cases}
         for d in self.copiers:
-            if not any(c.target is d for c in self.cases):
+            if id(d) not in targets:
                 d.copier = False
-        del rng
 
     def _plant_whole(self, target: Doc) -> bool:
         rng = self.rng
