@@ -544,7 +544,8 @@ _QSUF = ("", "", "", "", "余")
 
 def _qty(tbl, measure, r):
     if tbl is NUM_BIG:
-        return tbl[int(r() * 8192)] + _QSUF[int(r() * 5)] + measure
+        v = tbl[int(r() * 8192)]
+        return v + (_QSUF[int(r() * 5)] if len(v) > 2 else "") + measure
     return tbl[int(r() * 8192)] + measure
 
 
