@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from corpus.errors import ChachongError, InputError
 
 DEFAULT_INDEX = Path(".chachong") / "index.db"
+AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
 
 
 class Exit(IntEnum):
@@ -491,7 +492,7 @@ def audit(
             if html_out is not None:
                 from reports.html import render_html
 
-                _write(html_out, render_html(report, texts))
+                _write(html_out, render_html(report, texts, max_sources=AUDIT_HTML_SOURCES))
                 stderr.print(f"HTML report: {html_out}", highlight=False)
             if json_out is not None and str(json_out) != "-":
                 _write(json_out, dumps(report))
@@ -655,7 +656,7 @@ def demo(
             _write(out_dir / "report.json", dumps(report))
             from reports.html import render_html
 
-            _write(out_dir / "report.html", render_html(report, texts))
+            _write(out_dir / "report.html", render_html(report, texts, max_sources=AUDIT_HTML_SOURCES))
     except ChachongError as err:
         raise _fail(str(err)) from err
     console = _stdout_console(False)

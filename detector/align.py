@@ -27,8 +27,8 @@ class AlignParams:
     gap_b: int = 48  # ... and in the source (a dropped sentence)
     min_run: int = 6  # shortest exact run that counts as evidence
     min_passage: int = 15  # shortest passage reported, on both sides (stream chars)
-    min_matched: int = 16  # submission chars inside exact runs
-    min_longest_run: int = 8  # a passage needs one exact run this long
+    min_matched: int = 20  # submission chars inside exact runs
+    min_longest_run: int = 12  # a passage needs one exact run this long
     min_density: float = 0.45  # matched chars / passage length
     min_similarity: float = 0.5
 
@@ -157,6 +157,32 @@ def _is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
     if max(r.a1 - r.a0 for r in passage.runs) < params.min_longest_run:
         return False
     return similarity(a, b, passage) >= params.min_similarity
+
+
+def trim(passage: Passage, neutral: np.ndarray, min_length: int) -> Passage | None:
+    """Cut neutral positions (headings, formulas) off both ends of a passage.
+
+    Runs are clipped along their diagonals so the source side shrinks with
+    the submission side. None when less than ``min_length`` remains.
+    """
+    a0, a1 = passage.a0, passage.a1
+    while a0 < a1 and neutral[a0]:
+        a0 += 1
+    while a1 > a0 and neutral[a1 - 1]:
+        a1 -= 1
+    if a1 - a0 < min_length:
+        return None
+    if (a0, a1) == (passage.a0, passage.a1):
+        return passage
+    runs = []
+    for run in passage.runs:
+        lo, hi = max(run.a0, a0), min(run.a1, a1)
+        if hi > lo:
+            runs.append(Run(lo, hi, run.b0 + (lo - run.a0), run.b1 - (run.a1 - hi)))
+    if not runs:
+        return None
+    a0, a1 = min(r.a0 for r in runs), max(r.a1 for r in runs)
+    return Passage(a0, a1, min(r.b0 for r in runs), max(r.b1 for r in runs), runs)
 
 
 def similarity(a: str, b: str, passage: Passage) -> float:

@@ -110,7 +110,7 @@ def run_audit(
     everything = submissions + references
     prepared = []
     for done, doc in enumerate(everything, start=1):
-        prepared.append(prepare(doc.decoded, doc.meta, fp_params))
+        prepared.append(prepare(doc.decoded, doc.meta, fp_params, gram_set=True))
         progress("fingerprint", done, len(everything))
     corpus = MemoryIndex.build(prepared, fp_params)
     stores: list = [corpus]

@@ -26,8 +26,8 @@ from corpus.metadata import DocMeta
 from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from corpus.structure import analyze
-from detector.align import AlignParams, Passage, align, similarity
-from detector.stock import StockModel, StockParams
+from detector.align import AlignParams, Passage, align, similarity, trim
+from detector.stock import StockModel, StockParams, heading_mask
 from index.fingerprint import Fingerprints, all_grams, fingerprint
 from index.memory import MemoryIndex
 from index.store import IndexStore
@@ -125,7 +125,7 @@ def check_document(
     excluded = [_excluded_ids(store, decoded, exclude_paths) for store in stores]
     fps = [fingerprint(normalized, store.params) for store in stores]
     stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
-    matches: list[Match] = []
+    aligned: list[_Aligned] = []
     source_meta: dict[str, DocMeta] = {}
     for store, fp, skip in zip(stores, fps, excluded):
         for candidate in store.candidates(fp, stock=stock.common, exclude=skip, limit=params.max_candidates):
@@ -133,9 +133,51 @@ def check_document(
             if source.path in source_meta:
                 continue  # the same path in two stores is one source
             source_meta[source.path] = source.meta
-            matches.extend(_align_with(normalized, source.path, source.text, stock.model, params.align))
-    matches.sort(key=lambda m: (m.start, m.end, m.source))
+            aligned.extend(_align_with(normalized, source.path, source.text, stock.model, params.align))
+    corpus_size = sum(store.document_count() - len(skip) for store, skip in zip(stores, excluded))
+    stock.model.add_shared(_coverage_counts(len(normalized.text), aligned), params.stock.shared_threshold(corpus_size))
+    matches = sorted(
+        (_to_match(normalized, a.source, a.path, *_classify(a, stock.model, params)) for a in aligned),
+        key=lambda m: (m.start, m.end, m.source),
+    )
     return summarize(decoded, meta, normalized, matches, source_meta)
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    """One aligned passage before it is classified copy or stock."""
+
+    path: str
+    source: Normalized
+    passage: Passage
+
+
+def _coverage_counts(length: int, aligned: list[_Aligned]) -> np.ndarray:
+    """How many distinct sources cover each submission stream position."""
+    per_source: dict[str, np.ndarray] = {}
+    for a in aligned:
+        mask = per_source.setdefault(a.path, np.zeros(length, dtype=bool))
+        mask[a.passage.a0 : a.passage.a1] = True
+    counts = np.zeros(length, dtype=np.int32)
+    for mask in per_source.values():
+        counts += mask
+    return counts
+
+
+def _classify(aligned: _Aligned, stock: StockModel, params: DetectorParams) -> tuple[Passage, str]:
+    """Cut headings and common phrasing off the ends, then decide copy or stock.
+
+    A passage that is common phrasing from end to end is stock only when it
+    is short: a long paragraph that many units pasted stays a copy (a
+    boilerplate family).
+    """
+    passage = aligned.passage
+    if trim(passage, stock.headings, params.align.min_passage) is None:
+        return passage, "stock"
+    core = trim(passage, stock.neutral_edges(), params.align.min_passage)
+    if core is None:
+        return passage, "stock" if passage.length <= params.stock.max_len_common else "copy"
+    return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"
 
 
 @dataclass(frozen=True)
@@ -171,31 +213,29 @@ def _stock_model(
     for store, fp, skip in zip(stores, fps, excluded):
         counts = store.gram_frequencies(grams)
         if skip and store.known_hash(decoded.path) == decoded.sha256:
-            for gram in fp.grams:  # the submission itself is indexed: do not count it
-                if int(gram) in counts:
-                    counts[int(gram)] -= 1
+            # the submission itself is indexed: its own grams do not count
+            own = np.unique(grams) if store.exact_frequencies else fp.grams
+            for gram in own.tolist():
+                if gram in counts:
+                    counts[gram] -= 1
         for gram, count in counts.items():
             frequencies[gram] = frequencies.get(gram, 0) + count
         corpus_size += store.document_count() - len(skip)
     threshold = params.threshold(corpus_size)
     common = {h for h, c in frequencies.items() if c >= threshold}
     positions = np.flatnonzero(np.isin(grams, np.fromiter(common, dtype=np.int64, count=len(common))))
-    return _Stock(StockModel.build(normalized.text, positions, gram_k, params), common)
+    headings = heading_mask(decoded.text, normalized)
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), common)
 
 
 def _align_with(
     submission: Normalized, source_path: str, source_text: str, stock: StockModel, params: AlignParams
-) -> list[Match]:
+) -> list[_Aligned]:
     source = normalize(source_text)
-    return [
-        _to_match(submission, source, source_path, passage, stock)
-        for passage in align(submission.text, source.text, params)
-    ]
+    return [_Aligned(source_path, source, passage) for passage in align(submission.text, source.text, params)]
 
 
-def _to_match(
-    submission: Normalized, source: Normalized, source_path: str, passage: Passage, stock: StockModel
-) -> Match:
+def _to_match(submission: Normalized, source: Normalized, source_path: str, passage: Passage, kind: str) -> Match:
     start, end = submission.to_original(passage.a0, passage.a1)
     source_start, source_end = source.to_original(passage.b0, passage.b1)
     return Match(
@@ -205,7 +245,7 @@ def _to_match(
         source_start=source_start,
         source_end=source_end,
         similarity=similarity(submission.text, source.text, passage),
-        kind="stock" if stock.is_stock(passage.a0, passage.a1) else "copy",
+        kind=kind,
     )
 
 

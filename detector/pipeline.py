@@ -101,7 +101,7 @@ def temporary_index(
     params = params or FingerprintParams()
     errors: list[InputError] = []
     prepared = [
-        prepare(doc.decoded, doc.meta, params)
+        prepare(doc.decoded, doc.meta, params, gram_set=True)
         for doc in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="read")
     ]
     return MemoryIndex.build(prepared, params), errors

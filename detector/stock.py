@@ -14,12 +14,17 @@ family, reported as copying).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from corpus.normalize import normalize
+from corpus.normalize import Normalized, normalize
+from corpus.structure import analyze
+
+_TITLE_MAX = 40
+_SENTENCE_END = re.compile(r"[。！？!?；;：:]")
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -114,19 +119,46 @@ STOCK_PHRASES: tuple[str, ...] = (
 @dataclass(frozen=True)
 class StockParams:
     share: float = 0.1  # a gram in this share of the corpus is stock...
-    min_docs: int = 5  # ... and in at least this many documents
+    min_docs: int = 3  # ... and in at least this many documents
     max_len: int = 40  # longest passage (stream chars) the formula list can make stock
     max_len_common: int = 80  # longest passage corpus frequencies can make stock
     min_cover: float = 0.5  # share of a passage that stock must cover
+
+    shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 
     def threshold(self, corpus_size: int) -> int:
         """Document frequency from which a gram is stock in a corpus this size."""
         return max(self.min_docs, int(np.ceil(self.share * corpus_size)))
 
+    def shared_threshold(self, corpus_size: int) -> int:
+        """How many aligned sources must share a stretch for it to be common."""
+        return min(self.threshold(corpus_size), max(self.min_docs, self.shared_cap))
+
 
 @lru_cache(maxsize=1)
 def normalized_phrases() -> tuple[str, ...]:
     return tuple(sorted({normalize(p).text for p in STOCK_PHRASES}, key=len, reverse=True))
+
+
+def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
+    """Stream positions inside headings (一、 （一） 1. …) and the title line.
+
+    Headings are structure, not content: copying ``二、存在的问题`` proves nothing.
+    """
+    mask = np.zeros(len(normalized.text), dtype=bool)
+    paragraphs = analyze(text).paragraphs
+    for i, paragraph in enumerate(paragraphs):
+        body = text[paragraph.start : paragraph.end]
+        is_title = i == 0 and len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body)
+        if paragraph.heading_level == 0 and not is_title:
+            continue
+        end = paragraph.end
+        if paragraph.heading_level:
+            cut = _SENTENCE_END.search(body)  # 1.强化督查考核。围绕…: only the title part
+            end = paragraph.start + cut.start() if cut else paragraph.end
+        lo, hi = normalized.to_stream(paragraph.start, end)
+        mask[lo:hi] = True
+    return mask
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
@@ -144,16 +176,34 @@ def lexicon_mask(stream: str) -> np.ndarray:
 class StockModel:
     """Where the stream of one submission is stock phrasing."""
 
-    formulas: np.ndarray  # built-in formula list
-    common: np.ndarray  # grams most of the corpus shares
+    formulas: np.ndarray  # built-in formula list and the document's headings
+    common: np.ndarray  # what much of the corpus shares (gram frequencies, aligned sources)
+    headings: np.ndarray  # headings and the title line
     params: StockParams = field(default_factory=StockParams)
 
     @classmethod
-    def build(cls, stream: str, common_gram_positions: np.ndarray, gram_k: int, params: StockParams) -> StockModel:
+    def build(
+        cls,
+        stream: str,
+        common_gram_positions: np.ndarray,
+        gram_k: int,
+        params: StockParams,
+        headings: np.ndarray | None = None,
+    ) -> StockModel:
         common = np.zeros(len(stream), dtype=bool)
         for pos in common_gram_positions:
             common[pos : pos + gram_k] = True
-        return cls(lexicon_mask(stream), common, params)
+        headings = np.zeros(len(stream), dtype=bool) if headings is None else headings
+        return cls(lexicon_mask(stream) | headings, common, headings, params)
+
+    def add_shared(self, source_counts: np.ndarray, threshold: int) -> None:
+        """Positions that at least ``threshold`` aligned sources also contain are
+        common phrasing, whatever the sampled gram frequencies said."""
+        self.common |= source_counts >= threshold
+
+    def neutral_edges(self) -> np.ndarray:
+        """What may be cut off the ends of a passage: headings and common phrasing."""
+        return self.headings | self.common
 
     def is_stock(self, start: int, end: int) -> bool:
         """A passage is stock when it is short and mostly stock phrasing.

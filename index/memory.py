@@ -41,6 +41,8 @@ class MemoryIndex:
     gram_docs: np.ndarray  # doc index of each posting
     band_keys: np.ndarray  # sorted int64 bucket keys
     band_docs: np.ndarray  # doc index of each bucket entry
+    df_keys: np.ndarray | None = None  # every distinct gram of the corpus, sorted ...
+    df_counts: np.ndarray | None = None  # ... and in how many documents it occurs
     path: str = ":memory:"
     _ids: dict[str, int] = field(default_factory=dict, repr=False)
     _by_hash: dict[str, list[int]] = field(default_factory=dict, repr=False)
@@ -52,7 +54,7 @@ class MemoryIndex:
 
     @classmethod
     def build(cls, prepared: Sequence[PreparedDocument], params: FingerprintParams) -> MemoryIndex:
-        docs, grams, gram_docs, bands, band_docs = [], [], [], [], []
+        docs, grams, gram_docs, bands, band_docs, gram_sets = [], [], [], [], [], []
         seen: set[str] = set()
         for doc in prepared:
             if doc.decoded.path in seen:
@@ -62,15 +64,24 @@ class MemoryIndex:
             d = doc.decoded
             docs.append(StoredDocument(i, d.path, d.sha256, d.encoding, len(d.text), doc.meta, d.text))
             grams.append(doc.fingerprints.grams)
+            if doc.gram_set is not None:
+                gram_sets.append(doc.gram_set)
             gram_docs.append(np.full(len(doc.fingerprints.grams), i, dtype=np.int32))
             keys = np.unique(doc.fingerprints.window_bands.ravel())
             bands.append(keys)
             band_docs.append(np.full(len(keys), i, dtype=np.int32))
         gram_keys, gram_owner = _sorted_postings(grams, gram_docs)
         band_keys, band_owner = _sorted_postings(bands, band_docs)
-        return cls(params, docs, gram_keys, gram_owner, band_keys, band_owner)
+        df_keys, df_counts = None, None
+        if gram_sets and len(gram_sets) == len(docs):
+            df_keys, df_counts = np.unique(np.concatenate(gram_sets), return_counts=True)
+        return cls(params, docs, gram_keys, gram_owner, band_keys, band_owner, df_keys, df_counts)
 
     # -- the IndexStore query interface ------------------------------------------
+
+    @property
+    def exact_frequencies(self) -> bool:
+        return self.df_keys is not None
 
     def document_count(self) -> int:
         return len(self.documents)
@@ -92,7 +103,13 @@ class MemoryIndex:
         return None if doc_id is None else self.documents[doc_id].sha256
 
     def gram_frequencies(self, grams: np.ndarray) -> dict[int, int]:
+        """Document frequencies: exact over every gram when the documents were
+        prepared with ``gram_set``, else over the winnowed postings (as SQLite)."""
         queries = np.unique(np.asarray(grams, dtype=np.int64))
+        if self.df_keys is not None:
+            pos = np.clip(np.searchsorted(self.df_keys, queries), 0, max(len(self.df_keys) - 1, 0))
+            found = self.df_keys[pos] == queries if len(self.df_keys) else np.zeros(len(queries), dtype=bool)
+            return dict(zip(queries[found].tolist(), self.df_counts[pos[found]].tolist()))
         lo = np.searchsorted(self.gram_keys, queries, side="left")
         hi = np.searchsorted(self.gram_keys, queries, side="right")
         found = hi > lo

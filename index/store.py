@@ -32,7 +32,7 @@ from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
 from corpus.normalize import normalize
 from corpus.readers import DecodedDocument
-from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
+from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint
 
 SCHEMA_VERSION = "chachong-index-1"
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
@@ -71,6 +71,7 @@ class PreparedDocument:
     decoded: DecodedDocument
     meta: DocMeta
     fingerprints: Fingerprints
+    gram_set: np.ndarray | None = None  # every distinct gram, for exact in-memory frequencies
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,14 @@ class Candidate:
         return self.band_hits + 2.0 * self.gram_hits
 
 
-def prepare(decoded: DecodedDocument, meta: DocMeta, params: FingerprintParams) -> PreparedDocument:
-    return PreparedDocument(decoded, meta, fingerprint(normalize(decoded.text), params))
+def prepare(
+    decoded: DecodedDocument, meta: DocMeta, params: FingerprintParams, *, gram_set: bool = False
+) -> PreparedDocument:
+    """Fingerprint a document; ``gram_set`` also keeps all its distinct grams
+    (an in-memory corpus counts exact document frequencies from them)."""
+    normalized = normalize(decoded.text)
+    grams = np.unique(all_grams(normalized.text, params)) if gram_set else None
+    return PreparedDocument(decoded, meta, fingerprint(normalized, params), grams)
 
 
 class IndexStore:
@@ -265,6 +272,8 @@ class IndexStore:
         self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
 
     # -- reading -------------------------------------------------------------
+
+    exact_frequencies = False  # frequencies count winnowed grams only
 
     def document_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
