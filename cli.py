@@ -627,13 +627,22 @@ def text(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the demo corpus and reports into.")],
-    run: Annotated[bool, typer.Option("--run/--no-run", help="Also index and check the demo corpus.")] = True,
+    run: Annotated[bool, typer.Option("--run/--no-run", help="Also audit the demo corpus.")] = True,
 ) -> None:
-    """Write a generated demo corpus with planted copying, then check it."""
+    """Write a generated demo corpus with planted copying, then audit it.
+
+    The references (范文) and the submissions go into the embedded SQLite
+    index OUT_DIR/.chachong/index.db; the audit writes report.json,
+    report.html and ranking.csv into OUT_DIR.
+    """
     from corpus.synth import demo_corpus
-    from detector.pipeline import add_to_index, check_paths
+    from detector.audit import AuditParams, run_audit
+    from detector.pipeline import add_to_index
     from index.store import IndexStore
-    from reports.json_report import build_report, dumps
+    from reports.csv_report import ranking_csv
+    from reports.html import render_html
+    from reports.json_report import audit_sections, build_report, dumps
+    from reports.terminal import render_audit
 
     try:
         truth = demo_corpus(out_dir)
@@ -644,26 +653,25 @@ def demo(
             return
         index_file = out_dir / ".chachong" / "index.db"
         with IndexStore(index_file) as store, _progress() as progress:
-            _, errors = add_to_index(store, [out_dir], progress=progress)
-            results, check_errors = check_paths(store, [out_dir / "submissions"], progress=progress)
+            _, errors = add_to_index(store, [out_dir / "references"], progress=progress)
+            result = run_audit([out_dir / "submissions"], [], index=store, params=AuditParams(), progress=progress)
             report = build_report(
-                results,
-                [*errors, *check_errors],
+                result.results,
+                [*errors, *result.errors],
                 command="demo",
                 index={"path": str(index_file), "documents": store.document_count()},
+                extra=audit_sections(result),
             )
-            texts = _text_loader(store, results)
+            texts = _audit_text_loader(result, store)
             _write(out_dir / "report.json", dumps(report))
-            from reports.html import render_html
-
+            _write(out_dir / "ranking.csv", ranking_csv(report["ranking"]))
             _write(out_dir / "report.html", render_html(report, texts, max_sources=AUDIT_HTML_SOURCES))
     except ChachongError as err:
         raise _fail(str(err)) from err
-    console = _stdout_console(False)
-    for doc in sorted(report["documents"], key=lambda d: d["originality"]):
-        console.print(f"{doc['originality']:7.1%}  {doc['max_source_share']:6.1%}  {doc['path']}", highlight=False)
+    render_audit(report, _stdout_console(False))
     stderr.print(
-        f"index: {index_file}\nJSON report: {out_dir / 'report.json'}\nHTML report: {out_dir / 'report.html'}",
+        f"index: {index_file}\nJSON report: {out_dir / 'report.json'}\nHTML report: {out_dir / 'report.html'}"
+        f"\nCSV ranking: {out_dir / 'ranking.csv'}",
         highlight=False,
     )
 

@@ -19,6 +19,7 @@ Two kinds of fingerprints come from the normalized stream:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -230,6 +231,7 @@ def window_starts(length: int, window_chars: int) -> np.ndarray:
 
 
 _BLOCK_SHINGLES = 1 << 15  # bounds the (num_perm, block) matrix to 16 MiB
+_CACHE_BLOCK = 8192  # shingles per in-place block of the batched path (fits L2)
 
 
 def chunk_minima(hashes: np.ndarray, positions: np.ndarray, step: int, params: FingerprintParams) -> np.ndarray:
@@ -322,13 +324,146 @@ class Fingerprints:
 
 
 def fingerprint(normalized: Normalized, params: FingerprintParams) -> Fingerprints:
-    hashes, positions = shingles(normalized.text, params)
-    sigs, ranges = window_signatures(hashes, positions, len(normalized.text), params)
-    grams, _ = winnow(normalized.text, params)
+    return fingerprint_many([normalized.text], params)[0]
+
+
+def _fingerprint_one(stream: str, params: FingerprintParams) -> Fingerprints:
+    """Per-document path (word shingles, whose positions come from jieba)."""
+    hashes, positions = shingles(stream, params)
+    sigs, ranges = window_signatures(hashes, positions, len(stream), params)
+    grams, _ = winnow(stream, params)
     whole = sigs.min(axis=0) if len(sigs) else signature(hashes, params)
-    return Fingerprints(
-        signature=whole,
-        window_ranges=ranges,
-        window_bands=band_keys(sigs, params),
-        grams=np.unique(grams),
-    )
+    return Fingerprints(whole, ranges, band_keys(sigs, params), np.unique(grams))
+
+
+def fingerprint_many(streams: Sequence[str], params: FingerprintParams) -> list[Fingerprints]:
+    """Fingerprints of many streams at once: one pass of numpy over their
+    concatenation instead of a dozen small array operations per document.
+
+    Shingles, grams and winnowing windows that would cross a document border
+    are dropped, so every document gets exactly what it would get alone.
+    """
+    if params.shingle == "word":
+        return [_fingerprint_one(s, params) for s in streams]
+    lengths = np.array([len(s) for s in streams], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    cps = codepoints("".join(streams))
+    sigs, ranges, window_doc, whole = _batched_windows(cps, lengths, starts, params)
+    bands = band_keys(sigs, params)
+    grams = _batched_winnow(cps, lengths, starts, params)
+    bounds = np.searchsorted(window_doc, np.arange(len(streams) + 1))
+    return [
+        Fingerprints(whole[d], ranges[bounds[d] : bounds[d + 1]], bands[bounds[d] : bounds[d + 1]], grams[d])
+        for d in range(len(streams))
+    ]
+
+
+def _expand_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts [2, 0, 3]: owners [0, 0, 2, 2, 2] and indices [0, 1, 0, 1, 2]."""
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    index = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, index
+
+
+def _shingle_starts(lengths: np.ndarray, starts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Global start positions of the k-windows inside each document, and their document."""
+    doc, local = _expand_counts(np.maximum(lengths - k + 1, 0))
+    return starts[doc] + local, doc
+
+
+def _batched_windows(
+    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    k, step = params.k, max(1, params.window_chars // 2)
+    hashes = rolling_hash32(cps, k)
+    pos, doc = _shingle_starts(lengths, starts, k)
+    local = pos - starts[doc]
+    n_chunks = np.where(lengths >= k, (lengths - k) // step + 1, 0)
+    chunk_base = np.concatenate([[0], np.cumsum(n_chunks)])
+    chunks = _chunk_minima_global(hashes[pos], chunk_base[doc] + local // step, int(chunk_base[-1]), params)
+
+    # windows start every `step` chars (see window_starts), never past the last chunk
+    per_doc = np.where(lengths <= params.window_chars, 1, -(-(lengths - step) // step))
+    per_doc = np.minimum(per_doc, n_chunks)
+    window_doc_arr, index_in_doc = _expand_counts(per_doc)
+    window_start_arr = index_in_doc * step
+    first = chunk_base[window_doc_arr] + window_start_arr // step
+    second = np.minimum(first + 1, chunk_base[window_doc_arr + 1] - 1)
+    sigs = np.minimum(chunks[first], chunks[second])
+    ranges = np.stack([window_start_arr, np.minimum(window_start_arr + params.window_chars, lengths[window_doc_arr])], axis=1)
+    nonempty = (sigs != _MASK32).any(axis=1)
+
+    whole = np.full((len(lengths), params.num_perm), _MASK32, dtype=np.uint32)
+    has = n_chunks > 0
+    if has.any():
+        whole[has] = np.minimum.reduceat(chunks, chunk_base[:-1][has], axis=0)
+    return sigs[nonempty], ranges[nonempty], window_doc_arr[nonempty], whole
+
+
+def _chunk_minima_global(hashes: np.ndarray, chunk_ids: np.ndarray, n_chunks: int, params: FingerprintParams) -> np.ndarray:
+    """Per-chunk signatures, (n_chunks, num_perm), block by block.
+
+    Blocks of a few thousand shingles keep the (num_perm, block) matrix in
+    cache and are computed in place: three times faster than whole arrays.
+    """
+    out = np.full((n_chunks, params.num_perm), _MASK32, dtype=np.uint32)
+    a, b = permutations(params.num_perm, params.seed)
+    a, b = a[:, None], b[:, None]
+    mixed = fmix32(hashes.astype(np.uint32, copy=False))
+    buffer = np.empty((params.num_perm, _CACHE_BLOCK), dtype=np.uint32)
+    for lo in range(0, len(hashes), _CACHE_BLOCK):
+        hi = min(lo + _CACHE_BLOCK, len(hashes))
+        ids = chunk_ids[lo:hi]
+        firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        matrix = buffer[:, : hi - lo]
+        np.multiply(a, mixed[None, lo:hi], out=matrix)
+        matrix += b
+        mins = np.minimum.reduceat(matrix, firsts, axis=1).T
+        targets = ids[firsts]  # unique within a block; blocks may share a chunk
+        out[targets] = np.minimum(out[targets], mins)
+    return out
+
+
+def sliding_min(values: np.ndarray, w: int) -> np.ndarray:
+    """Minimum of every window of ``w`` consecutive values (len - w + 1 of them).
+
+    Doubling: minima of windows of 1, 2, 4, … then one last combination, a
+    handful of vectorized passes instead of an argmin over a strided view.
+    """
+    n = len(values) - w + 1
+    if n <= 0:
+        return values[:0]
+    span, current = 1, values
+    while span * 2 <= w:
+        current = np.minimum(current[:-span], current[span:])
+        span *= 2
+    if span == w:
+        return current[:n]
+    return np.minimum(current[:n], current[w - span : w - span + n])
+
+
+def _batched_winnow(cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams) -> list[np.ndarray]:
+    """Distinct winnowed gram hashes of each document (int64).
+
+    Only the set of selected hashes is kept per document, so the winnowing
+    choice reduces to the minimum of every window of ``winnow_w`` grams.
+    """
+    k, w = params.gram_k, params.winnow_w
+    hashes = rolling_hash64(cps, k)
+    n_grams = np.maximum(lengths - k + 1, 0)
+    wpos, wdoc = _shingle_starts(n_grams, starts, w)  # windows inside one document
+    values = sliding_min(hashes, w)[wpos].view(np.int64) if len(wpos) else np.zeros(0, dtype=np.int64)
+    short = np.flatnonzero((n_grams > 0) & (n_grams <= w))  # shorter than one window: their minimum
+    if len(short):
+        extra = [hashes[int(starts[d]) : int(starts[d] + n_grams[d])].min() for d in short]
+        values = np.concatenate([values, np.array(extra, dtype=np.uint64).view(np.int64)])
+        wdoc = np.concatenate([wdoc, short])
+    changed = np.r_[True, (values[1:] != values[:-1]) | (wdoc[1:] != wdoc[:-1])] if len(values) else values[:0] > 0
+    values, wdoc = values[changed], wdoc[changed]  # neighbouring windows mostly share their minimum
+    order = np.lexsort((values, wdoc))
+    values, wdoc = values[order], wdoc[order]
+    keep = np.r_[True, (values[1:] != values[:-1]) | (wdoc[1:] != wdoc[:-1])] if len(values) else np.zeros(0, bool)
+    values, wdoc = values[keep], wdoc[keep]
+    bounds = np.searchsorted(wdoc, np.arange(len(lengths) + 1))
+    return [values[bounds[d] : bounds[d + 1]] for d in range(len(lengths))]

@@ -119,31 +119,64 @@ def diff_texts(left: str, right: str, *, removed: str = "bold red", added: str =
     return ours, theirs
 
 
+def _common_folder(paths: list[str]) -> str:
+    """The folder all paths share ('' when none), for shorter display."""
+    import posixpath
+
+    folders = [posixpath.dirname(p) for p in paths if p]
+    if not folders:
+        return ""
+    common = (
+        posixpath.commonpath(folders)
+        if all(f.startswith("/") for f in folders) or not any(f.startswith("/") for f in folders)
+        else ""
+    )
+    return common.rstrip("/") + "/" if common else ""
+
+
 def render_audit(report: dict[str, Any], console: Console, *, rows: int = 30) -> None:
-    """The audit on a terminal: ranking, families, clusters, copy edges."""
+    """The audit on a terminal: ranking, families, clusters, copy edges.
+
+    Paths are shown relative to the folder they all share.
+    """
+    paths = [r["path"] for r in report["ranking"]] + [p for r in report["ranking"] if (p := r.get("max_source"))]
+    base = _common_folder(paths)
+
+    def short(path: str | None) -> str:
+        return (path or "")[len(base) :] if path and base and path.startswith(base) else (path or "")
+
+    if base:
+        console.print(Text(f"paths relative to {base}", style="dim"))
     table = Table(title="原创度排名 originality ranking", width=80, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="fold", ratio=4)
     table.add_column("orig.", justify="right", ratio=1)
     table.add_column("top source", overflow="fold", ratio=3)
     table.add_column("share", justify="right", ratio=1)
     for row in report["ranking"][:rows]:
-        name = row["path"] + (f" ({row['unit']})" if row.get("unit") else "")
         table.add_row(
-            name,
+            short(row["path"]),
             Text(f"{row['originality']:.1%}", style=_score_style(row["originality"])),
-            row.get("max_source") or "",
+            short(row.get("max_source")),
             f"{row['max_source_share']:.1%}",
         )
     console.print(table)
     if len(report["ranking"]) > rows:
         console.print(Text(f"… {len(report['ranking']) - rows} more rows in the CSV/JSON/HTML report", style="dim"))
     for family in report.get("families", []):
-        units = f"{family['units']} units, {len(family['documents'])} documents"
-        origin = f" · origin {family['origin']}" if family.get("origin") else ""
-        console.print(Text(f"{family['id']} {units}{origin}", style="bold"))
+        origin = f" · origin {short(family['origin'])}" if family.get("origin") else ""
+        console.print(
+            Text(f"{family['id']}: {family['units']} units, {len(family['documents'])} documents{origin}", style="bold")
+        )
         console.print(Text("  " + _excerpt(family["text"]), style="dim"))
     for cluster in report.get("clusters", []):
-        console.print(Text(f"{cluster['id']} near-duplicates: " + ", ".join(cluster["documents"]), style="bold"))
+        console.print(
+            Text(f"{cluster['id']} near-duplicates: " + ", ".join(map(short, cluster["documents"])), style="bold")
+        )
     directed = [e for e in report.get("edges", []) if e["directed"] and e["relation"] != "范文"]
+    if directed:
+        console.print(Text("who copied from whom (later ← earlier)", style="bold"))
     for edge in directed[:rows]:
-        console.print(f"{edge['copier']} ← {edge['source']}  {edge['share']:.1%} {edge['relation']}", highlight=False)
+        console.print(
+            f"  {short(edge['copier'])} ← {short(edge['source'])}  {edge['copied_chars']} chars {edge['relation']}",
+            highlight=False,
+        )
