@@ -13,6 +13,9 @@ family. A family needs ``min_family_docs`` documents.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,12 +23,14 @@ from pathlib import Path
 
 from corpus.errors import InputError
 from corpus.metadata import DocMeta
+from corpus.normalize import Normalized, normalize
+from corpus.readers import DecodedDocument
 from detector.check import DetectorParams, DocumentResult, check_document
-from detector.pipeline import Progress, _no_progress, iter_documents
+from detector.pipeline import LoadedDocument, Progress, _no_progress, iter_documents
 from detector.substitutions import substitutions
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
-from index.store import IndexStore, prepare
+from index.store import IndexStore, PreparedDocument, prepare_many
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class AuditParams:
     min_family_docs: int = 3
     cluster_similarity: float = 0.6  # share of both documents covered by each other
     max_bytes: int = 50 * 1024 * 1024
+    workers: int = 0  # processes for fingerprinting and comparison; 0 = one per core
 
 
 @dataclass(frozen=True)
@@ -102,26 +108,26 @@ def run_audit(
             submission_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read submissions"
         )
     )
-    references = list(
-        iter_documents(reference_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read references")
-    )
-    references = [r for r in references if r.decoded.path not in {s.decoded.path for s in submissions}]
+    seen = {s.decoded.path for s in submissions}
+    references = [
+        r
+        for r in iter_documents(
+            reference_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read references"
+        )
+        if r.decoded.path not in seen
+    ]
     fp_params = index.params if index is not None else FingerprintParams()
     everything = submissions + references
-    prepared = []
-    for done, doc in enumerate(everything, start=1):
-        prepared.append(prepare(doc.decoded, doc.meta, fp_params, gram_set=True))
-        progress("fingerprint", done, len(everything))
-    corpus = MemoryIndex.build(prepared, fp_params)
-    stores: list = [corpus]
-    if index is not None:
-        index.add(p for p in prepared[: len(submissions)] if index.known_hash(p.decoded.path) != p.decoded.sha256)
-        stores.append(index)
-
-    results = []
-    for done, doc in enumerate(submissions, start=1):
-        results.append(check_document(doc.decoded, doc.meta, stores, params.detector))
-        progress("compare", done, len(submissions))
+    with _Workers(params.workers) as workers:
+        prepared = workers.prepare([(d.decoded, d.meta) for d in everything], fp_params, progress)
+        corpus = MemoryIndex.build(prepared, fp_params)
+        del prepared[len(submissions) :]  # references are in the corpus; only submissions may go to the index
+        stores: list = [corpus]
+        if index is not None:
+            index.add(p for p in prepared if index.known_hash(p.decoded.path) != p.decoded.sha256)
+            stores.append(index)
+        del prepared
+        results = workers.compare(submissions, stores, params.detector, progress)
     results.sort(key=lambda r: r.path)
     texts = {d.decoded.path: d.decoded.text for d in everything}
     metas = {d.decoded.path: d.meta for d in everything}
@@ -138,6 +144,93 @@ def run_audit(
         edges=copy_edges(results, metas, roles),
         errors=errors,
     )
+
+
+# -- parallel stages ------------------------------------------------------------------
+
+_BATCH = 256  # documents per fingerprinting task
+_STATE: dict[str, object] = {}  # what forked compare workers inherit
+
+
+def _prepare_batch(batch: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams) -> list[PreparedDocument]:
+    return prepare_many(batch, params, gram_set=True)
+
+
+def _compare_one(i: int) -> DocumentResult:
+    """Check submission ``i`` in a forked worker against the inherited corpus."""
+    doc = _STATE["submissions"][i]  # type: ignore[index]
+    return check_document(
+        doc.decoded,
+        doc.meta,
+        _STATE["stores"],
+        _STATE["params"],
+        normalizer=_cached_normalize,  # type: ignore[arg-type]
+    )
+
+
+_NORMALIZED: dict[str, Normalized] = {}
+
+
+def _cached_normalize(path: str, text: str) -> Normalized:
+    """Each document is normalized once per process, however many pairs it is in."""
+    found = _NORMALIZED.get(path)
+    if found is None:
+        found = _NORMALIZED[path] = normalize(text)
+    return found
+
+
+class _Workers:
+    """Both cores for the two heavy stages: fingerprinting (a process pool over
+    batches) and comparison (forked workers that share the in-memory corpus
+    copy-on-write). ``workers=1`` runs everything in this process."""
+
+    def __init__(self, workers: int) -> None:
+        self.count = workers or os.cpu_count() or 1
+        self.fork = "fork" in multiprocessing.get_all_start_methods()
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _STATE.clear()
+        _NORMALIZED.clear()
+
+    def prepare(
+        self, documents: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, progress: Progress
+    ) -> list[PreparedDocument]:
+        batches = [documents[i : i + _BATCH] for i in range(0, len(documents), _BATCH)]
+        out: list[PreparedDocument] = []
+        if self.count <= 1 or len(batches) <= 1 or not self.fork:
+            for batch in batches:
+                out.extend(_prepare_batch(batch, params))
+                progress("fingerprint", len(out), len(documents))
+            return out
+        context = multiprocessing.get_context("fork")
+        with context.Pool(self.count) as pool:
+            for prepared in pool.imap(functools.partial(_prepare_batch, params=params), batches):
+                out.extend(prepared)
+                progress("fingerprint", len(out), len(documents))
+        return out
+
+    def compare(
+        self, submissions: list[LoadedDocument], stores: list, params: DetectorParams, progress: Progress
+    ) -> list[DocumentResult]:
+        _STATE.update(submissions=submissions, stores=stores, params=params)
+        parallel = (
+            self.count > 1 and self.fork and len(submissions) > 16 and all(isinstance(s, MemoryIndex) for s in stores)
+        )  # an SQLite connection must not cross a fork
+        results: list[DocumentResult] = []
+        if not parallel:
+            for i in range(len(submissions)):
+                results.append(_compare_one(i))
+                progress("compare", len(results), len(submissions))
+            return results
+        context = multiprocessing.get_context("fork")
+        with context.Pool(self.count) as pool:
+            for result in pool.imap(_compare_one, range(len(submissions)), chunksize=8):
+                results.append(result)
+                progress("compare", len(results), len(submissions))
+        return results
 
 
 def _add_index_sources(

@@ -16,7 +16,7 @@ Definitions (the README repeats them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -113,15 +113,20 @@ def check_document(
     params: DetectorParams = DetectorParams(),
     *,
     exclude_paths: Iterable[str] = (),
+    normalizer: Callable[[str, str], Normalized] | None = None,
 ) -> DocumentResult:
     """Compare ``decoded`` with everything in ``stores`` but itself.
+
+    ``normalizer(path, text)`` may serve normalized texts from a cache (an
+    audit normalizes each document once, not once per pair).
 
     Several stores act as one corpus (a persistent index plus the other
     submissions of a folder): candidates come from each, and document
     frequencies for the stock model are summed over all of them.
     """
     stores = list(stores) if isinstance(stores, (list, tuple)) else [stores]
-    normalized = normalize(decoded.text)
+    normalizer = normalizer or _normalize_uncached
+    normalized = normalizer(decoded.path, decoded.text)
     excluded = [_excluded_ids(store, decoded, exclude_paths) for store in stores]
     fps = [fingerprint(normalized, store.params) for store in stores]
     stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
@@ -133,7 +138,8 @@ def check_document(
             if source.path in source_meta:
                 continue  # the same path in two stores is one source
             source_meta[source.path] = source.meta
-            aligned.extend(_align_with(normalized, source.path, source.text, stock.model, params.align))
+            source_stream = normalizer(source.path, source.text)
+            aligned.extend(_align_with(normalized, source.path, source_stream, params.align))
     corpus_size = sum(store.document_count() - len(skip) for store, skip in zip(stores, excluded))
     stock.model.add_shared(_coverage_counts(len(normalized.text), aligned), params.stock.shared_threshold(corpus_size))
     matches = sorted(
@@ -228,10 +234,11 @@ def _stock_model(
     return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), common)
 
 
-def _align_with(
-    submission: Normalized, source_path: str, source_text: str, stock: StockModel, params: AlignParams
-) -> list[_Aligned]:
-    source = normalize(source_text)
+def _normalize_uncached(path: str, text: str) -> Normalized:
+    return normalize(text)
+
+
+def _align_with(submission: Normalized, source_path: str, source: Normalized, params: AlignParams) -> list[_Aligned]:
     return [_Aligned(source_path, source, passage) for passage in align(submission.text, source.text, params)]
 
 

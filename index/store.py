@@ -32,7 +32,7 @@ from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
 from corpus.normalize import normalize
 from corpus.readers import DecodedDocument
-from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint
+from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
 
 SCHEMA_VERSION = "chachong-index-1"
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
@@ -101,6 +101,18 @@ class Candidate:
     @property
     def score(self) -> float:
         return self.band_hits + 2.0 * self.gram_hits
+
+
+def prepare_many(
+    documents: Sequence[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, *, gram_set: bool = False
+) -> list[PreparedDocument]:
+    """:func:`prepare` for many documents with one batched fingerprint pass."""
+    streams = [normalize(decoded.text).text for decoded, _ in documents]
+    fingerprints = fingerprint_many(streams, params)
+    return [
+        PreparedDocument(decoded, meta, fp, np.unique(all_grams(stream, params)) if gram_set else None)
+        for (decoded, meta), stream, fp in zip(documents, streams, fingerprints)
+    ]
 
 
 def prepare(
