@@ -89,8 +89,12 @@ def seed_pairs(a: str, b: str, params: AlignParams) -> tuple[np.ndarray, np.ndar
     return ai, bj
 
 
-def exact_runs(ai: np.ndarray, bj: np.ndarray, k: int) -> list[Run]:
-    """Join seeds on the same diagonal whose k-grams touch into runs."""
+def exact_runs(
+    ai: np.ndarray, bj: np.ndarray, k: int, min_length: int = 0, anchor_length: int = 0, reach: int = 0
+) -> list[Run]:
+    """Join seeds on the same diagonal whose k-grams touch into runs of at
+    least ``min_length`` characters; with ``anchor_length``, keep only runs
+    within ``reach`` of a run at least that long (see :func:`align`)."""
     if len(ai) == 0:
         return []
     diag = ai - bj
@@ -99,7 +103,14 @@ def exact_runs(ai: np.ndarray, bj: np.ndarray, k: int) -> list[Run]:
     breaks = np.flatnonzero((diag[1:] != diag[:-1]) | (ai[1:] > ai[:-1] + k)) + 1
     firsts = np.r_[0, breaks]
     lasts = np.r_[breaks - 1, len(ai) - 1]
-    return [Run(int(ai[f]), int(ai[last]) + k, int(bj[f]), int(bj[last]) + k) for f, last in zip(firsts, lasts)]
+    long_enough = ai[lasts] + k - ai[firsts] >= min_length
+    firsts, lasts = firsts[long_enough], lasts[long_enough]
+    if anchor_length and len(firsts):
+        firsts, lasts = _near_anchor_runs(ai[firsts], ai[lasts] + k, firsts, lasts, anchor_length, reach)
+    return [
+        Run(a0, a1 + k, b0, b1 + k)
+        for a0, a1, b0, b1 in zip(ai[firsts].tolist(), ai[lasts].tolist(), bj[firsts].tolist(), bj[lasts].tolist())
+    ]
 
 
 def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
@@ -110,23 +121,24 @@ def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
     ``gap_a`` of it in the submission.
     """
     passages: list[Passage] = []
+    active: list[Passage] = []  # passages a later run can still reach
     for run in sorted(runs, key=lambda r: (r.a0, r.b0)):
+        active = [p for p in active if run.a0 <= p.a1 + params.gap_a]
         target = None
-        best = None
-        for passage in reversed(passages):
-            if run.a0 > passage.a1 + params.gap_a:
-                break
+        best = params.gap_b + 1
+        for passage in active:
             distance = _source_distance(passage, run)
-            if distance <= params.gap_b and (best is None or distance < best):
+            if distance < best:
                 target, best = passage, distance
         if target is None:
-            passages.append(Passage(run.a0, run.a1, run.b0, run.b1, [run]))
+            target = Passage(run.a0, run.a1, run.b0, run.b1, [run])
+            passages.append(target)
+            active.append(target)
             continue
         target.a1 = max(target.a1, run.a1)
         target.b0 = min(target.b0, run.b0)
         target.b1 = max(target.b1, run.b1)
         target.runs.append(run)
-        passages.sort(key=lambda p: p.a1)
     return passages
 
 
@@ -138,10 +150,29 @@ def _source_distance(passage: Passage, run: Run) -> int:
     return 0
 
 
+def _near_anchor_runs(
+    a0: np.ndarray, a1: np.ndarray, firsts: np.ndarray, lasts: np.ndarray, anchor_length: int, reach: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every passage needs one run of ``anchor_length`` characters (an
+    anchor); short runs farther than ``reach`` from any anchor cannot join
+    one, and formulaic prose is full of them, so they go before the merge."""
+    anchor = a1 - a0 >= anchor_length
+    if not anchor.any():
+        return firsts[:0], lasts[:0]
+    lo = np.sort(a0[anchor] - reach)
+    hi = np.sort(a1[anchor] + reach)
+    # a run is near an anchor when some anchor interval [lo, hi) overlaps it:
+    # count intervals starting before the run ends minus those ending before it starts
+    overlapping = np.searchsorted(lo, a1, side="left") - np.searchsorted(hi, a0, side="right")
+    keep = overlapping > 0
+    return firsts[keep], lasts[keep]
+
+
 def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     """Passages of ``a`` (submission stream) copied from ``b`` (source stream)."""
     ai, bj = seed_pairs(a, b, params)
-    runs = [r for r in exact_runs(ai, bj, params.seed_k) if r.a1 - r.a0 >= params.min_run]
+    reach = 3 * params.gap_a + params.min_passage
+    runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
     passages = merge_runs(runs, params)
     kept = [p for p in passages if _is_evidence(a, b, p, params)]
     return _drop_overlaps(kept)
