@@ -17,7 +17,9 @@ from corpus.readers import DEFAULT_MAX_BYTES, DecodedDocument, discover_files, r
 from detector.check import DetectorParams, DocumentResult, check_document
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
-from index.store import AddOutcome, IndexStore, PreparedDocument, prepare
+from index.store import AddOutcome, IndexStore, PreparedDocument, prepare, prepare_many
+
+_BATCH = 256  # documents fingerprinted in one numpy pass
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -80,11 +82,16 @@ def add_to_index(
     unchanged: list[str] = []
 
     def changed() -> Iterator[PreparedDocument]:
+        batch: list[tuple[DecodedDocument, DocMeta]] = []
         for doc in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="index"):
             if store.known_hash(doc.decoded.path) == doc.decoded.sha256:
                 unchanged.append(doc.decoded.path)  # re-adding an unchanged file is a no-op
                 continue
-            yield prepare(doc.decoded, doc.meta, store.params)
+            batch.append((doc.decoded, doc.meta))
+            if len(batch) >= _BATCH:
+                yield from prepare_many(batch, store.params)
+                batch = []
+        yield from prepare_many(batch, store.params)
 
     outcome = store.add(changed())
     return AddOutcome(outcome.added, outcome.replaced, unchanged + outcome.unchanged), errors

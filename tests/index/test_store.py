@@ -131,3 +131,13 @@ def test_gram_frequencies_count_documents(tmp_path):
     counts = store.gram_frequencies(fp.grams)
     assert max(counts.values()) == 3 and min(counts.values()) == 1
     assert store.common_grams(fp.grams, 3) == {h for h, c in counts.items() if c == 3}
+
+
+def test_the_same_path_twice_in_one_add_keeps_only_the_last_version(tmp_path):
+    store = IndexStore(":memory:")
+    first = _doc(tmp_path, "a.txt", ORIGINAL_SCHOOL)
+    second = _doc(tmp_path, "a.txt", ORIGINAL_HOSPITAL)
+    store.add([_prepared(store, first), _prepared(store, second)])
+    fresh = IndexStore(":memory:")
+    fresh.add([_prepared(fresh, second)])
+    assert _row_counts(store) == _row_counts(fresh)
