@@ -225,6 +225,19 @@ def _simplify_han(stream: np.ndarray) -> np.ndarray:
     return codepoints(to_simplified(text)).copy()
 
 
+@lru_cache(maxsize=65536)
+def fold_char(ch: str) -> str:
+    """One character folded for comparison (NFKC, then traditional to
+    simplified), one for one, so offsets stay aligned in diffs."""
+    folded = unicodedata.normalize("NFKC", ch)[:1] or ch
+    return to_simplified(folded)
+
+
+def fold_chars(text: str) -> str:
+    """:func:`fold_char` over a whole string (same length as ``text``)."""
+    return "".join(fold_char(c) for c in text)
+
+
 def fold_for_display(text: str) -> str:
     """Human-readable folding (keeps punctuation): NFKC and t2s only."""
     return to_simplified(unicodedata.normalize("NFKC", text))

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from corpus.normalize import to_simplified
+from corpus.normalize import fold_chars
 
 _PINYIN_NOISE = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]*[)）]")
 _CONTEXT = 1  # characters of shared context a substitution may absorb
@@ -32,17 +32,6 @@ class Substitution:
 
     def as_dict(self) -> dict[str, str]:
         return {"before": self.before, "after": self.after, "kind": self.kind}
-
-
-@lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch)[:1] or ch
-    return to_simplified(folded)
-
-
-def fold_chars(text: str) -> str:
-    """One folded character per character, so offsets stay aligned."""
-    return "".join(_fold_char(c) for c in text)
 
 
 def _meaningful(text: str) -> str:

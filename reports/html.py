@@ -28,7 +28,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from rapidfuzz.distance import Levenshtein
 
-from corpus.normalize import chrome_mask, to_simplified
+from corpus.normalize import chrome_mask, fold_char
 from corpus.structure import analyze
 
 TextLoader = Callable[[str], str | None]
@@ -67,13 +67,6 @@ def visible(text: Any) -> str:
 
 
 # -- character folding and passage diffs ----------------------------------------------
-
-
-@lru_cache(maxsize=65536)
-def fold_char(ch: str) -> str:
-    """One character folded for comparison: NFKC, then traditional -> simplified."""
-    folded = unicodedata.normalize("NFKC", ch)[:1] or ch
-    return to_simplified(folded)
 
 
 def _is_filler(ch: str) -> bool:

@@ -6,9 +6,7 @@ console honours ``--no-color`` and ``NO_COLOR``). Fits 80 columns.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -17,7 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from corpus.normalize import to_simplified
+from corpus.normalize import fold_chars
 
 TextLoader = Callable[[str], str | None]
 EXCERPT = 150  # characters of each passage shown
@@ -91,16 +89,6 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
 
 
-@lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    folded = unicodedata.normalize("NFKC", ch)[:1] or ch
-    return to_simplified(folded)
-
-
-def _fold(text: str) -> str:
-    return "".join(_fold_char(c) for c in text)
-
-
 def diff_texts(left: str, right: str, *, removed: str = "bold red", added: str = "bold green") -> tuple[Text, Text]:
     """Both texts with the characters that differ highlighted.
 
@@ -108,7 +96,7 @@ def diff_texts(left: str, right: str, *, removed: str = "bold red", added: str =
     page pasted over a simplified source shows only real edits.
     """
     ours, theirs = Text(), Text()
-    for op in Levenshtein.opcodes(_fold(left), _fold(right)):
+    for op in Levenshtein.opcodes(fold_chars(left), fold_chars(right)):
         a, b = left[op.src_start : op.src_end], right[op.dest_start : op.dest_end]
         if op.tag == "equal":
             ours.append(a)
