@@ -31,6 +31,9 @@ class AlignParams:
     min_longest_run: int = 12  # a passage needs one exact run this long
     min_density: float = 0.45  # matched chars / passage length
     min_similarity: float = 0.5
+    short_passage: int = 50  # below this length a passage must be more similar ...
+    min_short_similarity: float = 0.6  # ... than this
+    max_length_ratio: float = 2.5  # longer side / shorter side
 
 
 @dataclass(frozen=True)
@@ -174,12 +177,12 @@ def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     reach = 3 * params.gap_a + params.min_passage
     runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
     passages = merge_runs(runs, params)
-    kept = [p for p in passages if _is_evidence(a, b, p, params)]
+    kept = [p for p in passages if is_evidence(a, b, p, params)]
     return _drop_overlaps(kept)
 
 
-def _is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
-    """Long enough on both sides, dense enough in exact runs, similar enough."""
+def is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
+    """Whether an aligned passage is worth reporting: Long enough on both sides, dense enough in exact runs, similar enough."""
     if min(passage.length, passage.b1 - passage.b0) < params.min_passage:
         return False
     matched = passage.matched
@@ -187,7 +190,11 @@ def _is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
         return False
     if max(r.a1 - r.a0 for r in passage.runs) < params.min_longest_run:
         return False
-    return similarity(a, b, passage) >= params.min_similarity
+    length_b = passage.b1 - passage.b0
+    if max(passage.length, length_b) > params.max_length_ratio * min(passage.length, length_b):
+        return False
+    needed = params.min_short_similarity if passage.length < params.short_passage else params.min_similarity
+    return similarity(a, b, passage) >= needed
 
 
 def trim(passage: Passage, neutral: np.ndarray, min_length: int) -> Passage | None:
@@ -213,7 +220,10 @@ def trim(passage: Passage, neutral: np.ndarray, min_length: int) -> Passage | No
     if not runs:
         return None
     a0, a1 = min(r.a0 for r in runs), max(r.a1 for r in runs)
-    return Passage(a0, a1, min(r.b0 for r in runs), max(r.b1 for r in runs), runs)
+    b0, b1 = min(r.b0 for r in runs), max(r.b1 for r in runs)
+    if min(a1 - a0, b1 - b0) < min_length:
+        return None
+    return Passage(a0, a1, b0, b1, runs)
 
 
 def similarity(a: str, b: str, passage: Passage) -> float:

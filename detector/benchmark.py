@@ -20,7 +20,9 @@ from corpus.errors import ChachongError
 from detector.check import DetectorParams, check_document
 from detector.evaluation import Measures, Span, baseline_detections, copied_share, pan_measures
 from detector.pipeline import Progress, _no_progress, load_documents
-from index.store import IndexStore, prepare
+from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
+from index.store import prepare_many
 
 
 @dataclass
@@ -68,8 +70,8 @@ def run_benchmark(
     reverse = {(c.source, c.doc) for c in cases}
     stock = {d["path"]: [tuple(r) for r in d.get("stock_ranges", [])] for d in truth["documents"]}
 
-    store = IndexStore(":memory:")
-    store.add(prepare(d.decoded, d.meta, store.params) for d in docs)
+    fp_params = FingerprintParams()
+    store = MemoryIndex.build(prepare_many([(d.decoded, d.meta) for d in docs], fp_params, gram_set=True), fp_params)
     by_path = {rel[d.decoded.path]: d for d in docs}
     ours: list[Span] = []
     for done, path in enumerate(submissions, start=1):

@@ -26,7 +26,7 @@ from corpus.metadata import DocMeta
 from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from corpus.structure import analyze
-from detector.align import AlignParams, Passage, align, similarity, trim
+from detector.align import AlignParams, Passage, align, is_evidence, similarity, trim
 from detector.stock import StockModel, StockParams, heading_mask
 from index.fingerprint import Fingerprints, all_grams, fingerprint
 from index.memory import MemoryIndex
@@ -143,7 +143,7 @@ def check_document(
     corpus_size = sum(store.document_count() - len(skip) for store, skip in zip(stores, excluded))
     stock.model.add_shared(_coverage_counts(len(normalized.text), aligned), params.stock.shared_threshold(corpus_size))
     matches = sorted(
-        (_to_match(normalized, a.source, a.path, *_classify(a, stock.model, params)) for a in aligned),
+        (_to_match(normalized, a.source, a.path, *_classify(normalized, a, stock.model, params)) for a in aligned),
         key=lambda m: (m.start, m.end, m.source),
     )
     return summarize(decoded, meta, normalized, matches, source_meta)
@@ -170,12 +170,15 @@ def _coverage_counts(length: int, aligned: list[_Aligned]) -> np.ndarray:
     return counts
 
 
-def _classify(aligned: _Aligned, stock: StockModel, params: DetectorParams) -> tuple[Passage, str]:
+def _classify(
+    submission: Normalized, aligned: _Aligned, stock: StockModel, params: DetectorParams
+) -> tuple[Passage, str]:
     """Cut headings and common phrasing off the ends, then decide copy or stock.
 
     A passage that is common phrasing from end to end is stock only when it
     is short: a long paragraph that many units pasted stays a copy (a
-    boilerplate family).
+    boilerplate family). When what is left after the cut is no longer
+    evidence of copying on its own, the whole passage was stock.
     """
     passage = aligned.passage
     if trim(passage, stock.headings, params.align.min_passage) is None:
@@ -183,6 +186,8 @@ def _classify(aligned: _Aligned, stock: StockModel, params: DetectorParams) -> t
     core = trim(passage, stock.neutral_edges(), params.align.min_passage)
     if core is None:
         return passage, "stock" if passage.length <= params.stock.max_len_common else "copy"
+    if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
+        return passage, "stock"
     return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"
 
 
