@@ -34,6 +34,7 @@ class AlignParams:
     short_passage: int = 50  # below this length a passage must be more similar ...
     min_short_similarity: float = 0.6  # ... than this
     max_length_ratio: float = 2.5  # longer side / shorter side
+    join_gap: int = 10  # neighbouring passages this close may be one reordered passage
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,33 @@ def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
     return passages
 
 
+def join_reordered(passages: list[Passage], params: AlignParams) -> list[Passage]:
+    """Join passages that touch in the submission and come from one stretch
+    of the source in another order (reordered sentences, rotated clauses).
+
+    Two neighbours are one passage when their source ranges, taken together,
+    are not much longer than the two of them side by side.
+    """
+    small = [p for p in passages if p.length < params.min_passage]  # stray runs: never bridges
+    joined: list[Passage] = []
+    for passage in sorted((p for p in passages if p.length >= params.min_passage), key=lambda p: p.a0):
+        if joined:
+            last = joined[-1]
+            span = max(last.b1, passage.b1) - min(last.b0, passage.b0)
+            sides = (last.b1 - last.b0) + (passage.b1 - passage.b0)
+            if passage.a0 - last.a1 <= params.join_gap and span <= 1.5 * sides + params.gap_b:
+                joined[-1] = Passage(
+                    last.a0,
+                    max(last.a1, passage.a1),
+                    min(last.b0, passage.b0),
+                    max(last.b1, passage.b1),
+                    last.runs + passage.runs,
+                )
+                continue
+        joined.append(passage)
+    return joined + small
+
+
 def _source_distance(passage: Passage, run: Run) -> int:
     if run.b0 > passage.b1:
         return run.b0 - passage.b1
@@ -176,7 +204,7 @@ def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     ai, bj = seed_pairs(a, b, params)
     reach = 3 * params.gap_a + params.min_passage
     runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
-    passages = merge_runs(runs, params)
+    passages = join_reordered(merge_runs(runs, params), params)
     kept = [p for p in passages if is_evidence(a, b, p, params)]
     return _drop_overlaps(kept)
 
@@ -194,7 +222,9 @@ def is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
     if max(passage.length, length_b) > params.max_length_ratio * min(passage.length, length_b):
         return False
     needed = params.min_short_similarity if passage.length < params.short_passage else params.min_similarity
-    return similarity(a, b, passage) >= needed
+    # reordered text has a low edit similarity but is covered by exact runs
+    coverage = matched / max(passage.length, length_b)
+    return max(coverage, similarity(a, b, passage)) >= needed
 
 
 def trim(passage: Passage, neutral: np.ndarray, min_length: int) -> Passage | None:
