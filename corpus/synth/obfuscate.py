@@ -7,6 +7,7 @@ state, so the same ``rng`` state gives the same output.
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from functools import lru_cache
@@ -177,13 +178,11 @@ def _token_re(words: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(alts + [_NUM_TOKEN]))
 
 
-def apply_swaps(text: str, swaps, reverse: bool = False) -> str:
-    """Apply ``[[old, new], ...]`` in one left-to-right pass (longest entity
-    first; numbers only match at digit boundaries, with or without the
-    character recorded after them).  ``reverse=True`` maps new back to old."""
+def _swap_sub(swaps, reverse: bool):
+    """(regex, replacement function) of :func:`apply_swaps`; None if no swaps."""
     mapping = {(n if reverse else o): (o if reverse else n) for o, n in swaps}
     if not mapping:
-        return text
+        return None
     words = tuple(sorted(k for k in mapping if not _NUM_FULL.fullmatch(k)))
     get = mapping.get
 
@@ -201,7 +200,48 @@ def apply_swaps(text: str, swaps, reverse: bool = False) -> str:
                         return rep + tok[-cut:]
         return tok
 
-    return _token_re(words).sub(sub, text)
+    return _token_re(words), sub
+
+
+def apply_swaps(text: str, swaps, reverse: bool = False) -> str:
+    """Apply ``[[old, new], ...]`` in one left-to-right pass (longest entity
+    first; numbers only match at digit boundaries, with or without the
+    character recorded after them).  ``reverse=True`` maps new back to old."""
+    rs = _swap_sub(swaps, reverse)
+    if rs is None:
+        return text
+    return rs[0].sub(rs[1], text)
+
+
+def map_through_swaps(text: str, swaps, ranges) -> list:
+    """Where the half-open ``ranges`` of ``text`` are in ``apply_swaps(text,
+    swaps)``: a range boundary inside a replaced token moves to the edge of
+    its replacement (a start to its start, an end to its end)."""
+    rs = _swap_sub(swaps, False)
+    edits = []  # (old start, old end, new start, new end)
+    if rs is not None:
+        pat, sub = rs
+        shift = 0
+        for m in pat.finditer(text):
+            rep = sub(m)
+            if rep != m.group():
+                s, e = m.span()
+                edits.append((s, e, s + shift, s + shift + len(rep)))
+                shift += len(rep) - (e - s)
+    starts = [x[0] for x in edits]
+
+    def where(x: int, end: bool) -> int:
+        i = bisect.bisect_right(starts, x) - 1
+        if i < 0:
+            return x
+        s, e, ns, ne = edits[i]
+        if x >= e:
+            return ne + (x - e)
+        if x == s:
+            return ns
+        return ne if end else ns
+
+    return [(where(a, False), where(b, True)) for a, b in ranges]
 
 
 def _naive_unswap(text: str, swaps) -> str:
