@@ -41,7 +41,7 @@ app = typer.Typer(
 index_app = typer.Typer(help="Build and inspect the persistent index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # never wrap a file name in a message
 
 IndexOption = Annotated[
     Optional[Path],

@@ -227,17 +227,24 @@ def is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
     return max(coverage, similarity(a, b, passage)) >= needed
 
 
-def trim(passage: Passage, neutral: np.ndarray, min_length: int) -> Passage | None:
-    """Cut neutral positions (headings, formulas) off both ends of a passage.
+def trim(passage: Passage, neutral: np.ndarray, min_length: int, max_cut: int | None = None) -> Passage | None:
+    """Cut neutral positions (headings, common phrasing) off both ends of a passage.
 
-    Runs are clipped along their diagonals so the source side shrinks with
-    the submission side. None when less than ``min_length`` remains.
+    An end is cut only when its neutral stretch is at most ``max_cut`` long
+    (stock phrases are short; a long common stretch is a widely copied
+    paragraph and stays). Runs are clipped along their diagonals so the
+    source side shrinks with the submission side. None when less than
+    ``min_length`` remains.
     """
     a0, a1 = passage.a0, passage.a1
     while a0 < a1 and neutral[a0]:
         a0 += 1
+    if max_cut is not None and a0 - passage.a0 > max_cut and a0 < a1:
+        a0 = passage.a0
     while a1 > a0 and neutral[a1 - 1]:
         a1 -= 1
+    if max_cut is not None and passage.a1 - a1 > max_cut and a1 > a0:
+        a1 = passage.a1
     if a1 - a0 < min_length:
         return None
     if (a0, a1) == (passage.a0, passage.a1):

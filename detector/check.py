@@ -183,9 +183,10 @@ def _classify(
     passage = aligned.passage
     if trim(passage, stock.headings, params.align.min_passage) is None:
         return passage, "stock"
-    core = trim(passage, stock.neutral_edges(), params.align.min_passage)
-    if core is None:
-        return passage, "stock" if passage.length <= params.stock.max_len_common else "copy"
+    core = trim(passage, stock.neutral_edges(), params.align.min_passage, params.stock.max_len_common)
+    if core is None:  # common phrasing end to end: stock if short once structure lines are left out
+        content = int((~stock.headings[passage.a0 : passage.a1]).sum())
+        return passage, "stock" if content <= params.stock.max_len_common else "copy"
     if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
         return passage, "stock"
     return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"

@@ -127,12 +127,13 @@ class StockParams:
     shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 
     def threshold(self, corpus_size: int) -> int:
-        """Document frequency from which a gram is stock in a corpus this size."""
-        return max(self.min_docs, int(np.ceil(self.share * corpus_size)))
+        """How many *other* documents must have a gram for it to be stock in a
+        corpus of ``corpus_size`` others: the submission itself makes one more."""
+        return max(self.min_docs, int(np.ceil(self.share * (corpus_size + 1)))) - 1
 
     def shared_threshold(self, corpus_size: int) -> int:
         """How many aligned sources must share a stretch for it to be common."""
-        return min(self.threshold(corpus_size), max(self.min_docs, self.shared_cap))
+        return min(self.threshold(corpus_size), max(self.min_docs, self.shared_cap) - 1)
 
 
 @lru_cache(maxsize=1)
@@ -141,16 +142,16 @@ def normalized_phrases() -> tuple[str, ...]:
 
 
 def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
-    """Stream positions inside headings (一、 （一） 1. …) and the title line.
+    """Stream positions inside headings (一、 （一） 1. …) and other short
+    unpunctuated lines: the title, the signature (落款) and its date.
 
-    Headings are structure, not content: copying ``二、存在的问题`` proves nothing.
+    Structure, not content: copying ``二、存在的问题`` or a date line proves nothing.
     """
     mask = np.zeros(len(normalized.text), dtype=bool)
-    paragraphs = analyze(text).paragraphs
-    for i, paragraph in enumerate(paragraphs):
+    for paragraph in analyze(text).paragraphs:
         body = text[paragraph.start : paragraph.end]
-        is_title = i == 0 and len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body)
-        if paragraph.heading_level == 0 and not is_title:
+        is_label = len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body)
+        if paragraph.heading_level == 0 and not is_label:
             continue
         end = paragraph.end
         if paragraph.heading_level:
@@ -211,10 +212,12 @@ class StockModel:
         Corpus frequencies are the stronger evidence, so they may mark a
         longer passage stock than the built-in formula list may.
         """
-        length = end - start
+        content = ~self.headings[start:end]  # structure lines (headings, 落款) do not count
+        length = int(content.sum())
         if length <= 0:
-            return False
-        if length <= self.params.max_len_common and self.common[start:end].mean() >= self.params.min_cover:
+            return end > start
+        common = self.common[start:end][content]
+        if length <= self.params.max_len_common and common.mean() >= self.params.min_cover:
             return True
-        either = self.formulas[start:end] | self.common[start:end]
+        either = self.formulas[start:end][content] | common
         return length <= self.params.max_len and float(either.mean()) >= self.params.min_cover

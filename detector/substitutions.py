@@ -45,7 +45,9 @@ def substitutions(source: str, submission: str) -> list[Substitution]:
     merged: list[list[int]] = []  # [src_start, src_end, dst_start, dst_end]
     for op in ops:
         if op.tag == "equal":
-            if merged and op.src_end - op.src_start <= _CONTEXT and _is_filler(source[op.src_start : op.src_end]):
+            between = source[op.src_start : op.src_end]
+            inside_number = len(between) <= 2 and all(c in _NUMERAL for c in between)
+            if merged and (len(between) <= _CONTEXT and _is_filler(between) or inside_number):
                 merged[-1][1], merged[-1][3] = op.src_end, op.dest_end
             continue
         if merged and merged[-1][1] == op.src_start and merged[-1][3] == op.dest_start:
@@ -63,8 +65,9 @@ def substitutions(source: str, submission: str) -> list[Substitution]:
 
 
 _NUMERAL = set("0123456789０１２３４５６７８９零〇一二三四五六七八九十百千万亿两_＿xX×*＊")
-_SUFFIX = set("余多次年月日号个人名家所项处场件起万元米亩户局镇县市区乡村校院委办")
+_SUFFIX = set("余多次年月日号个人名家所项处场件起万元米亩户块条张台辆座份期篇位局镇县市区乡村校院委办")
 _MAX_SUFFIX = 3
+_SELF = set("我本该全")  # self-reference: 我局, 本院, 全镇
 
 
 def _expand(source: str, submission: str, s0: int, s1: int, d0: int, d1: int) -> tuple[int, int, int, int]:
@@ -73,6 +76,8 @@ def _expand(source: str, submission: str, s0: int, s1: int, d0: int, d1: int) ->
     "市司法局 → 县交通运输局"."""
     while s0 > 0 and d0 > 0 and source[s0 - 1] == submission[d0 - 1] and source[s0 - 1] in _NUMERAL:
         s0, d0 = s0 - 1, d0 - 1
+    if s0 > 0 and d0 > 0 and source[s0 - 1] == submission[d0 - 1] and source[s0 - 1] in _SELF:
+        s0, d0 = s0 - 1, d0 - 1  # 局 -> 镇 reads 我局 -> 我镇
     grown = 0
     while (
         s1 < len(source)
