@@ -156,21 +156,44 @@ def join_reordered(passages: list[Passage], params: AlignParams) -> list[Passage
     small = [p for p in passages if p.length < params.min_passage]  # stray runs: never bridges
     joined: list[Passage] = []
     for passage in sorted((p for p in passages if p.length >= params.min_passage), key=lambda p: p.a0):
-        if joined:
-            last = joined[-1]
-            span = max(last.b1, passage.b1) - min(last.b0, passage.b0)
-            sides = (last.b1 - last.b0) + (passage.b1 - passage.b0)
-            if passage.a0 - last.a1 <= params.join_gap and span <= 1.5 * sides + params.gap_b:
-                joined[-1] = Passage(
-                    last.a0,
-                    max(last.a1, passage.a1),
-                    min(last.b0, passage.b0),
-                    max(last.b1, passage.b1),
-                    last.runs + passage.runs,
-                )
-                continue
-        joined.append(passage)
+        target = next((j for j in reversed(joined) if _joinable(j, passage, params)), None)
+        if target is None:
+            joined.append(passage)
+            continue
+        target.a1 = max(target.a1, passage.a1)
+        target.b0 = min(target.b0, passage.b0)
+        target.b1 = max(target.b1, passage.b1)
+        target.runs = target.runs + passage.runs
     return joined + small
+
+
+def _source_extent(passage: Passage, params: AlignParams) -> Passage:
+    """The source range of a passage from its long runs only.
+
+    A short run merged in at an edge often matched a stock phrase somewhere
+    else in the source; it must not stretch the source side (the submission
+    side keeps all runs).
+    """
+    long_runs = [r for r in passage.runs if r.a1 - r.a0 >= params.min_longest_run]
+    if not long_runs or len(long_runs) == len(passage.runs):
+        return passage
+    b0, b1 = min(r.b0 for r in long_runs), max(r.b1 for r in long_runs)
+    inside = [r for r in passage.runs if r.b0 >= b0 - params.gap_b and r.b1 <= b1 + params.gap_b]
+    return Passage(
+        min(r.a0 for r in inside),
+        max(r.a1 for r in inside),
+        min(r.b0 for r in inside),
+        max(r.b1 for r in inside),
+        inside,
+    )
+
+
+def _joinable(first: Passage, second: Passage, params: AlignParams) -> bool:
+    if second.a0 - first.a1 > params.join_gap:
+        return False
+    span = max(first.b1, second.b1) - min(first.b0, second.b0)
+    sides = (first.b1 - first.b0) + (second.b1 - second.b0)
+    return span <= 1.5 * sides + params.gap_b
 
 
 def _source_distance(passage: Passage, run: Run) -> int:
@@ -204,9 +227,9 @@ def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     ai, bj = seed_pairs(a, b, params)
     reach = 3 * params.gap_a + params.min_passage
     runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
-    passages = join_reordered(merge_runs(runs, params), params)
+    passages = [_source_extent(p, params) for p in join_reordered(merge_runs(runs, params), params)]
     kept = [p for p in passages if is_evidence(a, b, p, params)]
-    return _drop_overlaps(kept)
+    return _drop_overlaps(kept, len(a), params.min_passage)
 
 
 def is_evidence(a: str, b: str, passage: Passage, params: AlignParams) -> bool:
@@ -268,14 +291,21 @@ def similarity(a: str, b: str, passage: Passage) -> float:
     return float(Indel.normalized_similarity(a[passage.a0 : passage.a1], b[passage.b0 : passage.b1]))
 
 
-def _drop_overlaps(passages: list[Passage]) -> list[Passage]:
-    """Keep the better of two passages that claim the same submission chars.
+def _drop_overlaps(passages: list[Passage], length: int, min_length: int) -> list[Passage]:
+    """One passage per stretch of submission text.
 
-    A repeated phrase in the source can give a second, weaker alignment of the
-    same submission text; one passage per stretch of submission text is kept.
+    A repeated phrase in the source can give a second, weaker alignment of
+    the same text: the better passage (more matched characters) keeps it, a
+    weaker one that only overlaps at an edge is cut back to what is its own,
+    one that lies inside a better one is dropped.
     """
+    claimed = np.zeros(length, dtype=bool)
     kept: list[Passage] = []
     for passage in sorted(passages, key=lambda p: (-p.matched, p.a0)):
-        if all(passage.a1 <= k.a0 or passage.a0 >= k.a1 for k in kept):
-            kept.append(passage)
+        if claimed[passage.a0 : passage.a1].any():
+            passage = trim(passage, claimed, min_length)
+            if passage is None or claimed[passage.a0 : passage.a1].any():
+                continue
+        claimed[passage.a0 : passage.a1] = True
+        kept.append(passage)
     return sorted(kept, key=lambda p: p.a0)
