@@ -95,10 +95,10 @@ def _index_path(index: Optional[Path]) -> Path:
     return index if index is not None else DEFAULT_INDEX
 
 
-def _open_index(index: Optional[Path], *, create: bool) -> Any:
+def _open_index(index: Optional[Path], *, create: bool, params: Any = None) -> Any:
     from index.store import IndexStore
 
-    return IndexStore(_index_path(index), create=create)
+    return IndexStore(_index_path(index), params, create=create)
 
 
 def _write(path: Path, content: str) -> None:
@@ -117,12 +117,31 @@ def index_add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index (recursively).")],
     index: IndexOption = None,
     max_bytes: MaxBytesOption = 50 * 1024 * 1024,
+    shingle: Annotated[
+        Optional[str],
+        typer.Option("--shingle", help="For a new index: 'char' k-grams (default) or 'word' k-grams of jieba tokens."),
+    ] = None,
+    shingle_size: Annotated[
+        Optional[int], typer.Option("--shingle-size", help="For a new index: k (default 5 for char, 3 for word).")
+    ] = None,
 ) -> None:
-    """Add files to the index (one transaction; unchanged files are skipped)."""
-    from detector.pipeline import add_to_index
+    """Add files to the index (one transaction; unchanged files are skipped).
 
+    --shingle/--shingle-size choose the fingerprints of a new index; given for
+    an existing index built otherwise, they are an error (never mixed hashes).
+    """
+    from detector.pipeline import add_to_index
+    from index.fingerprint import FingerprintParams
+
+    params = None
+    if shingle is not None or shingle_size is not None:
+        kind = shingle or "char"
+        try:
+            params = FingerprintParams(shingle=kind, k=shingle_size or (3 if kind == "word" else 5))
+        except ChachongError as err:
+            raise _fail(str(err)) from err
     try:
-        with _open_index(index, create=True) as store, _progress() as progress:
+        with _open_index(index, create=True, params=params) as store, _progress() as progress:
             outcome, errors = add_to_index(store, paths, max_bytes=max_bytes, progress=progress)
     except ChachongError as err:
         raise _fail(str(err)) from err

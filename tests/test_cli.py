@@ -130,3 +130,15 @@ def test_mismatched_index_is_a_clear_error(corpus):
     (corpus / "notindex.db").write_bytes(b"garbage" * 1000)
     bad = _invoke("index", "stats", "--index", "notindex.db")
     assert bad.exit_code == 2 and "not a chachong index" in bad.output
+
+
+def test_word_shingles_for_a_new_index_and_no_mixing(corpus):
+    made = _invoke("index", "add", "refs", "--index", "words.db", "--shingle", "word", "--shingle-size", "3")
+    assert made.exit_code == 0, made.output
+    stats = json.loads(_invoke("index", "stats", "--index", "words.db", "--json").stdout)
+    assert stats["fingerprint"]["shingle"] == "word" and stats["fingerprint"]["k"] == 3
+    found = _invoke("check", "sub.txt", "--index", "words.db", "--json", "-")
+    assert json.loads(found.stdout)["documents"][0]["max_source"] == "refs/a.txt"
+    mixed = _invoke("index", "add", "refs", "--index", "words.db", "--shingle", "char")
+    assert mixed.exit_code == 2 and "other fingerprint parameters" in mixed.output
+    assert _invoke("index", "add", "refs", "--shingle", "sentence").exit_code == 2
