@@ -132,31 +132,29 @@ def fmix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(33))
 
 
-def rolling_hash32(values: np.ndarray, k: int) -> np.ndarray:
-    """Polynomial hash of every k-window of ``values`` (uint32, wraps mod 2^32)."""
+def _polynomial_windows(values: np.ndarray, k: int, dtype: type, base: np.integer) -> np.ndarray:
+    """sum(values[i + j] * base^(k-1-j)) for every k-window, wrapping in ``dtype``."""
     n = len(values) - k + 1
     if n <= 0:
-        return np.zeros(0, dtype=np.uint32)
-    values = values.astype(np.uint32, copy=False)
+        return np.zeros(0, dtype=dtype)
+    values = values.astype(dtype, copy=False)
     h = values[:n].copy()
     with np.errstate(over="ignore"):
         for j in range(1, k):
-            h *= _POLY32
+            h *= base
             h += values[j : j + n]
     return h
 
 
+def rolling_hash32(values: np.ndarray, k: int) -> np.ndarray:
+    """Polynomial hash of every k-window of ``values`` (uint32, wraps mod 2^32)."""
+    return _polynomial_windows(values, k, np.uint32, _POLY32)
+
+
 def rolling_hash64(values: np.ndarray, k: int) -> np.ndarray:
-    n = len(values) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    values = values.astype(np.uint64, copy=False)
-    h = values[:n].copy()
+    """64-bit gram hashes: the polynomial mod 2^64, then MurmurHash3's finalizer."""
     with np.errstate(over="ignore"):
-        for j in range(1, k):
-            h *= _POLY64
-            h += values[j : j + n]
-        return fmix64(h)
+        return fmix64(_polynomial_windows(values, k, np.uint64, _POLY64))
 
 
 def shingle_hash(shingle: str) -> int:
