@@ -55,7 +55,13 @@ NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal 
 
 def _stdout_console(no_color: bool) -> Console:
     plain = no_color or bool(os.environ.get("NO_COLOR"))
-    return Console(no_color=plain, highlight=False, width=80 if not sys.stdout.isatty() else None, soft_wrap=False)
+    return Console(
+        no_color=plain,
+        color_system=None if plain else "auto",  # plain means no bold or underline either
+        highlight=False,
+        width=80 if not sys.stdout.isatty() else None,
+        soft_wrap=False,
+    )
 
 
 @contextmanager
