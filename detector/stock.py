@@ -118,11 +118,12 @@ STOCK_PHRASES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class StockParams:
-    share: float = 0.1  # a gram in this share of the corpus is stock...
+    share: float = 0.05  # a gram in this share of the corpus is stock...
     min_docs: int = 3  # ... and in at least this many documents
     max_len: int = 40  # longest passage (stream chars) the formula list can make stock
     max_len_common: int = 80  # longest passage corpus frequencies can make stock
-    min_cover: float = 0.5  # share of a passage that stock must cover
+    min_cover: float = 0.5  # share of a short passage that formulas + common phrasing must cover
+    min_cover_common: float = 0.75  # share of a longer passage that common phrasing must cover
 
     shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 
@@ -217,7 +218,7 @@ class StockModel:
         if length <= 0:
             return end > start
         common = self.common[start:end][content]
-        if length <= self.params.max_len_common and common.mean() >= self.params.min_cover:
+        if length <= self.params.max_len_common and common.mean() >= self.params.min_cover_common:
             return True
         either = self.formulas[start:end][content] | common
         return length <= self.params.max_len and float(either.mean()) >= self.params.min_cover
