@@ -11,6 +11,7 @@ reordered) comes out as one passage, not ten (Sanchez-Perez et al. 2014).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -73,15 +74,25 @@ def _union_length(ranges: list[tuple[int, int]]) -> int:
     return total
 
 
+@lru_cache(maxsize=1024)
+def _kgram_index(text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hashes by position, positions in hash order, hashes sorted) of a stream.
+
+    Cached: in an audit every document is a submission once and a source for
+    many pairs, and the sort is the costly part of seeding.
+    """
+    hashes = rolling_hash64(codepoints(text), k)
+    order = np.argsort(hashes, kind="stable")
+    return hashes, order, hashes[order]
+
+
 def seed_pairs(a: str, b: str, params: AlignParams) -> tuple[np.ndarray, np.ndarray]:
     """All (i, j) with a[i:i+k] == b[j:j+k], skipping over-repeated k-grams."""
     k = params.seed_k
-    ha = rolling_hash64(codepoints(a), k)
-    hb = rolling_hash64(codepoints(b), k)
+    ha, _, _ = _kgram_index(a, k)
+    hb, order, sorted_b = _kgram_index(b, k)
     if len(ha) == 0 or len(hb) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(hb, kind="stable")
-    sorted_b = hb[order]
     lo = np.searchsorted(sorted_b, ha, side="left")
     hi = np.searchsorted(sorted_b, ha, side="right")
     counts = hi - lo
