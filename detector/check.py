@@ -39,7 +39,7 @@ Corpus = IndexStore | MemoryIndex  # anything with the IndexStore query interfac
 class DetectorParams:
     align: AlignParams = field(default_factory=AlignParams)
     stock: StockParams = field(default_factory=StockParams)
-    max_candidates: int = 50
+    max_candidates: int = 25
 
 
 @dataclass(frozen=True)
