@@ -87,20 +87,24 @@ def _kgram_index(text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def seed_pairs(a: str, b: str, params: AlignParams) -> tuple[np.ndarray, np.ndarray]:
-    """All (i, j) with a[i:i+k] == b[j:j+k], skipping over-repeated k-grams."""
+    """All (i, j) with a[i:i+k] == b[j:j+k], skipping over-repeated k-grams.
+
+    Both sides are looked up in hash order (sorted queries into a sorted
+    array run several times faster than scattered ones).
+    """
     k = params.seed_k
-    ha, _, _ = _kgram_index(a, k)
-    hb, order, sorted_b = _kgram_index(b, k)
-    if len(ha) == 0 or len(hb) == 0:
+    _, order_a, sorted_a = _kgram_index(a, k)
+    _, order_b, sorted_b = _kgram_index(b, k)
+    if len(sorted_a) == 0 or len(sorted_b) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lo = np.searchsorted(sorted_b, ha, side="left")
-    hi = np.searchsorted(sorted_b, ha, side="right")
+    lo = np.searchsorted(sorted_b, sorted_a, side="left")
+    hi = np.searchsorted(sorted_b, sorted_a, side="right")
     counts = hi - lo
     counts[counts > params.max_seed_repeats] = 0
-    ai = np.repeat(np.arange(len(ha), dtype=np.int64), counts)
+    ai = np.repeat(order_a, counts).astype(np.int64)
     starts = np.repeat(lo, counts)
     offsets = np.arange(len(ai), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    bj = order[starts + offsets].astype(np.int64)
+    bj = order_b[starts + offsets].astype(np.int64)
     return ai, bj
 
 
