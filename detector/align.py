@@ -36,6 +36,7 @@ class AlignParams:
     min_short_similarity: float = 0.6  # ... than this
     max_length_ratio: float = 2.5  # longer side / shorter side
     join_gap: int = 10  # neighbouring passages this close may be one reordered passage
+    join_piece: int = 25  # pieces this long may be joined from anywhere near in the source
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,17 @@ def _source_extent(passage: Passage, params: AlignParams) -> Passage:
 
 
 def _joinable(first: Passage, second: Passage, params: AlignParams) -> bool:
+    """Neighbours in the submission that are neighbours in the source, or two
+    sentence-sized pieces of one stretch of the source in another order."""
     if second.a0 - first.a1 > params.join_gap:
         return False
+    gap_b = max(first.b0, second.b0) - min(first.b1, second.b1)
+    if gap_b <= params.join_gap:
+        return True
     span = max(first.b1, second.b1) - min(first.b0, second.b0)
     sides = (first.b1 - first.b0) + (second.b1 - second.b0)
-    return span <= 1.5 * sides + params.gap_b
+    sentence_sized = min(first.length, second.length) >= params.join_piece
+    return sentence_sized and span <= 1.5 * sides + params.gap_b
 
 
 def _source_distance(passage: Passage, run: Run) -> int:

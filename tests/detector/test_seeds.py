@@ -35,6 +35,19 @@ def test_002_reports_000_as_its_source(seeds_dir):
     _, result002 = results[str(seeds_dir / SEED_002)]
     assert result002.max_source == str(seeds_dir / SEED_000)
     assert 0.9 < result002.originality < 0.99
+    doc000, _ = results[str(seeds_dir / SEED_000)]
+    doc002, _ = results[str(seeds_dir / SEED_002)]
+    copies = [m for m in result002.matches if m.kind == "copy"]
+    pairs = [(doc002.text[m.start : m.end], doc000.text[m.source_start : m.source_end]) for m in copies]
+    # the closing is its own passage on both sides: the stock phrase before it
+    # (政府的正确领导下…统一部署和要求) must not be glued on
+    assert any(
+        own.startswith("进一步提高认识")
+        and own.endswith("常抓不懈")
+        and src.startswith("進一步提高認識")
+        and src.endswith("常抓不懈")
+        for own, src in pairs
+    ), pairs
 
 
 def test_unrelated_seed_pages_get_no_copy_matches(seeds_dir):
