@@ -75,7 +75,7 @@ def _union_length(ranges: list[tuple[int, int]]) -> int:
     return total
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _kgram_index(text: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(hashes by position, positions in hash order, hashes sorted) of a stream.
 

@@ -237,7 +237,12 @@ def _stock_model(
     common = {h for h, c in frequencies.items() if c >= threshold}
     positions = np.flatnonzero(np.isin(grams, np.fromiter(common, dtype=np.int64, count=len(common))))
     headings = heading_mask(decoded.text, normalized)
-    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), common)
+    # a gram in more than 1% of the corpus proposes no candidates: its posting
+    # list grows with the corpus, and long shared passages still reach their
+    # sources through the LSH windows and their rarer grams
+    crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
+    busy = {h for h, c in frequencies.items() if c >= min(threshold, crowded)}
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), busy)
 
 
 def _normalize_uncached(path: str, text: str) -> Normalized:

@@ -125,14 +125,18 @@ class MemoryIndex:
         if stock:
             grams = grams[~np.isin(grams, np.fromiter(stock, dtype=np.int64, count=len(stock)))]
         gram_hits = np.bincount(_lookup(self.gram_keys, self.gram_docs, grams), minlength=len(self.documents))
-        excluded = set(exclude)
-        found = [
-            Candidate(int(i), int(band_hits[i]), int(gram_hits[i]))
-            for i in np.flatnonzero((band_hits > 0) | (gram_hits > 0))
-            if int(i) not in excluded
-        ]
+        score = band_hits + 2.0 * gram_hits  # Candidate.score, for every document at once
+        for doc_id in exclude:
+            score[doc_id] = 0
+        hit = np.flatnonzero(score > 0)
+        if len(hit) > limit:  # top `limit` without sorting every document that shares a gram
+            threshold = -np.partition(-score[hit], limit - 1)[limit - 1]
+            above = hit[score[hit] > threshold]
+            tied = hit[score[hit] == threshold]  # in doc-id order, as the full sort would break ties
+            hit = np.concatenate([above, tied[: limit - len(above)]])
+        found = [Candidate(int(i), int(band_hits[i]), int(gram_hits[i])) for i in hit]
         found.sort(key=lambda c: (-c.score, c.doc_id))
-        return found[:limit]
+        return found
 
     def close(self) -> None:
         return None
