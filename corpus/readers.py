@@ -23,9 +23,10 @@ import stat
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from corpus.errors import InputError, MissingDependencyError
 

@@ -63,10 +63,10 @@ import json
 import random
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -352,7 +352,7 @@ class _G:
                  "prob", "camp", "means", "subj", "locs", "ordn", "objn", "pplnames",
                  "guard", "mods", "weak")
 
-    def __init__(self, rng: random.Random, unit: Unit, guard: "UniqueGuard | None" = None):
+    def __init__(self, rng: random.Random, unit: Unit, guard: UniqueGuard | None = None):
         self.guard = guard
         self.rng = rng
         self.r = rng.random
@@ -1416,7 +1416,7 @@ class Planted:
 
     __slots__ = ("text", "case", "start", "end")
 
-    def __init__(self, text: str, case: "Case"):
+    def __init__(self, text: str, case: Case):
         self.text = text
         self.case = case
         self.start = self.end = -1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from corpus.synth.lexicon import PINYIN, SYNONYMS
 
@@ -30,7 +30,7 @@ _NO_SWAP_AFTER = set("月日号时年")
 # OpenCC
 # ---------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def _opencc(config: str):
     import opencc
 
@@ -45,7 +45,7 @@ def to_simplified(text: str) -> str:
     return _opencc("t2s").convert(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trad_pinyin() -> dict[str, str]:
     table: dict[str, str] = {}
     for ch, py in PINYIN.items():
