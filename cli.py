@@ -254,7 +254,7 @@ def check(
             with store:
                 results, errors = check_paths(store, [file], max_bytes=max_bytes, progress=progress)
                 index_info = {"path": store.path, "documents": store.document_count()}
-                texts = _text_loader(store, results)
+                texts = _text_loader(store)
                 report = build_report(results, [*ref_errors, *errors], command="check", index=index_info)
                 _emit(report, texts, json_out=json_out, html_out=html_out, no_color=no_color)
     except ChachongError as err:
@@ -266,20 +266,26 @@ def check(
     raise typer.Exit(Exit.FINDINGS if found and not exit_zero else Exit.CLEAN)
 
 
-def _text_loader(store: Any, results: Sequence[Any]) -> Any:
-    """Decoded texts by report path: submissions read now, sources from the index."""
-    from detector.pipeline import load_documents
+def _text_loader(store: Any = None, known: dict[str, str] | None = None) -> Any:
+    """Decoded texts by report path, for the HTML and terminal views.
 
-    cache: dict[str, str | None] = {}
+    Texts already in memory first, then the index (offsets of a source refer
+    to the text as indexed), then the file on disk; None when none has it.
+    """
+    from corpus.readers import read_document
+
+    cache: dict[str, str | None] = dict(known or {})
 
     def load(path: str) -> str | None:
         if path not in cache:
-            doc_id = store.document_id(path)
+            doc_id = store.document_id(path) if store is not None else None
             if doc_id is not None:
                 cache[path] = store.document(doc_id).text
             else:
-                docs, _ = load_documents([path])
-                cache[path] = docs[0].decoded.text if docs else None
+                try:
+                    cache[path] = read_document(path).text
+                except ChachongError:
+                    cache[path] = None
         return cache[path]
 
     return load
@@ -510,7 +516,7 @@ def audit(
                 },
                 extra=audit_sections(result),
             )
-            texts = _audit_text_loader(result, store)
+            texts = _text_loader(store, result.texts)
             if csv_out is not None:
                 _write(csv_out, ranking_csv(report["ranking"]))
                 stderr.print(f"CSV ranking: {csv_out}", highlight=False)
@@ -540,34 +546,6 @@ def audit(
     raise typer.Exit(Exit.FINDINGS if found and not exit_zero else Exit.CLEAN)
 
 
-def _audit_text_loader(result: Any, store: Any) -> Any:
-    texts = {}
-    for r in result.results:
-        texts[r.path] = None
-
-    def load(path: str) -> str | None:
-        if texts.get(path) is None:
-            texts[path] = _read_text_or_none(path, store)
-        return texts[path]
-
-    return load
-
-
-def _read_text_or_none(path: str, store: Any) -> str | None:
-    """Decoded text from the file on disk, else from the index, else None."""
-    from corpus.readers import read_document
-
-    try:
-        return read_document(path).text
-    except ChachongError:
-        pass
-    if store is not None:
-        doc_id = store.document_id(path)
-        if doc_id is not None:
-            return store.document(doc_id).text
-    return None
-
-
 @app.command()
 def report(
     json_file: Annotated[Path, typer.Argument(help="A JSON report written by check, audit or gate.")],
@@ -589,14 +567,7 @@ def report(
     try:
         if index is not None or DEFAULT_INDEX.exists():
             store = _open_index(index, create=False)
-        cache: dict[str, str | None] = {}
-
-        def texts(path: str) -> str | None:
-            if path not in cache:
-                cache[path] = _read_text_or_none(path, store)
-            return cache[path]
-
-        _write(html_out, render_html(data, texts))
+        _write(html_out, render_html(data, _text_loader(store)))
     except ChachongError as err:
         raise _fail(str(err)) from err
     finally:
@@ -687,7 +658,7 @@ def demo(
                 index={"path": str(index_file), "documents": store.document_count()},
                 extra=audit_sections(result),
             )
-            texts = _audit_text_loader(result, store)
+            texts = _text_loader(store, result.texts)
             _write(out_dir / "report.json", dumps(report))
             _write(out_dir / "ranking.csv", ranking_csv(report["ranking"]))
             _write(out_dir / "report.html", render_html(report, texts, max_sources=AUDIT_HTML_SOURCES))

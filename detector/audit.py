@@ -90,6 +90,7 @@ class AuditResult:
     clusters: list[Cluster]
     edges: list[CopyEdge]
     errors: list[InputError]
+    texts: dict[str, str] = field(default_factory=dict)  # decoded text of every document the report names
 
 
 def run_audit(
@@ -143,6 +144,7 @@ def run_audit(
         clusters=find_clusters(results, params.cluster_similarity),
         edges=copy_edges(results, metas, roles),
         errors=errors,
+        texts=texts,
     )
 
 
