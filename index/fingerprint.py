@@ -335,25 +335,59 @@ def _fingerprint_one(stream: str, params: FingerprintParams) -> Fingerprints:
 
 
 def fingerprint_many(streams: Sequence[str], params: FingerprintParams) -> list[Fingerprints]:
-    """Fingerprints of many streams at once: one pass of numpy over their
+    """Fingerprints of many streams at once: one pass over their
     concatenation instead of a dozen small array operations per document.
 
     Shingles, grams and winnowing windows that would cross a document border
     are dropped, so every document gets exactly what it would get alone.
+    Large batches run the compiled loops of :mod:`index.kernels`.
     """
     if params.shingle == "word":
         return [_fingerprint_one(s, params) for s in streams]
     lengths = np.array([len(s) for s in streams], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)])
     cps = codepoints("".join(streams))
-    sigs, ranges, window_doc, whole = _batched_windows(cps, lengths, starts, params)
+    kernels = bulk_kernels(int(lengths.sum()))
+    sigs, ranges, window_doc, whole = _batched_windows(cps, lengths, starts, params, kernels)
     bands = band_keys(sigs, params)
-    grams = _batched_winnow(cps, lengths, starts, params)
+    if kernels is None:
+        grams = _batched_winnow(cps, lengths, starts, params)
+    else:
+        grams = _split(*kernels.winnowed_grams(cps, starts[:-1], lengths, params.gram_k, params.winnow_w))
     bounds = np.searchsorted(window_doc, np.arange(len(streams) + 1))
     return [
         Fingerprints(whole[d], ranges[bounds[d] : bounds[d + 1]], bands[bounds[d] : bounds[d + 1]], grams[d])
         for d in range(len(streams))
     ]
+
+
+def distinct_grams_many(streams: Sequence[str], params: FingerprintParams) -> list[np.ndarray]:
+    """Every distinct gram hash of each stream, sorted (int64)."""
+    lengths = np.array([len(s) for s in streams], dtype=np.int64)
+    kernels = bulk_kernels(int(lengths.sum()))
+    if kernels is None:
+        return [np.unique(all_grams(s, params)) for s in streams]
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    return _split(*kernels.distinct_grams(codepoints("".join(streams)), starts[:-1], lengths, params.gram_k))
+
+
+BULK_CHARS = 200_000  # below this the numpy path wins: no numba import or cache load
+
+
+def bulk_kernels(chars: int):  # -> module index.kernels | None
+    """The compiled kernels for a batch of ``chars`` characters, or None when
+    the batch is small (or numba cannot be imported) and numpy is quicker."""
+    if chars < BULK_CHARS:
+        return None
+    try:
+        from index import kernels
+    except ImportError:  # numba missing or broken: the numpy path gives the same output
+        return None
+    return kernels
+
+
+def _split(values: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    return [values[offsets[d] : offsets[d + 1]] for d in range(len(offsets) - 1)]
 
 
 def _expand_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -371,32 +405,37 @@ def _shingle_starts(lengths: np.ndarray, starts: np.ndarray, k: int) -> tuple[np
 
 
 def _batched_windows(
-    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams
+    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams, kernels=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(window signatures, stream ranges, owning document, whole-document signatures)."""
     k, step = params.k, max(1, params.window_chars // 2)
-    hashes = rolling_hash32(cps, k)
-    pos, doc = _shingle_starts(lengths, starts, k)
-    local = pos - starts[doc]
     n_chunks = np.where(lengths >= k, (lengths - k) // step + 1, 0)
     chunk_base = np.concatenate([[0], np.cumsum(n_chunks)])
-    chunks = _chunk_minima_global(hashes[pos], chunk_base[doc] + local // step, int(chunk_base[-1]), params)
-
     # windows start every `step` chars (see window_starts), never past the last chunk
     per_doc = np.where(lengths <= params.window_chars, 1, -(-(lengths - step) // step))
     per_doc = np.minimum(per_doc, n_chunks)
-    window_doc_arr, index_in_doc = _expand_counts(per_doc)
-    window_start_arr = index_in_doc * step
-    first = chunk_base[window_doc_arr] + window_start_arr // step
-    second = np.minimum(first + 1, chunk_base[window_doc_arr + 1] - 1)
-    sigs = np.minimum(chunks[first], chunks[second])
-    ranges = np.stack([window_start_arr, np.minimum(window_start_arr + params.window_chars, lengths[window_doc_arr])], axis=1)
-    nonempty = (sigs != _MASK32).any(axis=1)
+    window_doc, index_in_doc = _expand_counts(per_doc)
+    window_start = index_in_doc * step
+    ranges = np.stack([window_start, np.minimum(window_start + params.window_chars, lengths[window_doc])], axis=1)
+    if kernels is not None:
+        a, b = permutations(params.num_perm, params.seed)
+        window_base = np.concatenate([[0], np.cumsum(per_doc)])
+        sigs, whole = kernels.window_signatures(cps, starts[:-1], lengths, k, step, chunk_base, window_base, a, b)
+        return sigs, ranges, window_doc, whole  # every chunk holds a shingle: no empty window
 
+    hashes = rolling_hash32(cps, k)
+    pos, doc = _shingle_starts(lengths, starts, k)
+    local = pos - starts[doc]
+    chunks = _chunk_minima_global(hashes[pos], chunk_base[doc] + local // step, int(chunk_base[-1]), params)
+    first = chunk_base[window_doc] + window_start // step
+    second = np.minimum(first + 1, chunk_base[window_doc + 1] - 1)
+    sigs = np.minimum(chunks[first], chunks[second])
+    nonempty = (sigs != _MASK32).any(axis=1)
     whole = np.full((len(lengths), params.num_perm), _MASK32, dtype=np.uint32)
     has = n_chunks > 0
     if has.any():
         whole[has] = np.minimum.reduceat(chunks, chunk_base[:-1][has], axis=0)
-    return sigs[nonempty], ranges[nonempty], window_doc_arr[nonempty], whole
+    return sigs[nonempty], ranges[nonempty], window_doc[nonempty], whole
 
 
 def _chunk_minima_global(hashes: np.ndarray, chunk_ids: np.ndarray, n_chunks: int, params: FingerprintParams) -> np.ndarray:

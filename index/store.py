@@ -32,7 +32,14 @@ from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
 from corpus.normalize import normalize
 from corpus.readers import DecodedDocument
-from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
+from index.fingerprint import (
+    FingerprintParams,
+    Fingerprints,
+    all_grams,
+    distinct_grams_many,
+    fingerprint,
+    fingerprint_many,
+)
 
 SCHEMA_VERSION = "chachong-index-1"
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
@@ -135,9 +142,10 @@ def prepare_many(
     """:func:`prepare` for many documents with one batched fingerprint pass."""
     streams = [normalize(decoded.text).text for decoded, _ in documents]
     fingerprints = fingerprint_many(streams, params)
+    gram_sets: list[np.ndarray | None] = distinct_grams_many(streams, params) if gram_set else [None] * len(streams)
     return [
-        PreparedDocument(decoded, meta, fp, np.unique(all_grams(stream, params)) if gram_set else None)
-        for (decoded, meta), stream, fp in zip(documents, streams, fingerprints)
+        PreparedDocument(decoded, meta, fp, grams)
+        for (decoded, meta), fp, grams in zip(documents, fingerprints, gram_sets)
     ]
 
 

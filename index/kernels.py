@@ -1,0 +1,188 @@
+"""Compiled inner loops (numba) for fingerprinting many documents at once.
+
+The numpy path in :mod:`index.fingerprint` evaluates the 128 affine
+permutations as a (perms, shingles) matrix: three passes over memory per
+block (multiply, add, minimum). Here one loop per shingle keeps the 128
+running minima of its chunk in registers and lets LLVM vectorize the
+permutations; rolling hash, finalizer and winnowing are fused into the same
+pass. Outputs are identical to the numpy path (tests hold them equal); only
+bulk work (``index add``, ``audit``) comes here, so a one-document ``check``
+never pays numba's import and cache-load time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_POLY32 = np.uint32(0x01000193)
+_POLY64 = np.uint64(0x100000001B3)
+_EMPTY32 = np.uint32(0xFFFFFFFF)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fmix32(h: np.uint32) -> np.uint32:
+    h = np.uint32(h ^ (h >> np.uint32(16)))
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h = np.uint32(h ^ (h >> np.uint32(13)))
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fmix64(h: np.uint64) -> np.uint64:
+    h = np.uint64(h ^ (h >> np.uint64(33)))
+    h = np.uint64(h * np.uint64(0xFF51AFD7ED558CCD))
+    h = np.uint64(h ^ (h >> np.uint64(33)))
+    h = np.uint64(h * np.uint64(0xC4CEB9FE1A85EC53))
+    return np.uint64(h ^ (h >> np.uint64(33)))
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def chunk_minima(cps, starts, lengths, k, step, chunk_base, a, b):  # pragma: no cover - compiled
+    """MinHash signature of every chunk of ``step`` shingle starts, (chunks, perms).
+
+    Document ``d`` owns chunks ``chunk_base[d]:chunk_base[d+1]``; its shingle
+    ``i`` (the k code points from ``starts[d] + i``) falls in chunk ``i // step``.
+    """
+    perms = a.shape[0]
+    out = np.full((chunk_base[-1], perms), _EMPTY32, dtype=np.uint32)
+    for d in range(lengths.shape[0]):
+        s = starts[d]
+        for i in range(lengths[d] - k + 1):
+            h = np.uint32(0)
+            for j in range(k):
+                h = np.uint32(h * _POLY32 + np.uint32(cps[s + i + j]))
+            x = _fmix32(h)
+            row = out[chunk_base[d] + i // step]
+            for p in range(perms):
+                v = np.uint32(a[p] * x + b[p])
+                if v < row[p]:
+                    row[p] = v
+    return out
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def window_signatures(cps, starts, lengths, k, step, chunk_base, window_base, a, b):  # pragma: no cover - compiled
+    """(window signatures, whole-document signatures) from the chunk minima.
+
+    Window ``i`` of a document is chunks ``i`` and ``i + 1`` (the last window
+    may have only one); document ``d`` owns windows
+    ``window_base[d]:window_base[d+1]``. A document without chunks keeps the
+    empty signature (all ones), as datasketch gives an empty MinHash.
+    """
+    chunks = chunk_minima(cps, starts, lengths, k, step, chunk_base, a, b)
+    perms = a.shape[0]
+    sigs = np.empty((window_base[-1], perms), dtype=np.uint32)
+    whole = np.full((lengths.shape[0], perms), _EMPTY32, dtype=np.uint32)
+    for d in range(lengths.shape[0]):
+        first, last = chunk_base[d], chunk_base[d + 1] - 1
+        for c in range(first, last + 1):
+            for p in range(perms):
+                whole[d, p] = min(whole[d, p], chunks[c, p])
+        for i in range(window_base[d + 1] - window_base[d]):
+            c = first + i
+            nxt = min(c + 1, last)
+            for p in range(perms):
+                sigs[window_base[d] + i, p] = min(chunks[c, p], chunks[nxt, p])
+    return sigs, whole
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _gram_hashes(cps, s, n, k):  # pragma: no cover - compiled
+    """poly64 of every k-gram, rolled (one multiply-add in, one out), then fmix64."""
+    out = np.empty(max(n - k + 1, 0), dtype=np.uint64)
+    if n < k:
+        return out
+    top = np.uint64(1)
+    h = np.uint64(0)
+    for j in range(k):
+        h = np.uint64(h * _POLY64 + np.uint64(cps[s + j]))
+        if j:
+            top = np.uint64(top * _POLY64)  # base^(k-1)
+    out[0] = _fmix64(h)
+    for i in range(1, n - k + 1):
+        h = np.uint64((h - np.uint64(cps[s + i - 1]) * top) * _POLY64 + np.uint64(cps[s + i + k - 1]))
+        out[i] = _fmix64(h)
+    return out
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _distinct_sorted(values, out, at):  # pragma: no cover - compiled
+    """Write the sorted distinct ``values`` to ``out[at:]``; return the new end.
+
+    Gram hashes are compared as unsigned (winnowing) but stored and sorted
+    as int64, the order SQLite and the numpy path use."""
+    if values.shape[0] == 0:
+        return at
+    ordered = np.sort(values)
+    out[at] = ordered[0]
+    at += 1
+    for i in range(1, ordered.shape[0]):
+        if ordered[i] != ordered[i - 1]:
+            out[at] = ordered[i]
+            at += 1
+    return at
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _window_minima(grams, w):  # pragma: no cover - compiled
+    """Minimum of every window of ``w`` grams, neighbouring repeats dropped.
+
+    The minimum's position is tracked, so a window is rescanned only when its
+    minimum slides out (amortized one comparison per gram).
+    """
+    n = grams.shape[0]
+    n_windows = max(n - w + 1, 1)
+    out = np.empty(n_windows, dtype=np.uint64)
+    count = 0
+    best = -1
+    for i in range(n_windows):
+        last = min(i + w, n) - 1
+        if best < i:  # the minimum left the window: rescan it
+            best = i
+            for j in range(i + 1, last + 1):
+                if grams[j] <= grams[best]:
+                    best = j
+        elif grams[last] <= grams[best]:
+            best = last
+        if count == 0 or out[count - 1] != grams[best]:
+            out[count] = grams[best]
+            count += 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def winnowed_grams(cps, starts, lengths, k, w):  # pragma: no cover - compiled
+    """Distinct winnowed gram hashes of each document: (int64 values, offsets).
+
+    Only the set is kept, so the winnowing choice is the minimum of every
+    window of ``w`` grams (the whole document's minimum when shorter).
+    """
+    total = 0
+    for d in range(lengths.shape[0]):
+        total += max(lengths[d] - k + 1, 0)
+    values = np.empty(total, dtype=np.int64)
+    offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+    at = 0
+    for d in range(lengths.shape[0]):
+        grams = _gram_hashes(cps, starts[d], lengths[d], k)
+        if grams.shape[0]:
+            at = _distinct_sorted(_window_minima(grams, w).view(np.int64), values, at)
+        offsets[d + 1] = at
+    return values[:at], offsets
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def distinct_grams(cps, starts, lengths, k):  # pragma: no cover - compiled
+    """Every distinct gram hash of each document, sorted: (int64 values, offsets)."""
+    total = 0
+    for d in range(lengths.shape[0]):
+        total += max(lengths[d] - k + 1, 0)
+    values = np.empty(total, dtype=np.int64)
+    offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
+    at = 0
+    for d in range(lengths.shape[0]):
+        at = _distinct_sorted(_gram_hashes(cps, starts[d], lengths[d], k).view(np.int64), values, at)
+        offsets[d + 1] = at
+    return values[:at], offsets
