@@ -125,12 +125,60 @@ def exact_runs(
     lasts = np.r_[breaks - 1, len(ai) - 1]
     long_enough = ai[lasts] + k - ai[firsts] >= min_length
     firsts, lasts = firsts[long_enough], lasts[long_enough]
-    if anchor_length and len(firsts):
-        firsts, lasts = _near_anchor_runs(ai[firsts], ai[lasts] + k, firsts, lasts, anchor_length, reach)
-    return [
-        Run(a0, a1 + k, b0, b1 + k)
-        for a0, a1, b0, b1 in zip(ai[firsts].tolist(), ai[lasts].tolist(), bj[firsts].tolist(), bj[lasts].tolist())
-    ]
+    return _to_runs(ai[firsts], ai[lasts] + k, bj[firsts], bj[lasts] + k, anchor_length, reach)
+
+
+def _to_runs(
+    a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray, anchor_length: int, reach: int
+) -> list[Run]:
+    if anchor_length and len(a0):
+        keep = _near_anchor(a0, a1, anchor_length, reach)
+        a0, a1, b0, b1 = a0[keep], a1[keep], b0[keep], b1[keep]
+    return [Run(*r) for r in zip(a0.tolist(), a1.tolist(), b0.tolist(), b1.tolist())]
+
+
+def _compiled_runs(a: str, b: str, params: AlignParams, reach: int) -> list[Run]:
+    """:func:`seed_pairs` + :func:`exact_runs` in one compiled pass, same runs in the same order."""
+    k = params.seed_k
+    keys, ids, group_starts, order_a = _seed_table(a, k)
+    if len(order_a) == 0 or len(b) < k:
+        return []
+    found = _COMPILED.runs_against(
+        keys, ids, group_starts, order_a, len(order_a), codepoints(b), k, params.max_seed_repeats, params.min_run
+    )
+    order = np.lexsort((found[:, 0], found[:, 0] - found[:, 2]))  # by diagonal, then submission start
+    a0, a1, b0, b1 = found[order].T
+    return _to_runs(a0, a1, b0, b1, params.min_longest_run, reach)
+
+
+@lru_cache(maxsize=8)
+def _seed_table(a: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The submission's k-gram hash table, built once for all its candidate sources."""
+    _, order_a, sorted_a = _kgram_index(a, k)
+    return (*_COMPILED.seed_table(sorted_a), order_a)
+
+
+_COMPILED = None  # detector.kernels once use_compiled() is called
+
+
+def use_compiled(on: bool = True) -> bool:
+    """Seed through the compiled kernels (numba) from now on in this process.
+
+    Bulk runs (an audit) turn it on before forking workers, so the kernels
+    are loaded once; a one-file check stays on numpy and never imports
+    numba. Returns whether the kernels are in use.
+    """
+    global _COMPILED
+    _COMPILED = None
+    if on:
+        try:
+            from detector import kernels
+        except ImportError:  # numba missing: the numpy path gives the same runs
+            return False
+        keys, ids, starts = kernels.seed_table(np.arange(8, dtype=np.uint64))
+        kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6)
+        _COMPILED = kernels
+    return _COMPILED is not None
 
 
 def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
@@ -226,29 +274,31 @@ def _source_distance(passage: Passage, run: Run) -> int:
     return 0
 
 
-def _near_anchor_runs(
-    a0: np.ndarray, a1: np.ndarray, firsts: np.ndarray, lasts: np.ndarray, anchor_length: int, reach: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every passage needs one run of ``anchor_length`` characters (an
-    anchor); short runs farther than ``reach`` from any anchor cannot join
-    one, and formulaic prose is full of them, so they go before the merge."""
+def _near_anchor(a0: np.ndarray, a1: np.ndarray, anchor_length: int, reach: int) -> np.ndarray:
+    """Which runs lie within ``reach`` of an anchor (a run of ``anchor_length``).
+
+    Every passage needs one anchor; short runs farther than ``reach`` from
+    any anchor cannot join one, and formulaic prose is full of them, so they
+    go before the merge."""
     anchor = a1 - a0 >= anchor_length
     if not anchor.any():
-        return firsts[:0], lasts[:0]
+        return anchor
     lo = np.sort(a0[anchor] - reach)
     hi = np.sort(a1[anchor] + reach)
     # a run is near an anchor when some anchor interval [lo, hi) overlaps it:
     # count intervals starting before the run ends minus those ending before it starts
     overlapping = np.searchsorted(lo, a1, side="left") - np.searchsorted(hi, a0, side="right")
-    keep = overlapping > 0
-    return firsts[keep], lasts[keep]
+    return overlapping > 0
 
 
 def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     """Passages of ``a`` (submission stream) copied from ``b`` (source stream)."""
-    ai, bj = seed_pairs(a, b, params)
     reach = 3 * params.gap_a + params.min_passage
-    runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
+    if _COMPILED is not None:
+        runs = _compiled_runs(a, b, params, reach)
+    else:
+        ai, bj = seed_pairs(a, b, params)
+        runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
     passages = [_source_extent(p, params) for p in join_reordered(merge_runs(runs, params), params)]
     kept = [p for p in passages if is_evidence(a, b, p, params)]
     return _drop_overlaps(kept, len(a), params.min_passage)

@@ -25,10 +25,11 @@ from corpus.errors import InputError
 from corpus.metadata import DocMeta
 from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
+from detector.align import use_compiled
 from detector.check import DetectorParams, DocumentResult, check_document
 from detector.pipeline import LoadedDocument, Progress, _no_progress, iter_documents
 from detector.substitutions import substitutions
-from index.fingerprint import FingerprintParams
+from index.fingerprint import FingerprintParams, load_kernels
 from index.memory import MemoryIndex
 from index.store import IndexStore, PreparedDocument, prepare_many
 
@@ -191,9 +192,11 @@ class _Workers:
         self.fork = "fork" in multiprocessing.get_all_start_methods()
 
     def __enter__(self) -> _Workers:
+        use_compiled(True)  # loaded here, before any fork, so workers inherit the compiled code
         return self
 
     def __exit__(self, *exc: object) -> None:
+        use_compiled(False)
         _STATE.clear()
         _NORMALIZED.clear()
 
@@ -201,6 +204,7 @@ class _Workers:
         self, documents: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, progress: Progress
     ) -> list[PreparedDocument]:
         batches = [documents[i : i + _BATCH] for i in range(0, len(documents), _BATCH)]
+        load_kernels(params)
         out: list[PreparedDocument] = []
         if self.count <= 1 or len(batches) <= 1 or not self.fork:
             for batch in batches:

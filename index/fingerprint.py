@@ -386,6 +386,22 @@ def bulk_kernels(chars: int):  # -> module index.kernels | None
     return kernels
 
 
+def load_kernels(params: FingerprintParams) -> bool:
+    """Import and compile (or load from numba's cache) the bulk kernels now,
+    in this process: a pool forked afterwards inherits them instead of each
+    worker loading them again. Returns whether they are available."""
+    kernels = bulk_kernels(BULK_CHARS)
+    if kernels is None:
+        return False
+    lengths = np.array([BULK_CHARS], dtype=np.int64)
+    starts = np.zeros(2, dtype=np.int64)
+    cps = np.zeros(0, dtype=np.uint32)
+    _batched_windows(cps, lengths * 0, starts, params, kernels)
+    kernels.winnowed_grams(cps, starts[:1], lengths * 0, params.gram_k, params.winnow_w)
+    kernels.distinct_grams(cps, starts[:1], lengths * 0, params.gram_k)
+    return True
+
+
 def _split(values: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [values[offsets[d] : offsets[d + 1]] for d in range(len(offsets) - 1)]
 
