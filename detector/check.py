@@ -195,7 +195,7 @@ def _classify(
 @dataclass(frozen=True)
 class _Stock:
     model: StockModel
-    common: set[int]
+    common: np.ndarray  # sorted gram hashes too frequent to propose candidates
 
 
 def _excluded_ids(store: Corpus, decoded: DecodedDocument, other_paths: Iterable[str]) -> set[int]:
@@ -220,28 +220,27 @@ def _stock_model(
     """Stock positions of the submission from gram document frequencies."""
     gram_k = stores[0].params.gram_k
     grams = all_grams(normalized.text, stores[0].params)
-    frequencies: dict[int, int] = {}
+    queries, at = np.unique(grams, return_inverse=True)
+    frequencies = np.zeros(len(queries), dtype=np.int64)
     corpus_size = 0
     for store, fp, skip in zip(stores, fps, excluded):
-        counts = store.gram_frequencies(grams)
+        counts = store.document_frequencies(queries)
         if skip and store.known_hash(decoded.path) == decoded.sha256:
             # the submission itself is indexed: its own grams do not count
-            own = np.unique(grams) if store.exact_frequencies else fp.grams
-            for gram in own.tolist():
-                if gram in counts:
-                    counts[gram] -= 1
-        for gram, count in counts.items():
-            frequencies[gram] = frequencies.get(gram, 0) + count
+            own = counts > 0
+            if not store.exact_frequencies:
+                own &= np.isin(queries, fp.grams)
+            counts[own] -= 1
+        frequencies += counts
         corpus_size += store.document_count() - len(skip)
     threshold = params.threshold(corpus_size)
-    common = {h for h, c in frequencies.items() if c >= threshold}
-    positions = np.flatnonzero(np.isin(grams, np.fromiter(common, dtype=np.int64, count=len(common))))
+    positions = np.flatnonzero(frequencies[at.ravel()] >= threshold)
     headings = heading_mask(decoded.text, normalized)
     # a gram in more than 1% of the corpus proposes no candidates: its posting
     # list grows with the corpus, and long shared passages still reach their
     # sources through the LSH windows and their rarer grams
     crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
-    busy = {h for h, c in frequencies.items() if c >= min(threshold, crowded)}
+    busy = queries[frequencies >= min(threshold, crowded)]
     return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), busy)
 
 

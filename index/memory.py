@@ -75,6 +75,8 @@ class MemoryIndex:
         df_keys, df_counts = None, None
         if gram_sets and len(gram_sets) == len(docs):
             df_keys, df_counts = np.unique(np.concatenate(gram_sets), return_counts=True)
+            shared = df_counts >= 2  # a gram of one document is never common: 4x fewer keys to search
+            df_keys, df_counts = df_keys[shared], df_counts[shared]
         return cls(params, docs, gram_keys, gram_owner, band_keys, band_owner, df_keys, df_counts)
 
     # -- the IndexStore query interface ------------------------------------------
@@ -103,27 +105,37 @@ class MemoryIndex:
         return None if doc_id is None else self.documents[doc_id].sha256
 
     def gram_frequencies(self, grams: np.ndarray) -> dict[int, int]:
-        """Document frequencies: exact over every gram when the documents were
-        prepared with ``gram_set``, else over the winnowed postings (as SQLite)."""
+        """Document frequency of each gram found (see :meth:`document_frequencies`)."""
         queries = np.unique(np.asarray(grams, dtype=np.int64))
+        counts = self.document_frequencies(queries)
+        found = counts > 0
+        return dict(zip(queries[found].tolist(), counts[found].tolist()))
+
+    def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
+        """Documents holding each of the sorted distinct ``queries``: exact for
+        every gram in two or more documents when the documents were prepared
+        with ``gram_set`` (a gram of one document counts 0: no stock threshold
+        is that low), else over the winnowed postings (as SQLite)."""
         if self.df_keys is not None:
-            pos = np.clip(np.searchsorted(self.df_keys, queries), 0, max(len(self.df_keys) - 1, 0))
-            found = self.df_keys[pos] == queries if len(self.df_keys) else np.zeros(len(queries), dtype=bool)
-            return dict(zip(queries[found].tolist(), self.df_counts[pos[found]].tolist()))
+            keys, counts = self.df_keys, self.df_counts
+            pos = np.minimum(np.searchsorted(keys, queries), max(len(keys) - 1, 0))
+            found = keys[pos] == queries if len(keys) else np.zeros(len(queries), dtype=bool)
+            return np.where(found, counts[pos] if len(keys) else 0, 0).astype(np.int64)
         lo = np.searchsorted(self.gram_keys, queries, side="left")
         hi = np.searchsorted(self.gram_keys, queries, side="right")
-        found = hi > lo
-        return dict(zip(queries[found].tolist(), (hi - lo)[found].tolist()))
+        return (hi - lo).astype(np.int64)
 
     def candidates(
-        self, fp: Fingerprints, *, stock: set[int] = frozenset(), exclude: Iterable[int] = (), limit: int = 50
+        self, fp: Fingerprints, *, stock: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
     ) -> list[Candidate]:
+        """Like :meth:`IndexStore.candidates`; ``stock`` holds the sorted gram
+        hashes that propose no candidates."""
         band_hits = np.bincount(
             _lookup(self.band_keys, self.band_docs, fp.window_bands.ravel()), minlength=len(self.documents)
         )
         grams = fp.grams
-        if stock:
-            grams = grams[~np.isin(grams, np.fromiter(stock, dtype=np.int64, count=len(stock)))]
+        if stock is not None and len(stock):
+            grams = grams[~np.isin(grams, stock)]
         gram_hits = np.bincount(_lookup(self.gram_keys, self.gram_docs, grams), minlength=len(self.documents))
         score = band_hits + 2.0 * gram_hits  # Candidate.score, for every document at once
         for doc_id in exclude:
