@@ -1,26 +1,41 @@
 """The persistent index: one SQLite file, WAL, one transaction per add.
 
 Tables
-    meta       key/value: schema version and the fingerprint manifest
-    documents  one row per indexed file: path, content hash, metadata,
-               zlib-compressed decoded text, whole-document signature
-    windows    stream ranges of each document's MinHash windows
-    bands      (key, window): LSH buckets, addressable by key, so a query
-               reads only the buckets it hits (no in-memory LSH to rebuild)
-    grams      (hash, doc): winnowed gram postings; their counts are the
-               document frequencies of the stock-phrase model
+    meta          key/value: schema version and the fingerprint manifest
+    documents     one row per indexed file: path, content hash, metadata,
+                  compressed decoded text (see :func:`encode_text`),
+                  whole-document signature
+    windows       stream ranges of each document's MinHash windows
+    band_buckets  LSH postings (band key, window), grouped into buckets
+    gram_buckets  winnowed gram postings (gram hash, document); their counts
+                  are the document frequencies of the stock-phrase model
+
+A posting table holds one row per bucket, not per posting: the bucket is the
+low :data:`BUCKET_BITS` bits of the 64-bit key, and the row's BLOB is the
+sorted array of its postings, each a little-endian uint64 of the next 32 bits
+of the key (high half) and the window or document id (low half). That is
+8 bytes a posting instead of the 16 to 18 that a (key, id) row costs in a
+b-tree, and an add writes one row per touched bucket instead of one per
+posting. A query reads the buckets of its keys only (as many pages as a
+per-posting table) and compares keys on their low ``BUCKET_BITS + 32`` = 52
+bits: two different 64-bit keys agree there with probability 2^-52, so the
+candidates are those of a full-key comparison but for that collision odds
+(:class:`~index.memory.MemoryIndex` compares full keys).
 
 Nothing is pickled. Removing a document recomputes its fingerprints from its
-stored text and deletes exactly those rows, so no secondary index by document
-is needed on the two big tables.
+stored text and deletes exactly those postings, so no secondary index by
+document is needed on the posting tables.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +45,7 @@ import numpy as np
 
 from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
-from corpus.normalize import normalize
+from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from index.fingerprint import (
     FingerprintParams,
@@ -41,8 +56,9 @@ from index.fingerprint import (
     fingerprint_many,
 )
 
-SCHEMA_VERSION = "chachong-index-1"
+SCHEMA_VERSION = "chachong-index-2"  # 1: a b-tree row per posting, UTF-8 text
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
+_PAGE_SIZE = 4096  # a query reads one page per bucket it hits: larger pages read more
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,35 +82,201 @@ CREATE TABLE IF NOT EXISTS windows (
     end INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS windows_doc ON windows(doc);
-CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, window INTEGER NOT NULL, PRIMARY KEY (key, window)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS grams (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS band_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS gram_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
 
+BANDS, GRAMS = "band_buckets", "gram_buckets"
 
-_FLUSH_ROWS = 500_000  # buffered band + gram rows before a sorted bulk insert
+# -- document text -----------------------------------------------------------------
+
+_TEXT_CODECS = {b"g": ("gb18030", "strict"), b"u": ("utf-8", "surrogatepass")}
 
 
-class _PendingRows:
-    """Band and gram rows of an add, buffered to be inserted in key order."""
+def encode_text(text: str) -> bytes:
+    """The stored form of a document's text: a codec tag and zlib.
+
+    GB18030 takes two bytes for a Chinese character where UTF-8 takes
+    three, and stays 14% smaller after zlib. It encodes every Unicode
+    scalar value; the round trip is checked anyway, and text it would not
+    give back exactly is stored as UTF-8.
+    """
+    try:
+        raw = text.encode("gb18030")
+        if raw.decode("gb18030") == text:
+            return b"g" + zlib.compress(raw, 6)
+    except UnicodeError:
+        pass
+    return b"u" + zlib.compress(text.encode("utf-8", "surrogatepass"), 6)
+
+
+def decode_text(blob: bytes) -> str:
+    """The text :func:`encode_text` stored."""
+    codec = _TEXT_CODECS.get(bytes(blob[:1]))
+    if codec is None:
+        raise IndexCorruptError(f"stored text with an unknown codec tag {bytes(blob[:1])!r}")
+    try:
+        return zlib.decompress(blob[1:]).decode(*codec)
+    except (zlib.error, UnicodeDecodeError) as err:
+        raise IndexCorruptError(f"stored text cannot be decoded ({err})") from err
+
+
+# -- postings ------------------------------------------------------------------------
+
+BUCKET_BITS = 20  # 1,048,576 buckets: ~75 band postings (600 bytes) each at 100,000 summaries
+_BUCKET_MASK = np.uint64((1 << BUCKET_BITS) - 1)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_MAX_REF = (1 << 32) - 1
+
+
+def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, key bits stored in the bucket) of int64 keys.
+
+    The bucket comes from the low bits: winnowing keeps the smallest gram
+    hashes, so their high bits are far from uniform, their low bits are.
+    """
+    u = np.ascontiguousarray(keys, dtype=np.int64).view(np.uint64)
+    return (u & _BUCKET_MASK).astype(np.int64), (u >> np.uint64(BUCKET_BITS)) & _LOW32
+
+
+def postings(keys: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, packed posting) of each (key, window or document id)."""
+    refs = np.asarray(refs, dtype=np.int64)
+    if len(refs) and (refs.min() < 0 or refs.max() > _MAX_REF):
+        raise IndexStoreError("window or document id out of the 32 bits a posting holds; the index is full")
+    buckets, bits = split_keys(keys)
+    return buckets, (bits << np.uint64(32)) | refs.astype(np.uint64)
+
+
+def _band_postings(window_bands: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings of each window's band keys, (W, b), under the window ids (W,)."""
+    return postings(window_bands.ravel(), np.repeat(windows, window_bands.shape[1]))
+
+
+def _sorted_unique(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings sorted by (bucket, posting), duplicates dropped.
+
+    One unstable sort on (bucket, key bits) — six times faster than a
+    lexsort of the two columns — then a lexsort of the few postings that tie
+    there (postings of one shared key) by their window or document id.
+    """
+    primary = (buckets.astype(np.uint64) << np.uint64(32)) | (packed >> np.uint64(32))
+    order = np.argsort(primary)
+    ties = primary[order]
+    ties = ties[1:] == ties[:-1]
+    if ties.any():
+        at = np.flatnonzero(np.r_[ties, False] | np.r_[False, ties])
+        tied = order[at]
+        order[at] = tied[np.lexsort((packed[tied], primary[tied]))]
+    buckets, packed = buckets[order], packed[order]
+    if len(buckets) > 1:
+        keep = np.r_[True, (buckets[1:] != buckets[:-1]) | (packed[1:] != packed[:-1])]
+        buckets, packed = buckets[keep], packed[keep]
+    return buckets, packed
+
+
+def _bucket_rows(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, bytes]]:
+    """(bucket, BLOB) rows of postings sorted by bucket."""
+    if not len(buckets):
+        return
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
+    ends = np.r_[starts[1:], len(buckets)] * 8
+    data = packed.astype("<u8", copy=False).tobytes()
+    for b, s, e in zip(buckets[starts].tolist(), (starts * 8).tolist(), ends.tolist()):
+        yield b, data[s:e]
+
+
+_SPILL_POSTINGS = 8_000_000  # buffered postings (12 bytes each) before they go to spill files
+_SPILL_PARTS = 32  # spill files per table, by bucket range: the final merge holds one in memory
+
+
+def _partitions(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(range number, buckets, postings) of each non-empty range of
+    :data:`_SPILL_PARTS` consecutive bucket ranges."""
+    part = (buckets >> np.uint32(BUCKET_BITS - (_SPILL_PARTS.bit_length() - 1))).astype(np.uint16)
+    order = np.argsort(part, kind="stable")  # a radix sort for 16-bit keys
+    bounds = np.searchsorted(part[order], np.arange(_SPILL_PARTS + 1))
+    for k in range(_SPILL_PARTS):
+        if bounds[k + 1] > bounds[k]:
+            at = order[bounds[k] : bounds[k + 1]]
+            yield k, buckets[at], packed[at]
+
+
+class _PendingPostings:
+    """Postings of an add, merged into the bucket tables at the end (or when
+    a document added earlier in the same add is replaced).
+
+    Merging touches every bucket the postings fall in, so it is done once per
+    add rather than per batch. Past :data:`_SPILL_POSTINGS` the buffer goes to
+    temporary files (12 bytes a posting, ~14 KB a summary, in the system's
+    temporary folder: ``TMPDIR``), one per range of buckets, and the final
+    merge takes one range at a time: memory stays bounded for any number of
+    documents. The files are removed when the add ends, however it ends.
+    """
 
     def __init__(self) -> None:
-        self.bands: list[np.ndarray] = []
-        self.grams: list[np.ndarray] = []
+        self.memory: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {BANDS: ([], []), GRAMS: ([], [])}
+        self.rows = 0
+        self.docs: set[int] = set()
+        self.spill_dir: str | None = None
+
+    def add(self, doc_id: int, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
+        self.docs.add(doc_id)
+        self.memory[table][0].append(buckets.astype(np.uint32))
+        self.memory[table][1].append(packed)
+        self.rows += len(buckets)
+        if self.rows >= _SPILL_POSTINGS:
+            self._spill()
+
+    def _take(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        buckets, packed = self.memory[table]
+        out = (
+            np.concatenate(buckets) if buckets else np.zeros(0, dtype=np.uint32),
+            np.concatenate(packed) if packed else np.zeros(0, dtype=np.uint64),
+        )
+        self.memory[table] = ([], [])
+        return out
+
+    def _spill(self) -> None:
+        try:
+            if self.spill_dir is None:
+                self.spill_dir = tempfile.mkdtemp(prefix="chachong-add-")
+            for table in self.memory:
+                for k, buckets, packed in _partitions(*self._take(table)):
+                    with open(self._file(table, k, "b"), "ab") as f:
+                        buckets.tofile(f)
+                    with open(self._file(table, k, "p"), "ab") as f:
+                        packed.astype("<u8", copy=False).tofile(f)
+        except OSError as err:
+            raise IndexStoreError(
+                f"cannot write the temporary files of a large add ({err}); set TMPDIR to a folder with more space"
+            ) from err
         self.rows = 0
 
-    def add(self, bands: np.ndarray, grams: np.ndarray, doc_id: int) -> None:
-        self.bands.append(bands)
-        self.grams.append(np.stack([grams, np.full(len(grams), doc_id, dtype=np.int64)], axis=1))
-        self.rows += len(bands) + len(grams)
+    def _file(self, table: str, part: int, kind: str) -> str:
+        return os.path.join(str(self.spill_dir), f"{table}-{part}.{kind}")
 
-    def size(self) -> int:
-        return self.rows
+    def chunks(self, table: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The postings of ``table``, one range of buckets at a time."""
+        if self.spill_dir is None:
+            for _, buckets, packed in _partitions(*self._take(table)):
+                yield buckets.astype(np.int64), packed
+            return
+        if any(self.memory[t][0] for t in self.memory):
+            self._spill()
+        for k in range(_SPILL_PARTS):
+            path = self._file(table, k, "b")
+            if os.path.exists(path):
+                buckets = np.fromfile(path, dtype=np.uint32).astype(np.int64)
+                packed = np.fromfile(self._file(table, k, "p"), dtype="<u8")
+                os.remove(path)
+                os.remove(self._file(table, k, "p"))
+                yield buckets, packed
 
-    def take(self) -> tuple[np.ndarray, np.ndarray]:
-        bands = np.concatenate(self.bands) if self.bands else np.zeros((0, 2), dtype=np.int64)
-        grams = np.concatenate(self.grams) if self.grams else np.zeros((0, 2), dtype=np.int64)
-        self.__init__()
-        return bands[np.lexsort((bands[:, 1], bands[:, 0]))], grams[np.lexsort((grams[:, 1], grams[:, 0]))]
+    def close(self) -> None:
+        if self.spill_dir is not None:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
+            self.spill_dir = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +287,7 @@ class PreparedDocument:
     meta: DocMeta
     fingerprints: Fingerprints
     gram_set: np.ndarray | None = None  # every distinct gram, for exact in-memory frequencies
+    normalized: Normalized | None = None  # kept on request, so a bulk run normalizes each document once
 
 
 @dataclass(frozen=True)
@@ -137,15 +320,20 @@ class Candidate:
 
 
 def prepare_many(
-    documents: Sequence[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, *, gram_set: bool = False
+    documents: Sequence[tuple[DecodedDocument, DocMeta]],
+    params: FingerprintParams,
+    *,
+    gram_set: bool = False,
+    keep_normalized: bool = False,
 ) -> list[PreparedDocument]:
     """:func:`prepare` for many documents with one batched fingerprint pass."""
-    streams = [normalize(decoded.text).text for decoded, _ in documents]
+    normalized = [normalize(decoded.text) for decoded, _ in documents]
+    streams = [n.text for n in normalized]
     fingerprints = fingerprint_many(streams, params)
     gram_sets: list[np.ndarray | None] = distinct_grams_many(streams, params) if gram_set else [None] * len(streams)
     return [
-        PreparedDocument(decoded, meta, fp, grams)
-        for (decoded, meta), fp, grams in zip(documents, fingerprints, gram_sets)
+        PreparedDocument(decoded, meta, fp, grams, norm if keep_normalized else None)
+        for (decoded, meta), fp, grams, norm in zip(documents, fingerprints, gram_sets, normalized)
     ]
 
 
@@ -164,6 +352,7 @@ class IndexStore:
 
     def __init__(self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = True) -> None:
         self.path = str(path)
+        self._pending: _PendingPostings | None = None
         if self.path != ":memory:":
             target = Path(self.path)
             if not target.exists() and not create:
@@ -171,6 +360,7 @@ class IndexStore:
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # takes effect on a new file only
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache: bulk adds touch many b-tree pages
@@ -199,7 +389,9 @@ class IndexStore:
         stored = dict(self.db.execute("SELECT key, value FROM meta"))
         if stored.get("schema") != SCHEMA_VERSION:
             raise IndexMismatchError(
-                f"{self.path}: index schema {stored.get('schema')!r}, this chachong reads {SCHEMA_VERSION!r}; rebuild the index"
+                f"{self.path}: this index has the storage format {stored.get('schema')!r} of another chachong"
+                f" version; this one reads {SCHEMA_VERSION!r} only. Rebuild the index: delete {self.path}"
+                " and run `chachong index add` on the documents again"
             )
         manifest = json.loads(stored["fingerprint"])
         stored_params = FingerprintParams.from_manifest(manifest)
@@ -238,35 +430,38 @@ class IndexStore:
         added: list[str] = []
         replaced: list[str] = []
         unchanged: list[str] = []
-        self._pending = _PendingRows()
-        with self.transaction():
-            for doc in documents:
-                existing = self.db.execute(
-                    "SELECT id, sha256 FROM documents WHERE path = ?", (doc.decoded.path,)
-                ).fetchone()
-                if existing and existing[1] == doc.decoded.sha256:
-                    unchanged.append(doc.decoded.path)
-                    continue
-                if existing:
-                    self._flush()  # rows of this add must be in the tables before any delete
-                    self._delete(existing[0])
-                    replaced.append(doc.decoded.path)
-                else:
-                    added.append(doc.decoded.path)
-                self._insert(doc)
-                if self._pending.size() >= _FLUSH_ROWS:
-                    self._flush()
-            self._flush()
+        self._pending = _PendingPostings()
+        try:
+            with self.transaction():
+                for doc in documents:
+                    existing = self.db.execute(
+                        "SELECT id, sha256 FROM documents WHERE path = ?", (doc.decoded.path,)
+                    ).fetchone()
+                    if existing and existing[1] == doc.decoded.sha256:
+                        unchanged.append(doc.decoded.path)
+                        continue
+                    if existing:
+                        self._delete([existing[0]])
+                        replaced.append(doc.decoded.path)
+                    else:
+                        added.append(doc.decoded.path)
+                    self._insert(doc)
+                self._flush()
+        finally:
+            self._pending.close()
+            self._pending = None
         return AddOutcome(added, replaced, unchanged)
 
     def _flush(self) -> None:
-        """Write the buffered LSH and gram rows sorted by key: in-order b-tree
-        inserts are several times faster than random ones."""
-        bands, grams = self._pending.take()
-        if len(bands):
-            self.db.executemany("INSERT OR IGNORE INTO bands(key, window) VALUES (?, ?)", bands.tolist())
-        if len(grams):
-            self.db.executemany("INSERT OR IGNORE INTO grams(hash, doc) VALUES (?, ?)", grams.tolist())
+        """Merge the postings buffered by this add into their buckets."""
+        pending = self._pending
+        if pending is None:
+            return
+        for table in (BANDS, GRAMS):
+            for buckets, packed in pending.chunks(table):
+                self._merge_postings(table, buckets, packed)
+        pending.rows = 0
+        pending.docs.clear()
 
     def known_hash(self, path: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
@@ -288,14 +483,16 @@ class IndexStore:
                 doc.meta.submitted,
                 datetime.now(UTC).isoformat(timespec="seconds"),
                 fp.signature.astype("<u4").tobytes(),
-                zlib.compress(d.text.encode("utf-8"), 6),
+                encode_text(d.text),
             ),
         )
         doc_id = int(cur.lastrowid)
         window_rows = [(doc_id, int(s), int(e)) for s, e in fp.window_ranges.tolist()]
         first = self._insert_windows(window_rows)
-        windows = np.repeat(np.arange(first, first + len(window_rows), dtype=np.int64), fp.window_bands.shape[1])
-        self._pending.add(np.stack([fp.window_bands.ravel(), windows], axis=1), fp.grams, doc_id)
+        assert self._pending is not None
+        windows = np.arange(first, first + len(window_rows), dtype=np.int64)
+        self._pending.add(doc_id, BANDS, *_band_postings(fp.window_bands, windows))
+        self._pending.add(doc_id, GRAMS, *postings(fp.grams, np.full(len(fp.grams), doc_id, dtype=np.int64)))
         return doc_id
 
     def _insert_windows(self, rows: list[tuple[int, int, int]]) -> int:
@@ -309,26 +506,115 @@ class IndexStore:
 
     def remove(self, paths: Sequence[str]) -> list[str]:
         """Remove documents by indexed path; return the paths that were there."""
-        removed = []
+        removed, ids = [], []
         with self.transaction():
             for path in paths:
                 row = self.db.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
-                if row:
-                    self._delete(row[0])
+                if row and row[0] not in ids:
+                    ids.append(row[0])
                     removed.append(path)
+            self._delete(ids)
         return removed
 
-    def _delete(self, doc_id: int) -> None:
-        stored = self.document(doc_id)
-        fp = fingerprint(normalize(stored.text), self.params)
-        windows = [r[0] for r in self.db.execute("SELECT id FROM windows WHERE doc = ? ORDER BY id", (doc_id,))]
+    def _delete(self, doc_ids: Sequence[int]) -> None:
+        """Delete documents with their windows and postings."""
+        if self._pending is not None and self._pending.docs.intersection(doc_ids):
+            self._flush()  # added earlier in this add: its postings must be in the buckets to go
+        bands: list[tuple[np.ndarray, np.ndarray]] = []
+        grams: list[tuple[np.ndarray, np.ndarray]] = []
+        for doc_id in doc_ids:
+            fp = fingerprint(normalize(self.document(doc_id).text), self.params)
+            windows = [r[0] for r in self.db.execute("SELECT id FROM windows WHERE doc = ? ORDER BY id", (doc_id,))]
+            n = min(len(windows), len(fp.window_bands))
+            bands.append(_band_postings(fp.window_bands[:n], np.array(windows[:n], dtype=np.int64)))
+            grams.append(postings(fp.grams, np.full(len(fp.grams), doc_id, dtype=np.int64)))
+            self.db.execute("DELETE FROM windows WHERE doc = ?", (doc_id,))
+            self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        for table, parts in ((BANDS, bands), (GRAMS, grams)):
+            if parts:
+                self._remove_postings(
+                    table, np.concatenate([b for b, _ in parts]), np.concatenate([p for _, p in parts])
+                )
+
+    # -- bucket tables -------------------------------------------------------------
+
+    def _read_buckets(self, table: str, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored buckets among ``buckets`` (sorted, unique): (their ids,
+        their posting counts, all their postings in bucket order)."""
+        rows: list[tuple[int, bytes]] = []
+        for lo in range(0, len(buckets), _SQL_CHUNK):
+            chunk = buckets[lo : lo + _SQL_CHUNK].tolist()
+            rows += self.db.execute(
+                f"SELECT bucket, postings FROM {table} WHERE bucket IN ({','.join('?' * len(chunk))}) ORDER BY bucket",
+                chunk,
+            ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        ids, blobs = zip(*rows)
+        data = b"".join(blobs)
+        lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+        if (lengths % 8).any():
+            raise IndexCorruptError(f"{self.path}: a {table} row is not a whole number of postings")
+        return np.array(ids, dtype=np.int64), lengths // 8, np.frombuffer(data, dtype="<u8").astype(np.uint64)
+
+    def _read_postings(self, table: str, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bucket of each posting, posting) of the stored buckets among ``buckets``."""
+        ids, counts, packed = self._read_buckets(table, buckets)
+        return np.repeat(ids, counts), packed
+
+    def _merge_postings(self, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
+        """Add postings to their buckets (a posting already there stays once)."""
+        if not len(buckets):
+            return
+        buckets, packed = _sorted_unique(buckets.astype(np.int64, copy=False), packed)
+        old_buckets, old_packed = self._read_postings(table, buckets[np.r_[True, buckets[1:] != buckets[:-1]]])
+        if len(old_buckets):
+            buckets, packed = _sorted_unique(
+                np.concatenate([old_buckets, buckets]), np.concatenate([old_packed, packed])
+            )
         self.db.executemany(
-            "DELETE FROM bands WHERE key = ? AND window = ?",
-            [(int(k), w) for w, keys in zip(windows, fp.window_bands) for k in keys],
+            f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed)
         )
-        self.db.executemany("DELETE FROM grams WHERE hash = ? AND doc = ?", [(int(h), doc_id) for h in fp.grams])
-        self.db.execute("DELETE FROM windows WHERE doc = ?", (doc_id,))
-        self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _remove_postings(self, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
+        """Take postings out of their buckets; a bucket left empty is deleted."""
+        if not len(buckets):
+            return
+        touched = np.unique(buckets)
+        old_buckets, old_packed = self._read_postings(table, touched)
+        flag = np.r_[np.zeros(len(old_buckets), dtype=np.int8), np.ones(len(buckets), dtype=np.int8)]
+        all_buckets = np.concatenate([old_buckets, buckets])
+        all_packed = np.concatenate([old_packed, packed])
+        order = np.lexsort((flag, all_packed, all_buckets))
+        all_buckets, all_packed, flag = all_buckets[order], all_packed[order], flag[order]
+        removed = np.r_[
+            (all_buckets[1:] == all_buckets[:-1]) & (all_packed[1:] == all_packed[:-1]) & (flag[1:] == 1), False
+        ]
+        keep = (flag == 0) & ~removed
+        buckets, packed = all_buckets[keep], all_packed[keep]
+        emptied = np.setdiff1d(touched, buckets)
+        self.db.executemany(f"DELETE FROM {table} WHERE bucket = ?", [(b,) for b in emptied.tolist()])
+        self.db.executemany(
+            f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed)
+        )
+
+    def _lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Postings of ``keys``: (index into ``keys`` of each, its window or document id)."""
+        keys = np.asarray(keys, dtype=np.int64)
+        buckets, bits = split_keys(keys)
+        wanted, slot = np.unique(buckets, return_inverse=True)
+        ids, counts, stored = self._read_buckets(table, wanted)
+        if not len(stored):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # (bucket slot, key bits) is sorted: buckets come in order, postings sorted within one
+        slots = np.repeat(np.searchsorted(wanted, ids).astype(np.uint64), counts)
+        found = slots << np.uint64(32) | (stored >> np.uint64(32))
+        queries = slot.reshape(-1).astype(np.uint64) << np.uint64(32) | bits
+        lo = np.searchsorted(found, queries, side="left")
+        counts = np.searchsorted(found, queries, side="right") - lo
+        which = np.repeat(np.arange(len(keys)), counts)
+        at = lo[which] + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return which, (stored[at] & _LOW32).astype(np.int64)
 
     # -- reading -------------------------------------------------------------
 
@@ -351,7 +637,7 @@ class IndexStore:
             encoding=row[3],
             chars=row[4],
             meta=DocMeta(row[5], row[6], row[7]),
-            text=zlib.decompress(row[8]).decode("utf-8"),
+            text=decode_text(row[8]),
         )
 
     def document_id(self, path: str) -> int | None:
@@ -374,7 +660,12 @@ class IndexStore:
         return ids, matrix
 
     def candidates(
-        self, fp: Fingerprints, *, stock: set[int] = frozenset(), exclude: Iterable[int] = (), limit: int = 50
+        self,
+        fp: Fingerprints,
+        *,
+        stock: Collection[int] | np.ndarray | None = None,
+        exclude: Iterable[int] = (),
+        limit: int = 50,
     ) -> list[Candidate]:
         """Documents sharing an LSH bucket or a gram not in ``stock`` with ``fp``.
 
@@ -382,21 +673,15 @@ class IndexStore:
         not on the size of the corpus.
         """
         excluded = set(exclude)
-        band_hits: dict[int, int] = {}
-        for rows in self._select_in(
-            "SELECT w.doc, COUNT(DISTINCT b.window) FROM bands b JOIN windows w ON w.id = b.window"
-            " WHERE b.key IN ({}) GROUP BY w.doc",
-            fp.window_bands.ravel(),
-        ):
-            for doc, hits in rows:
-                band_hits[doc] = band_hits.get(doc, 0) + int(hits)
-        gram_hits: dict[int, int] = {}
-        for rows in self._select_in(
-            "SELECT doc, COUNT(*) FROM grams WHERE hash IN ({}) GROUP BY doc",
-            np.array([g for g in fp.grams if int(g) not in stock], dtype=np.int64),
-        ):
-            for doc, hits in rows:
-                gram_hits[doc] = gram_hits.get(doc, 0) + int(hits)
+        band_hits = self._band_hits(np.unique(fp.window_bands.ravel()))
+        grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
+        if stock is not None and len(stock):
+            if not isinstance(stock, np.ndarray):
+                stock = np.fromiter(stock, dtype=np.int64, count=len(stock))
+            grams = grams[~np.isin(grams, stock)]
+        _, gram_docs = self._lookup(GRAMS, grams)
+        docs, hits = np.unique(gram_docs, return_counts=True)
+        gram_hits = dict(zip(docs.tolist(), hits.tolist()))
         found = [
             Candidate(doc, band_hits.get(doc, 0), gram_hits.get(doc, 0))
             for doc in sorted(set(band_hits) | set(gram_hits))
@@ -405,22 +690,47 @@ class IndexStore:
         found.sort(key=lambda c: (-c.score, c.doc_id))
         return found[:limit]
 
+    def _band_hits(self, keys: np.ndarray) -> dict[int, int]:
+        """Per document, the windows sharing a bucket key, counted once per
+        group of :data:`_SQL_CHUNK` keys (sorted) a window is hit in, as the
+        per-posting schema's chunked ``COUNT(DISTINCT window)`` did."""
+        which, windows = self._lookup(BANDS, keys)
+        if not len(windows):
+            return {}
+        group = which // _SQL_CHUNK
+        pairs = np.unique(group.astype(np.int64) << 32 | windows)
+        windows = pairs & _MAX_REF
+        distinct = np.unique(windows)
+        owner: dict[int, int] = {}
+        for lo in range(0, len(distinct), _SQL_CHUNK):
+            chunk = distinct[lo : lo + _SQL_CHUNK].tolist()
+            owner.update(
+                self.db.execute(f"SELECT id, doc FROM windows WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            )
+        hits: dict[int, int] = {}
+        for window in windows.tolist():
+            doc = owner.get(window)
+            if doc is not None:
+                hits[doc] = hits.get(doc, 0) + 1
+        return hits
+
     def gram_frequencies(self, grams: np.ndarray) -> dict[int, int]:
-        """Document frequency of each gram hash in the index."""
-        counts: dict[int, int] = {}
-        for rows in self._select_in("SELECT hash, COUNT(*) FROM grams WHERE hash IN ({}) GROUP BY hash", grams):
-            counts.update((int(h), int(c)) for h, c in rows)
-        return counts
+        """Document frequency of each gram hash found in the index."""
+        queries = np.unique(np.asarray(grams, dtype=np.int64))
+        counts = self.document_frequencies(queries)
+        found = counts > 0
+        return dict(zip(queries[found].tolist(), counts[found].tolist()))
+
+    def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
+        """Documents holding each of ``queries`` (gram hashes), over the
+        winnowed postings; 0 for a gram not in the index."""
+        queries = np.asarray(queries, dtype=np.int64)
+        which, _ = self._lookup(GRAMS, queries)
+        return np.bincount(which, minlength=len(queries)).astype(np.int64)
 
     def common_grams(self, grams: np.ndarray, min_docs: int) -> set[int]:
         """The grams among ``grams`` found in at least ``min_docs`` documents."""
         return {h for h, c in self.gram_frequencies(grams).items() if c >= min_docs}
-
-    def _select_in(self, sql: str, values: np.ndarray) -> Iterator[list[tuple[int, int]]]:
-        unique = np.unique(np.asarray(values, dtype=np.int64))
-        for lo in range(0, len(unique), _SQL_CHUNK):
-            chunk = [int(v) for v in unique[lo : lo + _SQL_CHUNK]]
-            yield self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
 
     def stats(self) -> dict[str, object]:
         size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
@@ -434,11 +744,17 @@ class IndexStore:
             "first_added": row[2],
             "last_added": row[3],
             "windows": int(self.db.execute("SELECT COUNT(*) FROM windows").fetchone()[0]),
-            "band_rows": int(self.db.execute("SELECT COUNT(*) FROM bands").fetchone()[0]),
-            "gram_rows": int(self.db.execute("SELECT COUNT(*) FROM grams").fetchone()[0]),
+            "band_rows": self.posting_count(BANDS),
+            "gram_rows": self.posting_count(GRAMS),
             "file_bytes": size,
             "fingerprint": self.params.manifest(),
         }
+
+    def posting_count(self, table: str) -> int:
+        """Postings in ``band_buckets`` or ``gram_buckets``."""
+        if table not in (BANDS, GRAMS):
+            raise ValueError(f"not a posting table: {table!r}")
+        return int(self.db.execute(f"SELECT COALESCE(SUM(length(postings)), 0) FROM {table}").fetchone()[0]) // 8
 
 
 def _mismatch_message(path: str, stored: dict[str, object], wanted: dict[str, object]) -> str:

@@ -1,12 +1,20 @@
 import sqlite3
+import tempfile
+import zlib
+from dataclasses import replace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import index.store as store_module
 from corpus.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.metadata import DocMeta
 from corpus.readers import read_document
+from corpus.synth import SynthConfig, generate_texts
 from index.fingerprint import FingerprintParams
-from index.store import IndexStore, prepare
+from index.store import SCHEMA_VERSION, IndexStore, decode_text, encode_text, prepare
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 
@@ -21,10 +29,16 @@ def _prepared(store, decoded):
 
 
 def _row_counts(store):
-    return {
+    """Rows of every table, and the postings the bucket rows hold."""
+    counts = {
         t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-        for t in ("documents", "windows", "bands", "grams")
+        for t in ("documents", "windows", "band_buckets", "gram_buckets")
     }
+    for name, table in (("bands", "band_buckets"), ("grams", "gram_buckets")):
+        blobs = [r[0] for r in store.db.execute(f"SELECT postings FROM {table}")]
+        assert all(len(b) % 8 == 0 and len(b) > 0 for b in blobs), "whole postings, no empty bucket rows"
+        counts[name] = sum(len(b) for b in blobs) // 8
+    return counts
 
 
 def test_index_persists_and_reopens(tmp_path):
@@ -62,7 +76,14 @@ def test_remove_deletes_every_row(tmp_path):
         assert store.remove([docs[0].path, "not/there.txt"]) == [docs[0].path]
         assert store.paths() == [docs[1].path]
         store.remove([docs[1].path])
-        assert _row_counts(store) == {"documents": 0, "windows": 0, "bands": 0, "grams": 0}
+        assert _row_counts(store) == {
+            "documents": 0,
+            "windows": 0,
+            "band_buckets": 0,
+            "gram_buckets": 0,
+            "bands": 0,
+            "grams": 0,
+        }
 
 
 def test_interrupted_add_leaves_the_index_as_it_was(tmp_path):
@@ -141,3 +162,245 @@ def test_the_same_path_twice_in_one_add_keeps_only_the_last_version(tmp_path):
     fresh = IndexStore(":memory:")
     fresh.add([_prepared(fresh, second)])
     assert _row_counts(store) == _row_counts(fresh)
+
+
+# -- storage format ------------------------------------------------------------------
+
+_HOSTILE = (
+    "\ufeff开头的BOM、\x00空字符、\r\n、\r、\t制表符、全角ＡＢＣ１２３、繁體與简体、"
+    "日本語のかな、한국어、Ελληνικά、עברית، العربية、emoji 😀👩‍👩‍👧‍👦🇨🇳、组合字符 é (e+\u0301)、"
+    "私用区\ue000\ue5e5\uf8ff、GB18030 的特殊映射 \u20ac \u1e3f \ue7c7 \ufe10 \u9fa6 \u9fff、"
+    "扩展B区 𠀀𪚥𰻞、非字符 \ufffe\uffff、替换符 \ufffd、零宽 \u200b\u200d、"
+    "最高码位 \U0010ffff、平面边界 \U00010000\U0001ffff"
+)
+
+
+def _hostile_long_text() -> str:
+    """Every code point class at once and 600,000 characters of it, plus a
+    stretch of random code points (no surrogates) that no compressor likes."""
+    rng = np.random.default_rng(11)
+    cps = rng.integers(0x20, 0x110000, size=20_000)
+    cps = cps[(cps < 0xD800) | (cps > 0xDFFF)]
+    noise = "".join(map(chr, cps.tolist()))
+    return (_HOSTILE + ORIGINAL_SCHOOL + COPIED) * 2_000 + noise + _HOSTILE
+
+
+@pytest.mark.parametrize("kind", ["hostile", "long", "empty"])
+def test_stored_text_round_trips_exactly(tmp_path, kind):
+    text = {"hostile": _HOSTILE, "long": _hostile_long_text(), "empty": ""}[kind]
+    db = tmp_path / "idx.db"
+    base = _doc(tmp_path, "a.txt", ORIGINAL_SCHOOL)
+    decoded = replace(base, text=text)
+    with IndexStore(db) as store:
+        store.add([_prepared(store, decoded)])
+    with IndexStore(db, create=False) as store:
+        stored = store.document(store.document_id(decoded.path))
+        assert stored.text == text and len(stored.text) == len(text) and stored.chars == len(text)
+        assert stored.text.encode("utf-8") == text.encode("utf-8")
+        store.remove([decoded.path])  # removal recomputes the fingerprints from the stored text
+        assert _row_counts(store)["bands"] == _row_counts(store)["grams"] == 0
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+@settings(max_examples=300, deadline=None)
+def test_text_codec_is_lossless_for_any_string(text):
+    blob = encode_text(text)
+    assert decode_text(blob) == text
+    assert decode_text(bytes(blob)) == text  # SQLite hands back bytes
+
+
+def test_text_codec_prefers_gb18030_and_falls_back_to_utf8():
+    chinese = ORIGINAL_SCHOOL + COPIED
+    assert encode_text(chinese)[:1] == b"g"
+    assert len(encode_text(chinese)) < len(b"u" + zlib.compress(chinese.encode("utf-8"), 6))
+    lone_surrogate = "半个代理对\ud800在这里"
+    assert encode_text(lone_surrogate)[:1] == b"u"
+    assert decode_text(encode_text(lone_surrogate)) == lone_surrogate
+
+
+def test_damaged_stored_text_is_reported_as_corruption():
+    with pytest.raises(IndexCorruptError, match="codec"):
+        decode_text(b"x" + zlib.compress(b"abc"))
+    with pytest.raises(IndexCorruptError, match="cannot be decoded"):
+        decode_text(encode_text(ORIGINAL_SCHOOL)[:-5])
+    with pytest.raises(IndexCorruptError, match="cannot be decoded"):
+        decode_text(b"g" + zlib.compress(b"\x81"))  # half a GB18030 character
+
+
+_SCHEMA_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,
+    encoding TEXT NOT NULL, format TEXT NOT NULL, chars INTEGER NOT NULL, unit TEXT, year INTEGER,
+    submitted TEXT, added TEXT NOT NULL, signature BLOB NOT NULL, text BLOB NOT NULL);
+CREATE TABLE windows (id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE TABLE bands (key INTEGER NOT NULL, window INTEGER NOT NULL, PRIMARY KEY (key, window)) WITHOUT ROWID;
+CREATE TABLE grams (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID;
+"""
+
+
+def test_an_index_of_the_previous_schema_is_refused_with_a_rebuild_hint(tmp_path):
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        db.executescript(_SCHEMA_1)
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema", "chachong-index-1"), ("fingerprint", FingerprintParams().manifest_json())],
+        )
+        db.execute("INSERT INTO bands VALUES (?, ?)", (-5, 1))
+    db.close()
+    for params in (None, FingerprintParams()):
+        with pytest.raises(IndexMismatchError, match="chachong-index-1") as err:
+            IndexStore(old, params, create=False)
+        message = str(err.value)
+        assert str(old) in message and SCHEMA_VERSION in message
+        assert "Rebuild the index" in message and "chachong index add" in message
+    with sqlite3.connect(old) as db:  # refused, not converted or emptied
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("chachong-index-1",)
+        assert db.execute("SELECT key, window FROM bands").fetchall() == [(-5, 1)]
+    db.close()
+
+
+# -- postings in buckets -----------------------------------------------------------------
+
+
+def _long_texts(n):
+    """Generated summaries of ~3,000 characters: more than one query chunk
+    of band keys each."""
+    texts = [text for _, text in generate_texts(SynthConfig(n_units=n, n_references=0, seed=5))]
+    return texts[:n]
+
+
+def _expected_candidates(docs, probe, stock=frozenset()):
+    """Band and gram hits with full 64-bit keys, the way the per-posting
+    schema's SQL counted them: per chunk of 900 sorted distinct query keys,
+    the windows of a document hit in that chunk, summed over chunks."""
+    keys = np.unique(probe.window_bands.ravel())
+    chunks = [set(keys[lo : lo + 900].tolist()) for lo in range(0, len(keys), 900)]
+    wanted_grams = set(probe.grams.tolist()) - set(stock)
+    out = {}
+    for doc_id, fp in docs.items():
+        band = sum(1 for chunk in chunks for row in fp.window_bands.tolist() if chunk.intersection(row))
+        gram = len(wanted_grams & set(fp.grams.tolist()))
+        if band or gram:
+            out[doc_id] = (band, gram)
+    return out
+
+
+def test_candidates_and_frequencies_equal_a_full_key_count(tmp_path):
+    texts = _long_texts(6)
+    shared = texts[0][:1500] + texts[1][1000:2500] + ORIGINAL_SCHOOL + COPIED
+    bodies = [*texts[:5], shared + texts[5], COPIED + ORIGINAL_HOSPITAL]
+    store = IndexStore(":memory:")
+    prepared = [_prepared(store, _doc(tmp_path, f"{i}.txt", t)) for i, t in enumerate(bodies)]
+    store.add(prepared)
+    docs = {store.document_id(p.decoded.path): p.fingerprints for p in prepared}
+    probe = _prepared(store, _doc(tmp_path, "probe.txt", texts[1] + shared + texts[3][:800])).fingerprints
+    assert len(np.unique(probe.window_bands)) > 900, "the probe spans two query chunks"
+    stock = set(probe.grams[::3].tolist())
+    for given_stock in (frozenset(), stock, np.array(sorted(stock), dtype=np.int64)):
+        expected = _expected_candidates(docs, probe, stock if len(given_stock) else frozenset())
+        found = store.candidates(probe, stock=given_stock, limit=10**6)
+        assert {c.doc_id: (c.band_hits, c.gram_hits) for c in found} == expected
+        assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert sum(1 for b, _ in expected.values() if b) >= 3 and sum(1 for _, g in expected.values() if g) >= 3
+    queries = np.unique(np.concatenate([probe.grams, *(fp.grams for fp in docs.values())]))
+    expected_df = {g: sum(1 for fp in docs.values() if g in set(fp.grams.tolist())) for g in queries.tolist()}
+    assert store.gram_frequencies(queries) == {g: n for g, n in expected_df.items() if n}
+    assert 0 in expected_df.values(), "some probe grams are in no document"
+    absent = np.array([1, 2, 3], dtype=np.int64)  # no gram hash is this small
+    assert store.document_frequencies(np.r_[absent, queries]).tolist() == [0, 0, 0, *expected_df.values()]
+
+
+def test_removing_one_of_two_documents_leaves_the_other_as_if_alone(tmp_path):
+    texts = _long_texts(2)
+    a = _doc(tmp_path, "a.txt", texts[0] + COPIED)
+    b = _doc(tmp_path, "b.txt", texts[1] + COPIED)
+    store = IndexStore(":memory:")
+    store.add([_prepared(store, a), _prepared(store, b)])
+    store.remove([a.path])
+    alone = IndexStore(":memory:")
+    alone.add([_prepared(alone, b)])
+    assert _row_counts(store) == _row_counts(alone)
+    probe = _prepared(store, _doc(tmp_path, "p.txt", texts[0] + COPIED + texts[1][:500])).fingerprints
+    assert [(c.band_hits, c.gram_hits) for c in store.candidates(probe)] == [
+        (c.band_hits, c.gram_hits) for c in alone.candidates(probe)
+    ]
+    assert store.gram_frequencies(probe.grams) == alone.gram_frequencies(probe.grams)
+
+
+def _bucket_contents(store):
+    """Every posting as (table, bucket, key bits, document path), ids replaced
+    by paths so that stores built in another order compare."""
+    window_doc = dict(store.db.execute("SELECT w.id, d.path FROM windows w JOIN documents d ON d.id = w.doc"))
+    doc_path = dict(store.db.execute("SELECT id, path FROM documents"))
+    out = set()
+    for table, owner in (("band_buckets", window_doc), ("gram_buckets", doc_path)):
+        for bucket, blob in store.db.execute(f"SELECT bucket, postings FROM {table}"):
+            for posting in np.frombuffer(blob, dtype="<u8").tolist():
+                out.add((table, bucket, posting >> 32, owner[posting & 0xFFFFFFFF]))
+    return out
+
+
+@pytest.fixture
+def spill_dirs(tmp_path, monkeypatch):
+    """Spill folders go where the test can watch them; ``spill_soon()``
+    makes an add spill after a few hundred postings."""
+    spill_root = tmp_path / "spill"
+    spill_root.mkdir()
+    made = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        made.append(real_mkdtemp(*args, **{**kwargs, "dir": spill_root}))
+        return made[-1]
+
+    monkeypatch.setattr(store_module.tempfile, "mkdtemp", mkdtemp)
+    return spill_root, made, lambda: monkeypatch.setattr(store_module, "_SPILL_POSTINGS", 700)
+
+
+def test_an_add_that_spills_to_disk_stores_what_one_in_memory_does(tmp_path, spill_dirs):
+    spill_root, made, spill_soon = spill_dirs
+    texts = _long_texts(5)
+    docs = [_doc(tmp_path, f"{i}.txt", t) for i, t in enumerate(texts)]
+    again = _doc(tmp_path, "1.txt", texts[1] + COPIED)  # the same path again, changed, later in the add
+    in_memory = IndexStore(":memory:")
+    in_memory.add([_prepared(in_memory, d) for d in [*docs[:1], *docs[2:], again]])
+    assert not made, "the reference add stays in memory"
+    spill_soon()
+    spilled = IndexStore(tmp_path / "spilled.db")
+    outcome = spilled.add([_prepared(spilled, d) for d in [*docs, again]])
+    assert len(made) == 1, "the add spilled"
+    assert list(spill_root.iterdir()) == [], "spill files removed"
+    assert outcome.added == [d.path for d in docs] and outcome.replaced == [again.path]
+    assert _row_counts(spilled) == _row_counts(in_memory)
+    assert _bucket_contents(spilled) == _bucket_contents(in_memory)
+    assert spilled.document(spilled.document_id(again.path)).text == again.text
+
+
+def test_an_interrupted_add_that_spilled_rolls_back_and_cleans_up(tmp_path, spill_dirs):
+    spill_root, made, spill_soon = spill_dirs
+    texts = _long_texts(4)
+    db = tmp_path / "idx.db"
+    with IndexStore(db) as store:
+        store.add([_prepared(store, _doc(tmp_path, "first.txt", texts[0]))])
+        before, contents = _row_counts(store), _bucket_contents(store)
+        spill_soon()
+
+        def interrupted():
+            for i, text in enumerate(texts[1:]):
+                yield _prepared(store, _doc(tmp_path, f"{i}.txt", text))
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            store.add(interrupted())
+        assert len(made) == 1, "the add spilled before the interrupt"
+        assert list(spill_root.iterdir()) == []
+        assert _row_counts(store) == before and _bucket_contents(store) == contents
+
+
+def test_postings_refuse_ids_beyond_32_bits():
+    keys = np.array([7, -7], dtype=np.int64)
+    buckets, packed = store_module.postings(keys, np.array([0, 2**32 - 1]))
+    assert (packed & 0xFFFFFFFF).tolist() == [0, 2**32 - 1] and (buckets < 2**store_module.BUCKET_BITS).all()
+    with pytest.raises(IndexStoreError, match="32 bits"):
+        store_module.postings(keys, np.array([1, 2**32]))
