@@ -123,6 +123,8 @@ def run_audit(
     with _Workers(params.workers) as workers:
         prepared = workers.prepare([(d.decoded, d.meta) for d in everything], fp_params, progress)
         corpus = MemoryIndex.build(prepared, fp_params)
+        for p in prepared:  # forked compare workers inherit these instead of normalizing again
+            _NORMALIZED[p.decoded.path] = p.normalized
         del prepared[len(submissions) :]  # references are in the corpus; only submissions may go to the index
         stores: list = [corpus]
         if index is not None:
@@ -156,7 +158,7 @@ _STATE: dict[str, object] = {}  # what forked compare workers inherit
 
 
 def _prepare_batch(batch: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams) -> list[PreparedDocument]:
-    return prepare_many(batch, params, gram_set=True)
+    return prepare_many(batch, params, gram_set=True, keep_normalized=True)
 
 
 def _compare_one(i: int) -> DocumentResult:

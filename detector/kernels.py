@@ -17,7 +17,6 @@ from numba import njit
 from index.kernels import _gram_hashes
 
 
-
 @njit(cache=True, nogil=True, boundscheck=False)
 def seed_table(sorted_a):  # pragma: no cover - compiled
     """Open-addressing table from k-gram hash to its group in ``sorted_a``
