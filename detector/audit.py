@@ -29,7 +29,7 @@ from detector.align import use_compiled
 from detector.check import DetectorParams, DocumentResult, check_document
 from detector.pipeline import LoadedDocument, Progress, _no_progress, iter_documents
 from detector.substitutions import substitutions
-from index.fingerprint import FingerprintParams, load_kernels
+from index.fingerprint import FingerprintParams, Fingerprints, load_kernels
 from index.memory import MemoryIndex
 from index.store import IndexStore, PreparedDocument, prepare_many
 
@@ -123,8 +123,9 @@ def run_audit(
     with _Workers(params.workers) as workers:
         prepared = workers.prepare([(d.decoded, d.meta) for d in everything], fp_params, progress)
         corpus = MemoryIndex.build(prepared, fp_params)
-        for p in prepared:  # forked compare workers inherit these instead of normalizing again
+        for p in prepared:  # forked compare workers inherit these instead of computing them again
             _NORMALIZED[p.decoded.path] = p.normalized
+        _FINGERPRINTS.update((p.decoded.path, p.fingerprints) for p in prepared[: len(submissions)])
         del prepared[len(submissions) :]  # references are in the corpus; only submissions may go to the index
         stores: list = [corpus]
         if index is not None:
@@ -170,10 +171,12 @@ def _compare_one(i: int) -> DocumentResult:
         _STATE["stores"],
         _STATE["params"],
         normalizer=_cached_normalize,  # type: ignore[arg-type]
+        fingerprints=_FINGERPRINTS.get(doc.decoded.path),
     )
 
 
 _NORMALIZED: dict[str, Normalized] = {}
+_FINGERPRINTS: dict[str, Fingerprints] = {}  # of each submission, from the fingerprint stage
 
 
 def _cached_normalize(path: str, text: str) -> Normalized:
@@ -201,6 +204,7 @@ class _Workers:
         use_compiled(False)
         _STATE.clear()
         _NORMALIZED.clear()
+        _FINGERPRINTS.clear()
 
     def prepare(
         self, documents: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, progress: Progress
@@ -446,6 +450,7 @@ def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: 
     跨时抄 (self-reuse); another unit is 跨地抄.
     """
     edges: dict[tuple[str, str], CopyEdge] = {}
+    shares = {(r.path, s.source): s.share for r in results for s in r.sources}
     for result in results:
         for source in result.sources:
             a, b = result.path, source.source
@@ -459,16 +464,9 @@ def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: 
             key = (copier, origin) if directed else tuple(sorted((a, b)))
             if key in edges and edges[key].copied_chars >= source.copied_chars:
                 continue
-            share = source.share if copier == a else _share_of(results, copier, origin)
+            share = shares.get((copier, origin), 0.0)
             edges[key] = CopyEdge(key[0], key[1], source.copied_chars, share, relation, directed)
     return sorted(edges.values(), key=lambda e: (-e.copied_chars, e.copier, e.source))
-
-
-def _share_of(results: list[DocumentResult], doc: str, source: str) -> float:
-    for result in results:
-        if result.path == doc:
-            return next((s.share for s in result.sources if s.source == source), 0.0)
-    return 0.0
 
 
 def _relation(a: DocMeta, b: DocMeta, role_b: str | None) -> str:

@@ -114,11 +114,14 @@ def check_document(
     *,
     exclude_paths: Iterable[str] = (),
     normalizer: Callable[[str, str], Normalized] | None = None,
+    fingerprints: Fingerprints | None = None,
 ) -> DocumentResult:
     """Compare ``decoded`` with everything in ``stores`` but itself.
 
     ``normalizer(path, text)`` may serve normalized texts from a cache (an
-    audit normalizes each document once, not once per pair).
+    audit normalizes each document once, not once per pair), and
+    ``fingerprints`` the submission's, when a bulk pass already computed them
+    with the stores' parameters.
 
     Several stores act as one corpus (a persistent index plus the other
     submissions of a folder): candidates come from each, and document
@@ -128,7 +131,10 @@ def check_document(
     normalizer = normalizer or _normalize_uncached
     normalized = normalizer(decoded.path, decoded.text)
     excluded = [_excluded_ids(store, decoded, exclude_paths) for store in stores]
-    fps = [fingerprint(normalized, store.params) for store in stores]
+    fps = [
+        fingerprints if fingerprints is not None and store.params == stores[0].params else fingerprint(normalized, store.params)
+        for store in stores
+    ]
     stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
     aligned: list[_Aligned] = []
     source_meta: dict[str, DocMeta] = {}

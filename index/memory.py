@@ -74,7 +74,7 @@ class MemoryIndex:
         band_keys, band_owner = _sorted_postings(bands, band_docs)
         df_keys, df_counts = None, None
         if gram_sets and len(gram_sets) == len(docs):
-            df_keys, df_counts = np.unique(np.concatenate(gram_sets), return_counts=True)
+            df_keys, df_counts = _counted_unique(np.concatenate(gram_sets))
             shared = df_counts >= 2  # a gram of one document is never common: 4x fewer keys to search
             df_keys, df_counts = df_keys[shared], df_counts[shared]
         return cls(params, docs, gram_keys, gram_owner, band_keys, band_owner, df_keys, df_counts)
@@ -165,5 +165,15 @@ def _sorted_postings(keys: list[np.ndarray], owners: list[np.ndarray]) -> tuple[
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     all_keys = np.concatenate(keys).astype(np.int64, copy=False)
     all_owners = np.concatenate(owners)
-    order = np.argsort(all_keys, kind="stable")
+    order = np.argsort(all_keys)  # ties in any order: lookups only count owners
     return all_keys[order], all_owners[order]
+
+
+def _counted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)`` from one plain sort (numpy's
+    vectorized sort is several times quicker than unique's own path)."""
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered, np.zeros(0, dtype=np.int64)
+    firsts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[firsts], np.diff(np.r_[firsts, len(ordered)])

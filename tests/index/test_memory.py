@@ -1,7 +1,11 @@
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from corpus.metadata import DocMeta
 from corpus.readers import read_document
 from detector.check import check_document
-from index.memory import MemoryIndex
+from index.memory import MemoryIndex, _counted_unique
 from index.store import IndexStore, prepare
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
@@ -37,3 +41,12 @@ def test_memory_index_answers_like_the_sqlite_index(tmp_path):
         a = check_document(doc, DocMeta(), sqlite)
         b = check_document(doc, DocMeta(), memory)
         assert a.matches == b.matches and a.originality == b.originality
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=200))
+def test_counted_unique_equals_numpy_unique(values):
+    array = np.array(values, dtype=np.int64)
+    keys, counts = _counted_unique(array)
+    expected_keys, expected_counts = np.unique(array, return_counts=True)
+    assert np.array_equal(keys, expected_keys) and np.array_equal(counts, expected_counts)
