@@ -144,11 +144,19 @@ def _compiled_runs(a: str, b: str, params: AlignParams, reach: int) -> list[Run]
     if len(order_a) == 0 or len(b) < k:
         return []
     found = _COMPILED.runs_against(
-        keys, ids, group_starts, order_a, len(order_a), codepoints(b), k, params.max_seed_repeats, params.min_run
+        keys,
+        ids,
+        group_starts,
+        order_a,
+        len(order_a),
+        codepoints(b),
+        k,
+        params.max_seed_repeats,
+        params.min_run,
+        params.min_longest_run,
+        reach,
     )
-    order = np.lexsort((found[:, 0], found[:, 0] - found[:, 2]))  # by diagonal, then submission start
-    a0, a1, b0, b1 = found[order].T
-    return _to_runs(a0, a1, b0, b1, params.min_longest_run, reach)
+    return [Run(*r) for r in found.tolist()]
 
 
 @lru_cache(maxsize=8)
@@ -176,7 +184,7 @@ def use_compiled(on: bool = True) -> bool:
         except ImportError:  # numba missing: the numpy path gives the same runs
             return False
         keys, ids, starts = kernels.seed_table(np.arange(8, dtype=np.uint64))
-        kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6)
+        kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
         _COMPILED = kernels
     return _COMPILED is not None
 

@@ -57,14 +57,16 @@ def _group_of(keys, ids, h):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def runs_against(keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length):  # pragma: no cover - compiled
-    """Exact runs (a0, a1, b0, b1 as an (R, 4) int64 array), unordered.
+def runs_against(keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length, anchor_length, reach):  # pragma: no cover - compiled
+    """Exact runs (a0, a1, b0, b1 as an (R, 4) int64 array) by diagonal, then start.
 
     A seed is a k-gram of ``a`` occurring in ``b`` at most ``max_repeats``
     times. Seeds on one diagonal whose k-grams touch (next start at most
     ``k`` after the previous) form a run; runs shorter than ``min_length``
-    characters are dropped. ``a`` is given by its table (:func:`seed_table`)
-    and ``order_a`` (its positions in hash order); ``b`` by its code points.
+    characters are dropped, and so are runs farther than ``reach`` from any
+    run of ``anchor_length`` (see ``detector.align``). ``a`` is given by its
+    table (:func:`seed_table`) and ``order_a`` (its positions in hash order);
+    ``b`` by its code points.
     """
     hashes_b = _gram_hashes(cps_b, 0, cps_b.shape[0], k)
     n_b = hashes_b.shape[0]
@@ -104,7 +106,31 @@ def runs_against(keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, m
         d = touched[t]
         if last_i[d] + k - first_i[d] >= min_length:
             out, count = _emit(out, count, first_i[d], last_i[d] + k, d - offset)
-    return out[:count]
+    runs = out[:count]
+    if anchor_length > 0:
+        runs = runs[_near_anchor(runs, anchor_length, reach)]
+    order = np.argsort((runs[:, 0] - runs[:, 2] + n_b) * (n_a + k + 1) + runs[:, 0])
+    return runs[order]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _near_anchor(runs, anchor_length, reach):  # pragma: no cover - compiled
+    """Runs overlapping ``[a0 - reach, a1 + reach)`` of some anchor run."""
+    n = runs.shape[0]
+    anchors = np.empty(n, dtype=np.int64)
+    n_anchors = 0
+    for r in range(n):
+        if runs[r, 1] - runs[r, 0] >= anchor_length:
+            anchors[n_anchors] = r
+            n_anchors += 1
+    keep = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        for t in range(n_anchors):
+            anchor = anchors[t]
+            if runs[anchor, 0] - reach < runs[r, 1] and runs[anchor, 1] + reach > runs[r, 0]:
+                keep[r] = True
+                break
+    return keep
 
 
 @njit(cache=True, nogil=True, inline="always")
