@@ -170,10 +170,18 @@ def _sorted_postings(keys: list[np.ndarray], owners: list[np.ndarray]) -> tuple[
 
 
 def _counted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_counts=True)`` from one plain sort (numpy's
-    vectorized sort is several times quicker than unique's own path)."""
-    ordered = np.sort(values)
-    if len(ordered) == 0:
-        return ordered, np.zeros(0, dtype=np.int64)
-    firsts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return ordered[firsts], np.diff(np.r_[firsts, len(ordered)])
+    """``np.unique(values, return_counts=True)``, sorting ``values`` in place
+    (numpy's vectorized in-place sort is several times quicker than unique's
+    own path, and no second copy of a large array is made)."""
+    values.sort()
+    n = len(values)
+    if n == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    starts_run = np.empty(n, dtype=bool)
+    starts_run[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts_run[1:])
+    firsts = np.flatnonzero(starts_run)
+    counts = np.empty(len(firsts), dtype=np.int64)
+    np.subtract(firsts[1:], firsts[:-1], out=counts[:-1])
+    counts[-1] = n - firsts[-1]
+    return values[firsts], counts

@@ -47,6 +47,6 @@ def test_memory_index_answers_like_the_sqlite_index(tmp_path):
 @given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=200))
 def test_counted_unique_equals_numpy_unique(values):
     array = np.array(values, dtype=np.int64)
-    keys, counts = _counted_unique(array)
+    keys, counts = _counted_unique(array.copy())
     expected_keys, expected_counts = np.unique(array, return_counts=True)
     assert np.array_equal(keys, expected_keys) and np.array_equal(counts, expected_counts)
