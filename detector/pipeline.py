@@ -7,19 +7,24 @@ optional callback; none prints or exits.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from corpus.errors import InputError
 from corpus.metadata import DocMeta, metadata_for
 from corpus.readers import DEFAULT_MAX_BYTES, DecodedDocument, discover_files, read_document
 from detector.check import DetectorParams, DocumentResult, check_document
-from index.fingerprint import FingerprintParams
+from index.fingerprint import FingerprintParams, load_kernels
 from index.memory import MemoryIndex
 from index.store import AddOutcome, IndexStore, PreparedDocument, prepare, prepare_many
 
 _BATCH = 256  # documents fingerprinted in one numpy pass
+T = TypeVar("T")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -76,25 +81,68 @@ def add_to_index(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress = _no_progress,
+    workers: int = 0,
 ) -> tuple[AddOutcome, list[InputError]]:
-    """Index every readable file under ``paths`` in one transaction."""
+    """Index every readable file under ``paths`` in one transaction; files
+    are fingerprinted by ``workers`` processes (0: one per core) while this
+    one reads the next files and writes the index."""
     errors: list[InputError] = []
     unchanged: list[str] = []
 
-    def changed() -> Iterator[PreparedDocument]:
-        batch: list[tuple[DecodedDocument, DocMeta]] = []
+    def readable() -> Iterator[tuple[DecodedDocument, DocMeta]]:
         for doc in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="index"):
             if store.known_hash(doc.decoded.path) == doc.decoded.sha256:
                 unchanged.append(doc.decoded.path)  # re-adding an unchanged file is a no-op
                 continue
-            batch.append((doc.decoded, doc.meta))
-            if len(batch) >= _BATCH:
-                yield from prepare_many(batch, store.params)
-                batch = []
-        yield from prepare_many(batch, store.params)
+            yield doc.decoded, doc.meta
+
+    def changed() -> Iterator[PreparedDocument]:
+        for batch in prepare_in_pool(_batches(readable(), _BATCH), store.params, workers=workers):
+            yield from batch
 
     outcome = store.add(changed())
     return AddOutcome(outcome.added, outcome.replaced, unchanged + outcome.unchanged), errors
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def prepare_in_pool(
+    batches: Iterable[list[tuple[DecodedDocument, DocMeta]]],
+    params: FingerprintParams,
+    *,
+    workers: int = 0,
+    gram_set: bool = False,
+) -> Iterator[list[PreparedDocument]]:
+    """:func:`prepare_many` of each batch, in order, in a forked pool.
+
+    ``batches`` is iterated in this process (it may read files and query an
+    open index), one batch ahead of the one being yielded, so reading here
+    overlaps fingerprinting there. The compiled kernels load before the
+    fork; without ``fork`` (or with one worker) everything runs here.
+    """
+    prepare = functools.partial(prepare_many, params=params, gram_set=gram_set)
+    count = workers or os.cpu_count() or 1
+    if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(prepare, batches)
+        return
+    load_kernels(params)
+    with multiprocessing.get_context("fork").Pool(count) as pool:
+        pending: list = []
+        for batch in batches:
+            pending.append(pool.apply_async(prepare, (batch,)))
+            if len(pending) > count:
+                yield pending.pop(0).get()
+        for task in pending:
+            yield task.get()
 
 
 def temporary_index(
