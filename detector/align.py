@@ -206,6 +206,8 @@ def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
             distance = _source_distance(passage, run)
             if distance < best:
                 target, best = passage, distance
+        if target is not None and _repeats_matched_text(target, run):
+            continue
         if target is None:
             target = Passage(run.a0, run.a1, run.b0, run.b1, [run])
             passages.append(target)
@@ -216,6 +218,15 @@ def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:
         target.b1 = max(target.b1, run.b1)
         target.runs.append(run)
     return passages
+
+
+def _repeats_matched_text(passage: Passage, run: Run) -> bool:
+    """A run of submission text that one of the passage's runs already
+    matched, found again elsewhere in the source (a phrase the source
+    repeats): it adds nothing and must not stretch the source side."""
+    if passage.b0 <= run.b0 and run.b1 <= passage.b1:
+        return False
+    return any(r.a0 <= run.a0 and run.a1 <= r.a1 for r in passage.runs)
 
 
 def join_reordered(passages: list[Passage], params: AlignParams) -> list[Passage]:

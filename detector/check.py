@@ -27,7 +27,7 @@ from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from corpus.structure import analyze
 from detector.align import AlignParams, Passage, align, is_evidence, similarity, trim
-from detector.stock import StockModel, StockParams, heading_mask
+from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
 from index.fingerprint import Fingerprints, all_grams, fingerprint
 from index.memory import MemoryIndex
 from index.store import IndexStore
@@ -189,7 +189,17 @@ def _classify(
     passage = aligned.passage
     if trim(passage, stock.headings, params.align.min_passage) is None:
         return passage, "stock"
-    core = trim(passage, stock.neutral_edges(), params.align.min_passage, params.stock.max_len_common)
+    neutral = stock.neutral_edges()
+    core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
+    if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):
+        # a copied sentence keeps its common head and tail ("…发放倡议书200余份"): cut at its ends only
+        start = stock.sentence_start(core.a0, passage.a0)
+        end = stock.sentence_end(core.a1 - 1, passage.a1)
+        if start < core.a0 or end > core.a1:
+            neutral = neutral.copy()
+            neutral[start : core.a0] = False
+            neutral[core.a1 : end] = False
+            core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
     if core is None:  # common phrasing end to end: stock if short once structure lines are left out
         content = int((~stock.headings[passage.a0 : passage.a1]).sum())
         return passage, "stock" if content <= params.stock.max_len_common else "copy"
@@ -247,7 +257,8 @@ def _stock_model(
     # sources through the LSH windows and their rarer grams
     crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
     busy = queries[frequencies >= min(threshold, crowded)]
-    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings), busy)
+    sentences = sentence_starts(decoded.text, normalized)
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences), busy)
 
 
 def _normalize_uncached(path: str, text: str) -> Normalized:

@@ -163,6 +163,24 @@ def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
     return mask
 
 
+def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
+    """True at stream positions that begin a sentence: sentence-ending
+    punctuation (or a line break) lies in the decoded text between the
+    previous stream character and this one."""
+    n = len(normalized.text)
+    starts = np.zeros(n, dtype=bool)
+    if n == 0:
+        return starts
+    ends = np.fromiter((ch in _SENTENCE_BREAKS for ch in text), dtype=bool, count=len(text))
+    seen = np.concatenate([[0], np.cumsum(ends)])  # breaks before each decoded offset
+    starts[0] = True
+    starts[1:] = seen[normalized.starts[1:]] > seen[normalized.ends[:-1]]
+    return starts
+
+
+_SENTENCE_BREAKS = frozenset("。！？!?；;\n")
+
+
 def lexicon_mask(stream: str) -> np.ndarray:
     """True where a built-in stock formula occurs in the stream."""
     mask = np.zeros(len(stream), dtype=bool)
@@ -182,6 +200,7 @@ class StockModel:
     common: np.ndarray  # what much of the corpus shares (gram frequencies, aligned sources)
     headings: np.ndarray  # headings and the title line
     params: StockParams = field(default_factory=StockParams)
+    sentences: np.ndarray | None = None  # True where a sentence starts (see sentence_starts)
 
     @classmethod
     def build(
@@ -191,12 +210,13 @@ class StockModel:
         gram_k: int,
         params: StockParams,
         headings: np.ndarray | None = None,
+        sentences: np.ndarray | None = None,
     ) -> StockModel:
         common = np.zeros(len(stream), dtype=bool)
         for pos in common_gram_positions:
             common[pos : pos + gram_k] = True
         headings = np.zeros(len(stream), dtype=bool) if headings is None else headings
-        return cls(lexicon_mask(stream) | headings, common, headings, params)
+        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences)
 
     def add_shared(self, source_counts: np.ndarray, threshold: int) -> None:
         """Positions that at least ``threshold`` aligned sources also contain are
@@ -206,6 +226,20 @@ class StockModel:
     def neutral_edges(self) -> np.ndarray:
         """What may be cut off the ends of a passage: headings and common phrasing."""
         return self.headings | self.common
+
+    def sentence_end(self, position: int, limit: int) -> int:
+        """End of the sentence holding stream ``position`` (at most ``limit``)."""
+        if self.sentences is None:
+            return position + 1
+        later = np.flatnonzero(self.sentences[position + 1 : limit])
+        return position + 1 + int(later[0]) if len(later) else limit
+
+    def sentence_start(self, position: int, limit: int) -> int:
+        """Start of the sentence holding stream ``position`` (at least ``limit``)."""
+        if self.sentences is None:
+            return position
+        earlier = np.flatnonzero(self.sentences[limit : position + 1])
+        return limit + int(earlier[-1]) if len(earlier) else limit
 
     def is_stock(self, start: int, end: int) -> bool:
         """A passage is stock when it is short and mostly stock phrasing.

@@ -61,3 +61,18 @@ def test_runs_join_touching_seeds_on_a_diagonal():
     ai, bj = seed_pairs(text, "前缀" + text, AlignParams())
     runs = exact_runs(ai, bj, 5)
     assert len(runs) == 1 and runs[0].a0 == 0 and runs[0].a1 == len(text) and runs[0].b0 == 2
+
+
+def test_a_phrase_the_source_repeats_does_not_stretch_the_passage():
+    """The source says 红色教育 again a little after the copied sentence; that
+    second, shorter match of already-matched text must not widen the source
+    side (which made the passage too unlike the submission to report)."""
+    sentence = stream("全校先后组织了红色教育专题活动，考察发展对象并开展谈心谈话，群众满意度持续提升。")
+    filler = stream("此外还组织开展了形式多样的读书分享和志愿服务活动。")
+    repeat = sentence[6:14]
+    a = stream(ORIGINAL_SCHOOL) + sentence + stream(ORIGINAL_HOSPITAL)
+    b = stream(ORIGINAL_TRANSPORT) + sentence + filler + repeat + filler
+    passages = align(a, b)
+    assert len(passages) == 1
+    p = passages[0]
+    assert a[p.a0 : p.a1] == sentence and b[p.b0 : p.b1] == sentence

@@ -114,3 +114,34 @@ def test_the_same_file_indexed_under_another_path_spelling_is_itself(tmp_path, m
     assert check_document(relative, DocMeta(), store).matches == ()
     renamed = _write(tmp_path, "copy_of_a.txt", ORIGINAL_SCHOOL + COPIED)
     assert check_document(renamed, DocMeta(), store).originality < 0.05, "a renamed byte-identical copy is copying"
+
+
+def test_a_copied_sentence_keeps_its_common_tail_but_not_the_next_sentence():
+    """Common phrasing is cut off a passage's ends only at sentence borders:
+    "…发放倡议书#余份" ends the copied sentence; the common sentence after it goes."""
+    from detector.align import Passage, Run
+    from detector.check import DetectorParams, _Aligned, _classify
+    from detector.stock import StockModel, StockParams, sentence_starts
+
+    copied = "我局组织执法人员深入辖区企业开展安全检查，向重点人群发放倡议书1761余份。"
+    common = "各项工作取得了明显成效。"
+    text = copied + common
+    sub = normalize(text)
+    n = len(sub.text)
+    common_mask = np.zeros(n, dtype=bool)
+    tail = sub.text.index("发放倡议书")
+    common_mask[tail:] = True  # the tail and the whole next sentence are common phrasing
+    model = StockModel(np.zeros(n, bool), common_mask, np.zeros(n, bool), StockParams(), sentence_starts(text, sub))
+    passage = Passage(0, n, 0, n, [Run(0, n, 0, n)])
+    core, kind = _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+    assert kind == "copy"
+    assert sub.text[core.a0 : core.a1] == normalize(copied).text
+
+
+def test_sentence_starts_follow_the_punctuation_of_the_decoded_text():
+    from detector.stock import sentence_starts
+
+    text = "一是加强领导。二是完善制度；三是\n狠抓落实"
+    norm = normalize(text)
+    starts = sentence_starts(text, norm)
+    assert [norm.text[i] for i in np.flatnonzero(starts)] == ["一", "二", "三", "狠"]
