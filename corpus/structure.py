@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -107,8 +108,12 @@ def section_title(text: str, paragraph: Paragraph) -> str:
     return title[:_TITLE_MAX].strip()
 
 
+@lru_cache(maxsize=16)
 def analyze(text: str) -> Structure:
     """Split ``text`` into level-1 sections, paragraphs and sentences.
+
+    Cached (the structure is immutable): a check asks for it twice, for
+    the headings and for the per-section shares.
 
     Text before the first level-1 heading is a preamble section (level 0);
     a document without headings is one section.

@@ -13,11 +13,10 @@ family. A family needs ``min_family_docs`` documents.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +26,19 @@ from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from detector.align import use_compiled
 from detector.check import DetectorParams, DocumentResult, check_document
-from detector.pipeline import LoadedDocument, Progress, _no_progress, iter_documents
+from detector.pipeline import (
+    _BATCH,
+    LoadedDocument,
+    Progress,
+    _batches,
+    _no_progress,
+    iter_documents,
+    prepare_in_pool,
+)
 from detector.substitutions import substitutions
-from index.fingerprint import FingerprintParams, Fingerprints, load_kernels
+from index.fingerprint import FingerprintParams, Fingerprints
 from index.memory import MemoryIndex
-from index.store import IndexStore, PreparedDocument, prepare_many
+from index.store import IndexStore, PreparedDocument
 
 
 @dataclass(frozen=True)
@@ -105,23 +112,34 @@ def run_audit(
     """Audit a corpus; with ``index``, submissions are added to it and the
     documents already in it serve as further sources."""
     errors: list[InputError] = []
-    submissions = list(
-        iter_documents(
+    submissions: list[LoadedDocument] = []
+    references: list[LoadedDocument] = []
+
+    def read_all() -> Iterator[tuple[DecodedDocument, DocMeta]]:
+        """Submissions, then references not among them; read here while the
+        pool fingerprints the previous batch."""
+        for doc in iter_documents(
             submission_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read submissions"
-        )
-    )
-    seen = {s.decoded.path for s in submissions}
-    references = [
-        r
-        for r in iter_documents(
+        ):
+            submissions.append(doc)
+            yield doc.decoded, doc.meta
+        seen = {s.decoded.path for s in submissions}
+        for doc in iter_documents(
             reference_paths, errors, max_bytes=params.max_bytes, progress=progress, stage="read references"
-        )
-        if r.decoded.path not in seen
-    ]
+        ):
+            if doc.decoded.path not in seen:
+                references.append(doc)
+                yield doc.decoded, doc.meta
+
     fp_params = index.params if index is not None else FingerprintParams()
-    everything = submissions + references
     with _Workers(params.workers) as workers:
-        prepared = workers.prepare([(d.decoded, d.meta) for d in everything], fp_params, progress)
+        prepared: list[PreparedDocument] = []
+        for batch in prepare_in_pool(
+            _batches(read_all(), _BATCH), fp_params, workers=workers.count, gram_set=True, keep_normalized=True
+        ):
+            prepared.extend(batch)
+            progress("fingerprint", len(prepared), len(prepared))
+        everything = submissions + references
         corpus = MemoryIndex.build(prepared, fp_params)
         for p in prepared:  # forked compare workers inherit these instead of computing them again
             _NORMALIZED[p.decoded.path] = p.normalized
@@ -154,12 +172,7 @@ def run_audit(
 
 # -- parallel stages ------------------------------------------------------------------
 
-_BATCH = 256  # documents per fingerprinting task
 _STATE: dict[str, object] = {}  # what forked compare workers inherit
-
-
-def _prepare_batch(batch: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams) -> list[PreparedDocument]:
-    return prepare_many(batch, params, gram_set=True, keep_normalized=True)
 
 
 def _compare_one(i: int) -> DocumentResult:
@@ -205,24 +218,6 @@ class _Workers:
         _STATE.clear()
         _NORMALIZED.clear()
         _FINGERPRINTS.clear()
-
-    def prepare(
-        self, documents: list[tuple[DecodedDocument, DocMeta]], params: FingerprintParams, progress: Progress
-    ) -> list[PreparedDocument]:
-        batches = [documents[i : i + _BATCH] for i in range(0, len(documents), _BATCH)]
-        load_kernels(params)
-        out: list[PreparedDocument] = []
-        if self.count <= 1 or len(batches) <= 1 or not self.fork:
-            for batch in batches:
-                out.extend(_prepare_batch(batch, params))
-                progress("fingerprint", len(out), len(documents))
-            return out
-        context = multiprocessing.get_context("fork")
-        with context.Pool(self.count) as pool:
-            for prepared in pool.imap(functools.partial(_prepare_batch, params=params), batches):
-                out.extend(prepared)
-                progress("fingerprint", len(out), len(documents))
-        return out
 
     def compare(
         self, submissions: list[LoadedDocument], stores: list, params: DetectorParams, progress: Progress

@@ -121,6 +121,7 @@ def prepare_in_pool(
     *,
     workers: int = 0,
     gram_set: bool = False,
+    keep_normalized: bool = False,
 ) -> Iterator[list[PreparedDocument]]:
     """:func:`prepare_many` of each batch, in order, in a forked pool.
 
@@ -129,7 +130,7 @@ def prepare_in_pool(
     overlaps fingerprinting there. The compiled kernels load before the
     fork; without ``fork`` (or with one worker) everything runs here.
     """
-    prepare = functools.partial(prepare_many, params=params, gram_set=gram_set)
+    prepare = functools.partial(prepare_many, params=params, gram_set=gram_set, keep_normalized=keep_normalized)
     count = workers or os.cpu_count() or 1
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(prepare, batches)

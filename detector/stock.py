@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from corpus.normalize import Normalized, normalize
+from corpus.normalize import Normalized, codepoints, normalize
 from corpus.structure import analyze
 
 _TITLE_MAX = 40
@@ -171,14 +171,14 @@ def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
     starts = np.zeros(n, dtype=bool)
     if n == 0:
         return starts
-    ends = np.fromiter((ch in _SENTENCE_BREAKS for ch in text), dtype=bool, count=len(text))
+    ends = np.isin(codepoints(text), _SENTENCE_BREAKS)
     seen = np.concatenate([[0], np.cumsum(ends)])  # breaks before each decoded offset
     starts[0] = True
     starts[1:] = seen[normalized.starts[1:]] > seen[normalized.ends[:-1]]
     return starts
 
 
-_SENTENCE_BREAKS = frozenset("。！？!?；;\n")
+_SENTENCE_BREAKS = np.array([ord(c) for c in "。！？!?；;\n"], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
