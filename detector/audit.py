@@ -141,6 +141,7 @@ def run_audit(
             progress("fingerprint", len(prepared), len(prepared))
         everything = submissions + references
         corpus = MemoryIndex.build(prepared, fp_params)
+        progress("in-memory corpus", 1, 1)
         for p in prepared:  # forked compare workers inherit these instead of computing them again
             _NORMALIZED[p.decoded.path] = p.normalized
         _FINGERPRINTS.update((p.decoded.path, p.fingerprints) for p in prepared[: len(submissions)])
