@@ -189,6 +189,8 @@ def _classify(
     passage = aligned.passage
     if trim(passage, stock.headings, params.align.min_passage) is None:
         return passage, "stock"
+    if passage.length >= params.stock.copied_block:
+        return passage, "copy"  # a copied block (a whole summary): its opener and closer came with it
     neutral = stock.neutral_edges()
     core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
     if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):

@@ -124,6 +124,7 @@ class StockParams:
     max_len_common: int = 80  # longest passage corpus frequencies can make stock
     min_cover: float = 0.5  # share of a short passage that formulas + common phrasing must cover
     min_cover_common: float = 0.75  # share of a longer passage that common phrasing must cover
+    copied_block: int = 250  # a passage this long (stream chars) keeps its stock edges: they were copied with it
 
     shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 

@@ -145,3 +145,22 @@ def test_sentence_starts_follow_the_punctuation_of_the_decoded_text():
     norm = normalize(text)
     starts = sentence_starts(text, norm)
     assert [norm.text[i] for i in np.flatnonzero(starts)] == ["一", "二", "三", "狠"]
+
+
+def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
+    from detector.align import Passage, Run
+    from detector.check import DetectorParams, _Aligned, _classify
+    from detector.stock import StockModel, StockParams
+
+    opener = "今年以来，我局坚持在县委县政府的正确领导下，取得了较好成效。"
+    body = normalize(ORIGINAL_SCHOOL + ORIGINAL_HOSPITAL + ORIGINAL_TRANSPORT).text
+    for length, kept in ((300, True), (120, False)):
+        sub = normalize(opener + body[:length])
+        n = len(sub.text)
+        common = np.zeros(n, dtype=bool)
+        common[: len(normalize(opener).text)] = True
+        model = StockModel(np.zeros(n, bool), common, np.zeros(n, bool), StockParams())
+        passage = Passage(0, n, 0, n, [Run(0, n, 0, n)])
+        core, kind = _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+        assert kind == "copy"
+        assert (core.a0 == 0) is kept, f"length {length}"
