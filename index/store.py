@@ -3,17 +3,19 @@
 Tables
     meta          key/value: schema version and the fingerprint manifest
     documents     one row per indexed file: path, content hash, metadata,
-                  compressed decoded text (see :func:`encode_text`),
-                  whole-document signature
-    windows       stream ranges of each document's MinHash windows
-    band_buckets  LSH postings (band key, window), grouped into buckets
-    gram_buckets  winnowed gram postings (gram hash, document); their counts
-                  are the document frequencies of the stock-phrase model
+                  number of MinHash windows, compressed decoded text (see
+                  :func:`encode_text`), whole-document signature
+    band_buckets  LSH postings (band key, document), one per distinct band
+                  key of a document, grouped into buckets
+    gram_buckets  winnowed gram postings (gram hash, document), grouped into
+                  buckets, and beside each bucket's postings the number of
+                  documents of each of its keys: the document frequencies of
+                  the stock-phrase model, read without reading the postings
 
 A posting table holds one row per bucket, not per posting: the bucket is the
 low :data:`BUCKET_BITS` bits of the 64-bit key, and the row's BLOB is the
 sorted array of its postings, each a little-endian uint64 of the next 32 bits
-of the key (high half) and the window or document id (low half). That is
+of the key (high half) and the document id (low half). That is
 8 bytes a posting instead of the 16 to 18 that a (key, id) row costs in a
 b-tree, and an add writes one row per touched bucket instead of one per
 posting. A query reads the buckets of its keys only (as many pages as a
@@ -21,6 +23,16 @@ per-posting table) and compares keys on their low ``BUCKET_BITS + 32`` = 52
 bits: two different 64-bit keys agree there with probability 2^-52, so the
 candidates are those of a full-key comparison but for that collision odds
 (:class:`~index.memory.MemoryIndex` compares full keys).
+
+A band posting names the document, not the window: a query counts, per
+document, the distinct band keys it shares, straight from the postings (no
+lookup of windows), as :class:`~index.memory.MemoryIndex` does. The
+``counts`` column of ``gram_buckets`` holds, for each distinct key of the
+bucket, a uint64 of its 32 key bits (high half) and its number of postings
+(low half), sorted: a document-frequency query reads a few bytes per key
+there, however many documents share a stock phrase. It comes before the
+``postings`` column, so SQLite does not read the postings' overflow pages to
+get it.
 
 Nothing is pickled. Removing a document recomputes its fingerprints from its
 stored text and deletes exactly those postings, so no secondary index by
@@ -56,7 +68,8 @@ from index.fingerprint import (
     fingerprint_many,
 )
 
-SCHEMA_VERSION = "chachong-index-2"  # 1: a b-tree row per posting, UTF-8 text
+SCHEMA_VERSION = "chachong-index-3"
+# 2: band postings by window id and a windows table; 1: a b-tree row per posting, UTF-8 text
 _SQL_CHUNK = 900  # stay below SQLite's host-parameter limit
 _PAGE_SIZE = 4096  # a query reads one page per bucket it hits: larger pages read more
 
@@ -71,19 +84,17 @@ CREATE TABLE IF NOT EXISTS documents (
     chars INTEGER NOT NULL,
     unit TEXT, year INTEGER, submitted TEXT,
     added TEXT NOT NULL,
+    windows INTEGER NOT NULL,
     signature BLOB NOT NULL,
     text BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
-CREATE TABLE IF NOT EXISTS windows (
-    id INTEGER PRIMARY KEY,
-    doc INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS windows_doc ON windows(doc);
 CREATE TABLE IF NOT EXISTS band_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS gram_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS gram_buckets (
+    bucket INTEGER PRIMARY KEY,
+    counts BLOB NOT NULL,
+    postings BLOB NOT NULL
+);
 """
 
 BANDS, GRAMS = "band_buckets", "gram_buckets"
@@ -140,17 +151,24 @@ def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def postings(keys: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(bucket, packed posting) of each (key, window or document id)."""
+    """(bucket, packed posting) of each (key, document id)."""
     refs = np.asarray(refs, dtype=np.int64)
     if len(refs) and (refs.min() < 0 or refs.max() > _MAX_REF):
-        raise IndexStoreError("window or document id out of the 32 bits a posting holds; the index is full")
+        raise IndexStoreError("document id out of the 32 bits a posting holds; the index is full")
     buckets, bits = split_keys(keys)
     return buckets, (bits << np.uint64(32)) | refs.astype(np.uint64)
 
 
-def _band_postings(window_bands: np.ndarray, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Postings of each window's band keys, (W, b), under the window ids (W,)."""
-    return postings(window_bands.ravel(), np.repeat(windows, window_bands.shape[1]))
+def document_postings(fp: Fingerprints, doc_id: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The postings of one document: its windows' band keys and its winnowed
+    grams, all under ``doc_id``. A band key two windows share gives the same
+    posting twice: the merge into the buckets keeps one (no sort here)."""
+    bands = np.asarray(fp.window_bands, dtype=np.int64).ravel()
+    grams = np.asarray(fp.grams, dtype=np.int64)
+    return {
+        BANDS: postings(bands, np.full(len(bands), doc_id, dtype=np.int64)),
+        GRAMS: postings(grams, np.full(len(grams), doc_id, dtype=np.int64)),
+    }
 
 
 def _sorted_unique(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +176,7 @@ def _sorted_unique(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray,
 
     One unstable sort on (bucket, key bits) — six times faster than a
     lexsort of the two columns — then a lexsort of the few postings that tie
-    there (postings of one shared key) by their window or document id.
+    there (postings of one shared key) by their document id.
     """
     primary = (buckets.astype(np.uint64) << np.uint64(32)) | (packed >> np.uint64(32))
     order = np.argsort(primary)
@@ -175,15 +193,56 @@ def _sorted_unique(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray,
     return buckets, packed
 
 
+def _runs(values: np.ndarray) -> np.ndarray:
+    """Start of each run of equal values (``values`` not empty)."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
+
 def _bucket_rows(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, bytes]]:
-    """(bucket, BLOB) rows of postings sorted by bucket."""
+    """(bucket, postings BLOB) rows of unique postings sorted by (bucket, posting)."""
     if not len(buckets):
         return
-    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
+    starts = _runs(buckets)
     ends = np.r_[starts[1:], len(buckets)] * 8
     data = packed.astype("<u8", copy=False).tobytes()
     for b, s, e in zip(buckets[starts].tolist(), (starts * 8).tolist(), ends.tolist()):
         yield b, data[s:e]
+
+
+def key_counts(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, count entry) of each distinct key of unique postings sorted
+    by (bucket, posting): the entry is the key's 32 bits (high half) and its
+    number of postings, i.e. of documents (low half)."""
+    if not len(buckets):
+        return buckets, np.zeros(0, dtype=np.uint64)
+    bits = packed >> np.uint64(32)
+    firsts = np.flatnonzero(np.r_[True, (buckets[1:] != buckets[:-1]) | (bits[1:] != bits[:-1])])
+    counts = np.diff(np.r_[firsts, len(buckets)]).astype(np.uint64)
+    return buckets[firsts], (bits[firsts] << np.uint64(32)) | counts
+
+
+def _gram_rows(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, bytes, bytes]]:
+    """(bucket, counts BLOB, postings BLOB) rows of unique gram postings
+    sorted by (bucket, posting)."""
+    count_buckets, entries = key_counts(buckets, packed)
+    if not len(count_buckets):
+        return
+    starts = _runs(count_buckets)
+    ends = np.r_[starts[1:], len(count_buckets)] * 8
+    data = entries.astype("<u8", copy=False).tobytes()
+    for (b, blob), s, e in zip(_bucket_rows(buckets, packed), (starts * 8).tolist(), ends.tolist()):
+        yield b, data[s:e], blob
+
+
+def _write_rows(db: sqlite3.Connection, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
+    """Write the bucket rows of ``table`` holding exactly these postings
+    (unique, sorted by (bucket, posting)), replacing the rows there."""
+    if table == GRAMS:
+        db.executemany(
+            f"INSERT OR REPLACE INTO {GRAMS}(bucket, counts, postings) VALUES (?, ?, ?)", _gram_rows(buckets, packed)
+        )
+    else:
+        db.executemany(f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed))
 
 
 _SPILL_POSTINGS = 8_000_000  # buffered postings (12 bytes each) before they go to spill files
@@ -317,6 +376,71 @@ class Candidate:
     @property
     def score(self) -> float:
         return self.band_hits + 2.0 * self.gram_hits
+
+
+_DENSE_SPAN = 16  # count hits in an array over the id range when it is at most this many times the postings
+
+
+def hit_counts(band_docs: np.ndarray, gram_docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(document ids in ascending order, band hits, gram hits) from the
+    document id of each band and gram posting found."""
+    band_docs = np.asarray(band_docs, dtype=np.int64)
+    gram_docs = np.asarray(gram_docs, dtype=np.int64)
+    total = len(band_docs) + len(gram_docs)
+    if not total:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    top = max(int(band_docs.max()) if len(band_docs) else 0, int(gram_docs.max()) if len(gram_docs) else 0)
+    if top < _DENSE_SPAN * total + 4096:  # ids are rowids: usually dense, a bincount is quickest
+        band = np.bincount(band_docs, minlength=top + 1)
+        gram = np.bincount(gram_docs, minlength=top + 1)
+        ids = np.flatnonzero(band | gram)
+        return ids, band[ids], gram[ids]
+    # sparse ids (many documents removed): sort instead of spanning every id
+    band_ids, band = _counted(band_docs)
+    gram_ids, gram = _counted(gram_docs)
+    ids = np.union1d(band_ids, gram_ids)
+    band_hits = np.zeros(len(ids), dtype=np.int64)
+    gram_hits = np.zeros(len(ids), dtype=np.int64)
+    band_hits[np.searchsorted(ids, band_ids)] = band
+    gram_hits[np.searchsorted(ids, gram_ids)] = gram
+    return ids, band_hits, gram_hits
+
+
+def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values, sorted, and how often each occurs."""
+    if not len(values):
+        return values, np.zeros(0, dtype=np.int64)
+    values = np.sort(values)
+    firsts = _runs(values)
+    return values[firsts], np.diff(np.r_[firsts, len(values)])
+
+
+def top_candidates(
+    ids: np.ndarray, band_hits: np.ndarray, gram_hits: np.ndarray, *, exclude: Iterable[int] = (), limit: int
+) -> list[Candidate]:
+    """The ``limit`` best of documents ``ids`` (ascending) with their hits, as
+    a full sort by (-score, doc id) would rank them, ``exclude`` left out;
+    without sorting them all."""
+    if limit <= 0 or not len(ids):
+        return []
+    score = band_hits + 2 * gram_hits  # Candidate.score, in integers: the same order
+    excluded = np.fromiter(set(exclude), dtype=np.int64)
+    keep = score > 0
+    if len(excluded):
+        keep &= ~np.isin(ids, excluded)
+    ids, band_hits, gram_hits, score = ids[keep], band_hits[keep], gram_hits[keep], score[keep]
+    if len(ids) > limit:
+        threshold = np.partition(score, len(score) - limit)[len(score) - limit]  # the limit-th highest
+        above = np.flatnonzero(score > threshold)
+        tied = np.flatnonzero(score == threshold)[: limit - len(above)]  # lowest ids first, as the sort does
+        chosen = np.concatenate([above, tied])
+        ids, band_hits, gram_hits, score = ids[chosen], band_hits[chosen], gram_hits[chosen], score[chosen]
+    order = np.lexsort((ids, -score))
+    return [
+        Candidate(int(i), int(b), int(g))
+        for i, b, g in zip(ids[order].tolist(), band_hits[order].tolist(), gram_hits[order].tolist())
+    ]
 
 
 def prepare_many(
@@ -470,8 +594,8 @@ class IndexStore:
     def _insert(self, doc: PreparedDocument) -> int:
         d, fp = doc.decoded, doc.fingerprints
         cur = self.db.execute(
-            "INSERT INTO documents(path, sha256, encoding, format, chars, unit, year, submitted, added, signature, text)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents(path, sha256, encoding, format, chars, unit, year, submitted, added, windows,"
+            " signature, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 d.path,
                 d.sha256,
@@ -482,27 +606,18 @@ class IndexStore:
                 doc.meta.year,
                 doc.meta.submitted,
                 datetime.now(UTC).isoformat(timespec="seconds"),
+                len(fp.window_bands),
                 fp.signature.astype("<u4").tobytes(),
                 encode_text(d.text),
             ),
         )
         doc_id = int(cur.lastrowid)
-        window_rows = [(doc_id, int(s), int(e)) for s, e in fp.window_ranges.tolist()]
-        first = self._insert_windows(window_rows)
-        assert self._pending is not None
-        windows = np.arange(first, first + len(window_rows), dtype=np.int64)
-        self._pending.add(doc_id, BANDS, *_band_postings(fp.window_bands, windows))
-        self._pending.add(doc_id, GRAMS, *postings(fp.grams, np.full(len(fp.grams), doc_id, dtype=np.int64)))
+        pending = self._pending
+        if pending is None:
+            raise IndexStoreError("documents are inserted inside IndexStore.add only")
+        for table, (buckets, packed) in document_postings(fp, doc_id).items():
+            pending.add(doc_id, table, buckets, packed)
         return doc_id
-
-    def _insert_windows(self, rows: list[tuple[int, int, int]]) -> int:
-        """Insert windows with consecutive ids; return the first id."""
-        first = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM windows").fetchone()[0])
-        self.db.executemany(
-            "INSERT INTO windows(id, doc, start, end) VALUES (?,?,?,?)",
-            [(first + i, *row) for i, row in enumerate(rows)],
-        )
-        return first
 
     def remove(self, paths: Sequence[str]) -> list[str]:
         """Remove documents by indexed path; return the paths that were there."""
@@ -517,35 +632,37 @@ class IndexStore:
         return removed
 
     def _delete(self, doc_ids: Sequence[int]) -> None:
-        """Delete documents with their windows and postings."""
+        """Delete documents with their postings."""
         if self._pending is not None and self._pending.docs.intersection(doc_ids):
             self._flush()  # added earlier in this add: its postings must be in the buckets to go
-        bands: list[tuple[np.ndarray, np.ndarray]] = []
-        grams: list[tuple[np.ndarray, np.ndarray]] = []
+        parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {BANDS: [], GRAMS: []}
         for doc_id in doc_ids:
             fp = fingerprint(normalize(self.document(doc_id).text), self.params)
-            windows = [r[0] for r in self.db.execute("SELECT id FROM windows WHERE doc = ? ORDER BY id", (doc_id,))]
-            n = min(len(windows), len(fp.window_bands))
-            bands.append(_band_postings(fp.window_bands[:n], np.array(windows[:n], dtype=np.int64)))
-            grams.append(postings(fp.grams, np.full(len(fp.grams), doc_id, dtype=np.int64)))
-            self.db.execute("DELETE FROM windows WHERE doc = ?", (doc_id,))
+            for table, posted in document_postings(fp, doc_id).items():
+                parts[table].append(posted)
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
-        for table, parts in ((BANDS, bands), (GRAMS, grams)):
-            if parts:
+        for table, posted in parts.items():
+            if posted:
                 self._remove_postings(
-                    table, np.concatenate([b for b, _ in parts]), np.concatenate([p for _, p in parts])
+                    table, np.concatenate([b for b, _ in posted]), np.concatenate([p for _, p in posted])
                 )
 
     # -- bucket tables -------------------------------------------------------------
 
-    def _read_buckets(self, table: str, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _read_buckets(
+        self, table: str, buckets: np.ndarray, column: str = "postings"
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The stored buckets among ``buckets`` (sorted, unique): (their ids,
-        their posting counts, all their postings in bucket order)."""
+        their entry counts, all their entries in bucket order); the entries
+        are the postings, or with ``column="counts"`` the key counts of
+        ``gram_buckets``."""
+        if column not in ("postings", "counts"):
+            raise ValueError(f"not a bucket column: {column!r}")
         rows: list[tuple[int, bytes]] = []
         for lo in range(0, len(buckets), _SQL_CHUNK):
             chunk = buckets[lo : lo + _SQL_CHUNK].tolist()
             rows += self.db.execute(
-                f"SELECT bucket, postings FROM {table} WHERE bucket IN ({','.join('?' * len(chunk))}) ORDER BY bucket",
+                f"SELECT bucket, {column} FROM {table} WHERE bucket IN ({','.join('?' * len(chunk))}) ORDER BY bucket",
                 chunk,
             ).fetchall()
         if not rows:
@@ -555,7 +672,8 @@ class IndexStore:
         lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
         if (lengths % 8).any():
             raise IndexCorruptError(f"{self.path}: a {table} row is not a whole number of postings")
-        return np.array(ids, dtype=np.int64), lengths // 8, np.frombuffer(data, dtype="<u8").astype(np.uint64)
+        entries = np.frombuffer(data, dtype="<u8").astype(np.uint64, copy=False)  # read-only: nothing writes it
+        return np.array(ids, dtype=np.int64), lengths // 8, entries
 
     def _read_postings(self, table: str, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(bucket of each posting, posting) of the stored buckets among ``buckets``."""
@@ -567,14 +685,12 @@ class IndexStore:
         if not len(buckets):
             return
         buckets, packed = _sorted_unique(buckets.astype(np.int64, copy=False), packed)
-        old_buckets, old_packed = self._read_postings(table, buckets[np.r_[True, buckets[1:] != buckets[:-1]]])
+        old_buckets, old_packed = self._read_postings(table, buckets[_runs(buckets)])
         if len(old_buckets):
             buckets, packed = _sorted_unique(
                 np.concatenate([old_buckets, buckets]), np.concatenate([old_packed, packed])
             )
-        self.db.executemany(
-            f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed)
-        )
+        _write_rows(self.db, table, buckets, packed)
 
     def _remove_postings(self, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
         """Take postings out of their buckets; a bucket left empty is deleted."""
@@ -594,26 +710,34 @@ class IndexStore:
         buckets, packed = all_buckets[keep], all_packed[keep]
         emptied = np.setdiff1d(touched, buckets)
         self.db.executemany(f"DELETE FROM {table} WHERE bucket = ?", [(b,) for b in emptied.tolist()])
-        self.db.executemany(
-            f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed)
-        )
+        _write_rows(self.db, table, buckets, packed)
 
-    def _lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Postings of ``keys``: (index into ``keys`` of each, its window or document id)."""
+    def _search(self, table: str, keys: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entries of ``keys`` in their buckets' ``column``: (all entries read,
+        the first index of each key's entries, their number); the entries of
+        one key are consecutive."""
         keys = np.asarray(keys, dtype=np.int64)
         buckets, bits = split_keys(keys)
         wanted, slot = np.unique(buckets, return_inverse=True)
-        ids, counts, stored = self._read_buckets(table, wanted)
+        ids, counts, stored = self._read_buckets(table, wanted, column)
         if not len(stored):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        # (bucket slot, key bits) is sorted: buckets come in order, postings sorted within one
+            none = np.zeros(len(keys), dtype=np.int64)
+            return stored, none, none
+        # (bucket slot, key bits) is sorted: buckets come in order, entries sorted within one
         slots = np.repeat(np.searchsorted(wanted, ids).astype(np.uint64), counts)
         found = slots << np.uint64(32) | (stored >> np.uint64(32))
         queries = slot.reshape(-1).astype(np.uint64) << np.uint64(32) | bits
         lo = np.searchsorted(found, queries, side="left")
-        counts = np.searchsorted(found, queries, side="right") - lo
-        which = np.repeat(np.arange(len(keys)), counts)
-        at = lo[which] + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return stored, lo, np.searchsorted(found, queries, side="right") - lo
+
+    def _lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Postings of ``keys``: (index into ``keys`` of each, its document id)."""
+        stored, lo, counts = self._search(table, keys, "postings")
+        total = int(counts.sum())
+        if not total:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        which = np.repeat(np.arange(len(counts)), counts)
+        at = lo[which] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         return which, (stored[at] & _LOW32).astype(np.int64)
 
     # -- reading -------------------------------------------------------------
@@ -667,52 +791,23 @@ class IndexStore:
         exclude: Iterable[int] = (),
         limit: int = 50,
     ) -> list[Candidate]:
-        """Documents sharing an LSH bucket or a gram not in ``stock`` with ``fp``.
+        """Documents sharing an LSH band key or a gram not in ``stock`` with
+        ``fp``, best first: the ``limit`` highest :attr:`Candidate.score`,
+        ties by document id. ``band_hits`` counts the distinct band keys a
+        document shares, ``gram_hits`` the distinct grams.
 
-        Ranked by evidence; the cost depends on the buckets and postings hit,
-        not on the size of the corpus.
+        The cost is that of the postings read (those of the query's keys) and
+        of the documents they name, not the size of the corpus; only the
+        winners become Python objects.
         """
-        excluded = set(exclude)
-        band_hits = self._band_hits(np.unique(fp.window_bands.ravel()))
+        _, band_docs = self._lookup(BANDS, np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel()))
         grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
         if stock is not None and len(stock):
             if not isinstance(stock, np.ndarray):
                 stock = np.fromiter(stock, dtype=np.int64, count=len(stock))
             grams = grams[~np.isin(grams, stock)]
         _, gram_docs = self._lookup(GRAMS, grams)
-        docs, hits = np.unique(gram_docs, return_counts=True)
-        gram_hits = dict(zip(docs.tolist(), hits.tolist()))
-        found = [
-            Candidate(doc, band_hits.get(doc, 0), gram_hits.get(doc, 0))
-            for doc in sorted(set(band_hits) | set(gram_hits))
-            if doc not in excluded
-        ]
-        found.sort(key=lambda c: (-c.score, c.doc_id))
-        return found[:limit]
-
-    def _band_hits(self, keys: np.ndarray) -> dict[int, int]:
-        """Per document, the windows sharing a bucket key, counted once per
-        group of :data:`_SQL_CHUNK` keys (sorted) a window is hit in, as the
-        per-posting schema's chunked ``COUNT(DISTINCT window)`` did."""
-        which, windows = self._lookup(BANDS, keys)
-        if not len(windows):
-            return {}
-        group = which // _SQL_CHUNK
-        pairs = np.unique(group.astype(np.int64) << 32 | windows)
-        windows = pairs & _MAX_REF
-        distinct = np.unique(windows)
-        owner: dict[int, int] = {}
-        for lo in range(0, len(distinct), _SQL_CHUNK):
-            chunk = distinct[lo : lo + _SQL_CHUNK].tolist()
-            owner.update(
-                self.db.execute(f"SELECT id, doc FROM windows WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            )
-        hits: dict[int, int] = {}
-        for window in windows.tolist():
-            doc = owner.get(window)
-            if doc is not None:
-                hits[doc] = hits.get(doc, 0) + 1
-        return hits
+        return top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)
 
     def gram_frequencies(self, grams: np.ndarray) -> dict[int, int]:
         """Document frequency of each gram hash found in the index."""
@@ -723,10 +818,14 @@ class IndexStore:
 
     def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
         """Documents holding each of ``queries`` (gram hashes), over the
-        winnowed postings; 0 for a gram not in the index."""
-        queries = np.asarray(queries, dtype=np.int64)
-        which, _ = self._lookup(GRAMS, queries)
-        return np.bincount(which, minlength=len(queries)).astype(np.int64)
+        winnowed postings; 0 for a gram not in the index. Read from the
+        buckets' key counts: a few bytes a key, however many documents
+        share it."""
+        stored, lo, found = self._search(GRAMS, queries, "counts")
+        frequencies = np.zeros(len(found), dtype=np.int64)
+        hit = found > 0  # one counts entry per distinct key of a bucket
+        frequencies[hit] = (stored[lo[hit]] & _LOW32).astype(np.int64)
+        return frequencies
 
     def common_grams(self, grams: np.ndarray, min_docs: int) -> set[int]:
         """The grams among ``grams`` found in at least ``min_docs`` documents."""
@@ -735,7 +834,7 @@ class IndexStore:
     def stats(self) -> dict[str, object]:
         size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(chars), 0), MIN(added), MAX(added) FROM documents"
+            "SELECT COUNT(*), COALESCE(SUM(chars), 0), MIN(added), MAX(added), COALESCE(SUM(windows), 0) FROM documents"
         ).fetchone()
         return {
             "path": self.path,
@@ -743,7 +842,7 @@ class IndexStore:
             "chars": int(row[1]),
             "first_added": row[2],
             "last_added": row[3],
-            "windows": int(self.db.execute("SELECT COUNT(*) FROM windows").fetchone()[0]),
+            "windows": int(row[4]),
             "band_rows": self.posting_count(BANDS),
             "gram_rows": self.posting_count(GRAMS),
             "file_bytes": size,

@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from corpus.metadata import DocMeta
 from corpus.readers import read_document
+from corpus.synth import SynthConfig, generate_texts
 from detector.check import check_document
 from index.memory import MemoryIndex, _counted_unique
 from index.store import IndexStore, prepare
@@ -24,6 +25,11 @@ def _docs(tmp_path):
     return out
 
 
+def _ranked(store, fp, **kwargs):
+    """Candidates by path with their hits, in rank order."""
+    return [(store.document(c.doc_id).path, c.band_hits, c.gram_hits) for c in store.candidates(fp, **kwargs)]
+
+
 def test_memory_index_answers_like_the_sqlite_index(tmp_path):
     docs = _docs(tmp_path)
     sqlite = IndexStore(":memory:")
@@ -34,9 +40,7 @@ def test_memory_index_answers_like_the_sqlite_index(tmp_path):
     for doc in prepared:
         fp = doc.fingerprints
         assert memory.gram_frequencies(fp.grams) == sqlite.gram_frequencies(fp.grams)
-        by_path_memory = {memory.document(c.doc_id).path: c.gram_hits for c in memory.candidates(fp)}
-        by_path_sqlite = {sqlite.document(c.doc_id).path: c.gram_hits for c in sqlite.candidates(fp)}
-        assert by_path_memory == by_path_sqlite
+        assert _ranked(memory, fp) == _ranked(sqlite, fp)
     for doc in docs:
         a = check_document(doc, DocMeta(), sqlite)
         b = check_document(doc, DocMeta(), memory)
@@ -50,3 +54,35 @@ def test_counted_unique_equals_numpy_unique(values):
     keys, counts = _counted_unique(array.copy())
     expected_keys, expected_counts = np.unique(array, return_counts=True)
     assert np.array_equal(keys, expected_keys) and np.array_equal(counts, expected_counts)
+
+
+def test_memory_and_sqlite_rank_generated_summaries_alike(tmp_path):
+    """Summaries that share stock phrasing and copied passages: the same
+    candidates, band hits, gram hits and order, with and without stock grams
+    and exclusions, for any limit."""
+    texts = [text for _, text in generate_texts(SynthConfig(n_units=12, n_references=0, seed=3))][:12]
+    texts.append(texts[0][:1200] + texts[5][800:2000])
+    decoded = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"{i:02}.txt").write_bytes(text.encode("utf-8"))
+        decoded.append(read_document(tmp_path / f"{i:02}.txt"))
+    sqlite = IndexStore(":memory:")
+    prepared = [prepare(d, DocMeta(), sqlite.params) for d in decoded]
+    sqlite.add(prepared)
+    memory = MemoryIndex.build(prepared, sqlite.params)
+    band_hit_counts = set()
+    for doc in prepared:
+        fp = doc.fingerprints
+        stock = np.unique(fp.grams[::4])
+        own = (sqlite.document_id(doc.decoded.path), memory.document_id(doc.decoded.path))
+        full = _ranked(sqlite, fp, limit=10**6)
+        assert full == _ranked(memory, fp, limit=10**6) and len(full) > 3
+        band_hit_counts.update(b for _, b, _ in full)
+        for limit in (1, 3, 25):
+            assert _ranked(sqlite, fp, limit=limit) == _ranked(memory, fp, limit=limit) == full[:limit]
+            assert _ranked(sqlite, fp, stock=stock, exclude={own[0]}, limit=limit) == _ranked(
+                memory, fp, stock=stock, exclude={own[1]}, limit=limit
+            )
+        queries = np.unique(fp.grams)
+        assert sqlite.document_frequencies(queries).tolist() == memory.document_frequencies(queries).tolist()
+    assert max(band_hit_counts) > 1 and 0 in band_hit_counts, "some candidates share several band keys, some none"

@@ -28,16 +28,28 @@ def _prepared(store, decoded):
     return prepare(decoded, DocMeta(unit=decoded.path), store.params)
 
 
+_TABLES = ("meta", "documents", "band_buckets", "gram_buckets")
+
+
 def _row_counts(store):
-    """Rows of every table, and the postings the bucket rows hold."""
-    counts = {
-        t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-        for t in ("documents", "windows", "band_buckets", "gram_buckets")
-    }
+    """Rows of every table, the postings the bucket rows hold and the windows
+    the documents count; checks that each gram bucket's key counts are those
+    of its postings."""
+    tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == set(_TABLES), "no table of an older schema (windows) is left"
+    counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in _TABLES[1:]}
+    counts["windows"] = store.stats()["windows"]
     for name, table in (("bands", "band_buckets"), ("grams", "gram_buckets")):
         blobs = [r[0] for r in store.db.execute(f"SELECT postings FROM {table}")]
         assert all(len(b) % 8 == 0 and len(b) > 0 for b in blobs), "whole postings, no empty bucket rows"
         counts[name] = sum(len(b) for b in blobs) // 8
+    counts["gram_keys"] = 0
+    for blob, entries in store.db.execute("SELECT postings, counts FROM gram_buckets"):
+        posted = np.frombuffer(blob, dtype="<u8")
+        assert np.all(posted[1:] > posted[:-1]), "postings sorted, each once"
+        keys, n = np.unique(posted >> np.uint64(32), return_counts=True)
+        assert np.frombuffer(entries, dtype="<u8").tolist() == ((keys << np.uint64(32)) | n.astype(np.uint64)).tolist()
+        counts["gram_keys"] += len(keys)
     return counts
 
 
@@ -51,7 +63,9 @@ def test_index_persists_and_reopens(tmp_path):
         assert store.paths() == [a.path]
         stored = store.document(store.document_id(a.path))
         assert stored.text == a.text and stored.sha256 == a.sha256 and stored.meta.unit == a.path
-        assert store.stats()["gram_rows"] > 0 and store.stats()["band_rows"] > 0
+        stats = store.stats()
+        assert stats["gram_rows"] > 0 and stats["band_rows"] > 0
+        assert stats["windows"] == len(_prepared(store, a).fingerprints.window_bands) > 0
 
 
 def test_readding_unchanged_is_a_noop_and_changed_replaces(tmp_path):
@@ -83,6 +97,7 @@ def test_remove_deletes_every_row(tmp_path):
             "gram_buckets": 0,
             "bands": 0,
             "grams": 0,
+            "gram_keys": 0,
         }
 
 
@@ -237,26 +252,51 @@ CREATE TABLE bands (key INTEGER NOT NULL, window INTEGER NOT NULL, PRIMARY KEY (
 CREATE TABLE grams (hash INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (hash, doc)) WITHOUT ROWID;
 """
 
+_SCHEMA_2 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, sha256 TEXT NOT NULL,
+    encoding TEXT NOT NULL, format TEXT NOT NULL, chars INTEGER NOT NULL, unit TEXT, year INTEGER,
+    submitted TEXT, added TEXT NOT NULL, signature BLOB NOT NULL, text BLOB NOT NULL);
+CREATE INDEX documents_sha ON documents(sha256);
+CREATE TABLE windows (id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE INDEX windows_doc ON windows(doc);
+CREATE TABLE band_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
+CREATE TABLE gram_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
+"""
 
-def test_an_index_of_the_previous_schema_is_refused_with_a_rebuild_hint(tmp_path):
+_OLD_SCHEMAS = {  # schema version: (tables, a row to find again, the query that finds it)
+    "chachong-index-1": (_SCHEMA_1, "INSERT INTO bands VALUES (-5, 1)", "SELECT key, window FROM bands", (-5, 1)),
+    "chachong-index-2": (
+        _SCHEMA_2,
+        "INSERT INTO band_buckets VALUES (5, x'0100000007000000')",
+        "SELECT bucket, hex(postings) FROM band_buckets",
+        (5, "0100000007000000"),
+    ),
+}
+
+
+@pytest.mark.parametrize("version", sorted(_OLD_SCHEMAS))
+def test_an_index_of_a_previous_schema_is_refused_with_a_rebuild_hint(tmp_path, version):
+    schema, insert, select, row = _OLD_SCHEMAS[version]
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as db:
-        db.executescript(_SCHEMA_1)
+        db.executescript(schema)
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",
-            [("schema", "chachong-index-1"), ("fingerprint", FingerprintParams().manifest_json())],
+            [("schema", version), ("fingerprint", FingerprintParams().manifest_json())],
         )
-        db.execute("INSERT INTO bands VALUES (?, ?)", (-5, 1))
+        db.execute(insert)
     db.close()
+    assert version != SCHEMA_VERSION
     for params in (None, FingerprintParams()):
-        with pytest.raises(IndexMismatchError, match="chachong-index-1") as err:
+        with pytest.raises(IndexMismatchError, match=version) as err:
             IndexStore(old, params, create=False)
         message = str(err.value)
         assert str(old) in message and SCHEMA_VERSION in message
         assert "Rebuild the index" in message and "chachong index add" in message
     with sqlite3.connect(old) as db:  # refused, not converted or emptied
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("chachong-index-1",)
-        assert db.execute("SELECT key, window FROM bands").fetchall() == [(-5, 1)]
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (version,)
+        assert db.execute(select).fetchall() == [row]
     db.close()
 
 
@@ -271,19 +311,23 @@ def _long_texts(n):
 
 
 def _expected_candidates(docs, probe, stock=frozenset()):
-    """Band and gram hits with full 64-bit keys, the way the per-posting
-    schema's SQL counted them: per chunk of 900 sorted distinct query keys,
-    the windows of a document hit in that chunk, summed over chunks."""
-    keys = np.unique(probe.window_bands.ravel())
-    chunks = [set(keys[lo : lo + 900].tolist()) for lo in range(0, len(keys), 900)]
+    """Band and gram hits with full 64-bit keys: the distinct band keys of the
+    probe's windows found among a document's windows, and the distinct
+    non-stock grams of the probe among the document's."""
+    wanted_bands = set(probe.window_bands.ravel().tolist())
     wanted_grams = set(probe.grams.tolist()) - set(stock)
     out = {}
     for doc_id, fp in docs.items():
-        band = sum(1 for chunk in chunks for row in fp.window_bands.tolist() if chunk.intersection(row))
+        band = len(wanted_bands & set(fp.window_bands.ravel().tolist()))
         gram = len(wanted_grams & set(fp.grams.tolist()))
         if band or gram:
             out[doc_id] = (band, gram)
     return out
+
+
+def _ranked(expected, exclude=()):
+    """Document ids of ``_expected_candidates`` as a full sort by (-score, id) ranks them."""
+    return sorted((d for d in expected if d not in exclude), key=lambda d: (-(expected[d][0] + 2 * expected[d][1]), d))
 
 
 def test_candidates_and_frequencies_equal_a_full_key_count(tmp_path):
@@ -301,8 +345,15 @@ def test_candidates_and_frequencies_equal_a_full_key_count(tmp_path):
         expected = _expected_candidates(docs, probe, stock if len(given_stock) else frozenset())
         found = store.candidates(probe, stock=given_stock, limit=10**6)
         assert {c.doc_id: (c.band_hits, c.gram_hits) for c in found} == expected
-        assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+        assert [c.doc_id for c in found] == _ranked(expected)
+        for limit in range(len(found) + 1):  # the top of the full ranking, ties by id
+            assert store.candidates(probe, stock=given_stock, limit=limit) == found[:limit]
+        skip = {found[0].doc_id, found[-1].doc_id}
+        assert [c.doc_id for c in store.candidates(probe, stock=given_stock, exclude=skip, limit=3)] == _ranked(
+            expected, skip
+        )[:3]
     assert sum(1 for b, _ in expected.values() if b) >= 3 and sum(1 for _, g in expected.values() if g) >= 3
+    assert any(b > 1 for b, _ in expected.values()), "a document shares several band keys"
     queries = np.unique(np.concatenate([probe.grams, *(fp.grams for fp in docs.values())]))
     expected_df = {g: sum(1 for fp in docs.values() if g in set(fp.grams.tolist())) for g in queries.tolist()}
     assert store.gram_frequencies(queries) == {g: n for g, n in expected_df.items() if n}
@@ -331,13 +382,12 @@ def test_removing_one_of_two_documents_leaves_the_other_as_if_alone(tmp_path):
 def _bucket_contents(store):
     """Every posting as (table, bucket, key bits, document path), ids replaced
     by paths so that stores built in another order compare."""
-    window_doc = dict(store.db.execute("SELECT w.id, d.path FROM windows w JOIN documents d ON d.id = w.doc"))
     doc_path = dict(store.db.execute("SELECT id, path FROM documents"))
     out = set()
-    for table, owner in (("band_buckets", window_doc), ("gram_buckets", doc_path)):
+    for table in ("band_buckets", "gram_buckets"):
         for bucket, blob in store.db.execute(f"SELECT bucket, postings FROM {table}"):
             for posting in np.frombuffer(blob, dtype="<u8").tolist():
-                out.add((table, bucket, posting >> 32, owner[posting & 0xFFFFFFFF]))
+                out.add((table, bucket, posting >> 32, doc_path[posting & 0xFFFFFFFF]))
     return out
 
 
@@ -404,3 +454,37 @@ def test_postings_refuse_ids_beyond_32_bits():
     assert (packed & 0xFFFFFFFF).tolist() == [0, 2**32 - 1] and (buckets < 2**store_module.BUCKET_BITS).all()
     with pytest.raises(IndexStoreError, match="32 bits"):
         store_module.postings(keys, np.array([1, 2**32]))
+
+
+# -- ranking -------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=60),
+    st.lists(st.integers(0, 40), max_size=60),
+    st.sampled_from([0, 1000, 2**31, 2**32 - 100]),  # small ids (dense count) or spread ones (sorted count)
+    st.integers(0, 12),
+    st.sets(st.integers(0, 40), max_size=5),
+)
+def test_ranking_equals_a_full_sort(band, gram, spread, limit, exclude):
+    """hit_counts + top_candidates rank as counting every posting in Python
+    and sorting every document by (-score, id) does, over dense and sparse ids."""
+    scale = spread // 41 + 1
+    band_docs = np.array(band, dtype=np.int64) * scale
+    gram_docs = np.array(gram, dtype=np.int64) * scale
+    excluded = {e * scale for e in exclude}
+    expected = {}
+    for d in band:
+        b, g = expected.get(d * scale, (0, 0))
+        expected[d * scale] = (b + 1, g)
+    for d in gram:
+        b, g = expected.get(d * scale, (0, 0))
+        expected[d * scale] = (b, g + 1)
+    ids, band_hits, gram_hits = store_module.hit_counts(band_docs, gram_docs)
+    assert ids.tolist() == sorted(expected)
+    assert list(zip(band_hits.tolist(), gram_hits.tolist())) == [expected[d] for d in sorted(expected)]
+    found = store_module.top_candidates(ids, band_hits, gram_hits, exclude=excluded, limit=limit)
+    assert [(c.doc_id, c.band_hits, c.gram_hits) for c in found] == [
+        (d, *expected[d]) for d in _ranked(expected, excluded)[:limit]
+    ]
