@@ -2,6 +2,9 @@
 
     python bench/audit_speed.py --docs 1000 [--workers 2] [--keep DIR]
 
+With ``--keep DIR`` the corpus stays in DIR and a later run with the same
+``--docs`` reuses it instead of generating it again.
+
 Writes N generated summaries (~3,000 characters each) to a folder, runs the
 same library call as ``chachong audit DIR``, and prints seconds per stage and
 the peak resident memory of the process.
@@ -43,8 +46,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
         t0 = time.perf_counter()
-        chars = write_corpus(out, args.docs, args.seed)
-        print(f"corpus: {args.docs} documents, {chars:,} chars, generated in {time.perf_counter() - t0:.1f} s")
+        existing = sorted(out.rglob("*.txt"))
+        if args.keep and len(existing) == args.docs:  # reuse a corpus kept by an earlier run
+            chars = sum(len(p.read_text(encoding="utf-8")) for p in existing)
+            print(f"corpus: {args.docs} documents, {chars:,} chars, reused from {out}")
+        else:
+            chars = write_corpus(out, args.docs, args.seed)
+            print(f"corpus: {args.docs} documents, {chars:,} chars, generated in {time.perf_counter() - t0:.1f} s")
 
         stages: dict[str, float] = {}
         last = [time.perf_counter()]
@@ -61,9 +69,13 @@ def main() -> None:
         total = time.perf_counter() - start
         progress("end", 0, 0)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         for stage, seconds in stages.items():
             print(f"  {stage:<20} {seconds:7.2f} s")
-        print(f"audit total: {total:.2f} s wall, {chars / total / 1e6:.2f} M chars/s, peak RSS {peak:.0f} MiB")
+        print(
+            f"audit total: {total:.2f} s wall, {chars / total / 1e6:.2f} M chars/s, peak RSS {peak:.0f} MiB"
+            f" (largest worker {workers_peak:.0f} MiB, memory shared with this process included)"
+        )
         print(f"  {len(result.results)} documents, {len(result.families)} families, {len(result.clusters)} clusters")
 
 
