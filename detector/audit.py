@@ -202,9 +202,10 @@ def _cached_normalize(path: str, text: str) -> Normalized:
 
 
 class _Workers:
-    """Both cores for the two heavy stages: fingerprinting (a process pool over
-    batches) and comparison (forked workers that share the in-memory corpus
-    copy-on-write). ``workers=1`` runs everything in this process."""
+    """Both cores for comparison: forked workers that share the in-memory
+    corpus copy-on-write (fingerprinting has its own pool,
+    :func:`detector.pipeline.prepare_in_pool`). Entering loads the compiled
+    seeding before any fork. ``workers=1`` runs everything in this process."""
 
     def __init__(self, workers: int) -> None:
         self.count = workers or os.cpu_count() or 1
