@@ -57,10 +57,11 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
 
 
 def _union_overlap(lo: int, hi: int, ranges: Iterable[tuple[int, int]]) -> int:
-    """Characters of ``lo:hi`` covered by the union of ``ranges``."""
+    """Characters of ``lo:hi`` covered by the union of ``ranges`` (ranges
+    outside ``lo:hi`` cover nothing)."""
     covered, end = 0, lo
     for a, b in sorted((max(a, lo), min(b, hi)) for a, b in ranges):
-        if b <= end:
+        if b <= max(a, end):
             continue
         covered += b - max(a, end)
         end = b

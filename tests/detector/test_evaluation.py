@@ -69,3 +69,11 @@ def test_copied_share_counts_meaningful_chars():
     text = "甲乙，丙丁。"
     assert copied_share(text, [(0, 3)]) == pytest.approx(0.5)
     assert copied_share("，。", [(0, 2)]) == 0.0
+
+
+def test_union_overlap_counts_only_characters_inside_the_interval():
+    from detector.evaluation import _union_overlap
+
+    assert _union_overlap(10, 20, [(0, 5), (25, 40)]) == 0  # wholly outside: nothing, never negative
+    assert _union_overlap(10, 20, [(5, 12), (11, 15), (18, 30)]) == 7  # 10-15 and 18-20, overlaps counted once
+    assert _union_overlap(10, 20, [(30, 40), (12, 14)]) == 2
