@@ -582,12 +582,15 @@ def bench(
     references: Annotated[int, typer.Option("--references", help="范文 in the reference library.")] = 8,
     seed: Annotated[int, typer.Option("--seed", help="Generator seed.")] = 7,
     keep: Annotated[Optional[Path], typer.Option("--keep", help="Write the corpus here and keep it.")] = None,
+    worst: Annotated[
+        int, typer.Option("--worst", min=0, help="Also list this many submissions with the largest originality error.")
+    ] = 0,
 ) -> None:
     """Quality benchmark: chachong vs the 13-character baseline (PAN measures)."""
     import tempfile
 
     from corpus.synth import SynthConfig, generate_corpus
-    from detector.benchmark import format_table, run_benchmark
+    from detector.benchmark import format_table, format_worst, run_benchmark
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -598,6 +601,8 @@ def bench(
     except ChachongError as err:
         raise _fail(str(err)) from err
     sys.stdout.write(format_table(result) + "\n")
+    if worst:
+        sys.stdout.write("\n" + format_worst(result.chachong_docs, worst) + "\n")
 
 
 # -- text / demo ---------------------------------------------------------------

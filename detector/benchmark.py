@@ -25,12 +25,30 @@ from index.memory import MemoryIndex
 from index.store import prepare_many
 
 
+@dataclass(frozen=True)
+class DocumentShare:
+    """One submission's true and reported copied share."""
+
+    path: str
+    true_share: float
+    found_share: float
+
+    @property
+    def error(self) -> float:
+        return abs(self.found_share - self.true_share)
+
+
 @dataclass
 class DocumentScores:
     originality_error_mean: float
     originality_error_max: float
     clean_min_originality: float
     clean_documents: int
+    documents: tuple[DocumentShare, ...] = ()
+
+    def worst(self, count: int) -> list[DocumentShare]:
+        """The submissions with the largest originality errors, largest first."""
+        return sorted(self.documents, key=lambda d: (-d.error, d.path))[:count]
 
 
 @dataclass
@@ -100,11 +118,12 @@ def run_benchmark(
 def _document_scores(
     submissions: list[str], texts: dict[str, str], cases: list[Span], detections: list[Span], stock: dict[str, list]
 ) -> DocumentScores:
-    errors, clean = [], []
+    errors, clean, shares = [], [], []
     for path in submissions:
         true = copied_share(texts[path], [(c.start, c.end) for c in cases if c.doc == path])
         found = copied_share(texts[path], [(d.start, d.end) for d in detections if d.doc == path])
         errors.append(abs(found - true))
+        shares.append(DocumentShare(path, true, found))
         if not any(c.doc == path for c in cases):
             clean.append(1.0 - found)
     return DocumentScores(
@@ -112,7 +131,15 @@ def _document_scores(
         originality_error_max=float(np.max(errors)) if errors else 0.0,
         clean_min_originality=float(min(clean)) if clean else 1.0,
         clean_documents=len(clean),
+        documents=tuple(shares),
     )
+
+
+def format_worst(scores: DocumentScores, count: int) -> str:
+    """The submissions chachong scores worst: where to look when a figure slips."""
+    lines = ["| submission | true copied share | reported | error |", "|---|---|---|---|"]
+    lines += [f"| {d.path} | {d.true_share:.3f} | {d.found_share:.3f} | {d.error:.3f} |" for d in scores.worst(count)]
+    return "\n".join(lines)
 
 
 def format_table(result: BenchmarkResult) -> str:

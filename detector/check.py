@@ -132,7 +132,9 @@ def check_document(
     normalized = normalizer(decoded.path, decoded.text)
     excluded = [_excluded_ids(store, decoded, exclude_paths) for store in stores]
     fps = [
-        fingerprints if fingerprints is not None and store.params == stores[0].params else fingerprint(normalized, store.params)
+        fingerprints
+        if fingerprints is not None and store.params == stores[0].params
+        else fingerprint(normalized, store.params)
         for store in stores
     ]
     stock = _stock_model(normalized, fps, stores, decoded, params.stock, excluded)
@@ -191,7 +193,8 @@ def _classify(
         return passage, "stock"
     if passage.length >= params.stock.copied_block:
         return passage, "copy"  # a copied block (a whole summary): its opener and closer came with it
-    neutral = stock.neutral_edges()
+    common = stock.neutral_edges()
+    neutral = common
     core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
     if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):
         # a copied sentence keeps its common head and tail ("…发放倡议书200余份"): cut at its ends only
@@ -202,12 +205,44 @@ def _classify(
             neutral[start : core.a0] = False
             neutral[core.a1 : end] = False
             core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
-    if core is None:  # common phrasing end to end: stock if short once structure lines are left out
+    if core is None:
+        if not neutral[passage.a0 : passage.a1].all():
+            return passage, "stock"  # short common edges around too little else to be evidence
+        # common phrasing end to end: stock if short once structure lines are left out
         content = int((~stock.headings[passage.a0 : passage.a1]).sum())
         return passage, "stock" if content <= params.stock.max_len_common else "copy"
     if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
         return passage, "stock"
+    if (
+        _own_evidence(core, common, stock) < params.align.min_matched
+        and int(common[core.a0 : core.a1].sum()) <= params.stock.max_len_common
+    ):
+        # a closer every unit writes ("锐意进取、开拓创新…作出新的更大贡献") with a
+        # few shared characters of the sentence before it: stock, however long
+        # the closer; a widely copied paragraph (more common phrasing than a
+        # stock phrase is long) stays a copy
+        return passage, "stock"
     return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"
+
+
+def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> int:
+    """Characters of a passage that show copying beyond common phrasing.
+
+    Exact runs outside common phrasing count, and so does a whole sentence
+    matched from end to end (a copied sentence keeps its common phrases);
+    nothing in a stock sentence counts.
+    """
+    covered = np.zeros(core.a1 - core.a0, dtype=bool)
+    for run in core.runs:
+        covered[run.a0 - core.a0 : run.a1 - core.a0] = True
+    own = covered & ~common[core.a0 : core.a1]
+    for lo, hi, whole in stock.sentence_spans(core.a0, core.a1):
+        span = slice(lo - core.a0, hi - core.a0)
+        if stock.is_stock_sentence(common, lo, hi):
+            own[span] = False
+        elif whole and covered[span].all():
+            own[span] = True
+    return int(own.sum())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from corpus.normalize import Normalized, codepoints, normalize
-from corpus.structure import analyze
+from corpus.structure import Paragraph, analyze
 
 _TITLE_MAX = 40
 _SENTENCE_END = re.compile(r"[。！？!?；;：:]")
@@ -125,6 +125,7 @@ class StockParams:
     min_cover: float = 0.5  # share of a short passage that formulas + common phrasing must cover
     min_cover_common: float = 0.75  # share of a longer passage that common phrasing must cover
     copied_block: int = 250  # a passage this long (stream chars) keeps its stock edges: they were copied with it
+    stock_sentence: float = 0.65  # a sentence this much common phrasing is stock (is_stock_sentence)
 
     shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 
@@ -150,11 +151,8 @@ def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
     Structure, not content: copying ``二、存在的问题`` or a date line proves nothing.
     """
     mask = np.zeros(len(normalized.text), dtype=bool)
-    for paragraph in analyze(text).paragraphs:
+    for paragraph in _structure_lines(text):
         body = text[paragraph.start : paragraph.end]
-        is_label = len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body)
-        if paragraph.heading_level == 0 and not is_label:
-            continue
         end = paragraph.end
         if paragraph.heading_level:
             cut = _SENTENCE_END.search(body)  # 1.强化督查考核。围绕…: only the title part
@@ -164,22 +162,56 @@ def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
     return mask
 
 
+def _structure_lines(text: str) -> list[Paragraph]:
+    """Headings, and short lines without a sentence end or a comma (title, 落款, date).
+
+    A short line counts only after a line that ended a sentence (or another
+    structure line): a line broken mid-sentence, as text pasted from a PDF
+    is, leaves short fragments that are body text.
+    """
+    lines: list[Paragraph] = []
+    after_end = True  # the start of the document ends nothing open
+    for paragraph in analyze(text).paragraphs:
+        body = text[paragraph.start : paragraph.end]
+        is_label = after_end and len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body) and not _CLAUSE.search(body)
+        if paragraph.heading_level or is_label:
+            lines.append(paragraph)
+            after_end = True
+        else:
+            after_end = body.rstrip("”’」』\"'）)").endswith(_LINE_ENDS)
+    return lines
+
+
+_LINE_ENDS = tuple("。！？!?；;：:")
+_CLAUSE = re.compile(r"[，,]")  # a title, a signature or a date has no clauses
+
+
 def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
     """True at stream positions that begin a sentence: sentence-ending
-    punctuation (or a line break) lies in the decoded text between the
-    previous stream character and this one."""
+    punctuation (。！？；：) or the line break around a heading or a short
+    label line lies in the decoded text between the previous stream
+    character and this one.
+
+    Other line breaks are not borders: text pasted from a PDF or a web page
+    breaks lines mid-sentence.
+    """
     n = len(normalized.text)
     starts = np.zeros(n, dtype=bool)
     if n == 0:
         return starts
     ends = np.isin(codepoints(text), _SENTENCE_BREAKS)
+    for line in _structure_lines(text):  # the whitespace just outside the line
+        if line.start > 0:
+            ends[line.start - 1] = True
+        if line.end < len(text):
+            ends[line.end] = True
     seen = np.concatenate([[0], np.cumsum(ends)])  # breaks before each decoded offset
     starts[0] = True
     starts[1:] = seen[normalized.starts[1:]] > seen[normalized.ends[:-1]]
     return starts
 
 
-_SENTENCE_BREAKS = np.array([ord(c) for c in "。！？!?；;\n"], dtype=np.uint32)
+_SENTENCE_BREAKS = np.array([ord(c) for c in "。！？!?；;：:"], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
@@ -227,6 +259,31 @@ class StockModel:
     def neutral_edges(self) -> np.ndarray:
         """What may be cut off the ends of a passage: headings and common phrasing."""
         return self.headings | self.common
+
+    def sentence_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
+        """The sentences of ``start:end``, clipped to it: ``(lo, hi, whole)``,
+        ``whole`` when the sentence lies inside ``start:end`` from end to end."""
+        if self.sentences is None:
+            return [(start, end, False)]
+        inner = (start + 1 + np.flatnonzero(self.sentences[start + 1 : end])).tolist()
+        whole_start = bool(self.sentences[start]) if start < len(self.sentences) else False
+        whole_end = end >= len(self.sentences) or bool(self.sentences[end])
+        borders = [start, *inner, end]
+        spans = []
+        for i, (lo, hi) in enumerate(zip(borders, borders[1:])):
+            first_whole = i > 0 or whole_start
+            last_whole = i < len(borders) - 2 or whole_end
+            spans.append((lo, hi, first_whole and last_whole))
+        return spans
+
+    def is_stock_sentence(self, common: np.ndarray, lo: int, hi: int) -> bool:
+        """A sentence that is mostly common phrasing is stock from end to end.
+
+        A stock sentence has slots ("2023年，我街道将…奋力开创党建工作新局面"):
+        the year, the self-reference and the topic are not common phrasing,
+        but sharing them with another unit is no evidence of copying.
+        """
+        return hi > lo and float(common[lo:hi].mean()) >= self.params.stock_sentence
 
     def sentence_end(self, position: int, limit: int) -> int:
         """End of the sentence holding stream ``position`` (at most ``limit``)."""

@@ -141,10 +141,24 @@ def test_a_copied_sentence_keeps_its_common_tail_but_not_the_next_sentence():
 def test_sentence_starts_follow_the_punctuation_of_the_decoded_text():
     from detector.stock import sentence_starts
 
-    text = "一是加强领导。二是完善制度；三是\n狠抓落实"
+    text = "一是加强领导。二是完善制度；三是\n狠抓落实：四是加强宣传"
     norm = normalize(text)
     starts = sentence_starts(text, norm)
-    assert [norm.text[i] for i in np.flatnonzero(starts)] == ["一", "二", "三", "狠"]
+    # a line broken mid-sentence (text from a PDF) is no border; a colon is
+    assert [norm.text[i] for i in np.flatnonzero(starts)] == ["一", "二", "三", "四"]
+
+
+def test_headings_and_label_lines_are_sentence_borders_broken_lines_are_not():
+    from detector.stock import heading_mask, sentence_starts
+
+    text = "新华镇创卫工作总结\n一、主要工作\n全年开展集中整治12次，清运\n垃圾20吨。\n新华镇人民政府\n2023年12月5日"
+    norm = normalize(text)
+    starts = [norm.text[i] for i in np.flatnonzero(sentence_starts(text, norm))]
+    assert starts == ["新", "一", "全", "新", "#"]
+    headings = heading_mask(text, norm)
+    fragment = norm.text.index("垃圾")
+    assert not headings[fragment]  # "垃圾20吨。" is a short line, but the line before broke mid-sentence
+    assert headings[norm.text.index("人民政府")] and headings[0]
 
 
 def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
@@ -164,3 +178,105 @@ def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
         core, kind = _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
         assert kind == "copy"
         assert (core.a0 == 0) is kept, f"length {length}"
+
+
+def _classified(text, common_phrases, runs=None, source_text=None):
+    """``_classify`` of a passage over all of ``text`` whose common phrasing is
+    ``common_phrases`` (stream positions marked common wherever they occur)."""
+    from detector.align import Passage, Run
+    from detector.check import DetectorParams, _Aligned, _classify
+    from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
+
+    sub = normalize(text)
+    n = len(sub.text)
+    common = np.zeros(n, dtype=bool)
+    for phrase in common_phrases:
+        stream = normalize(phrase).text
+        at = sub.text.find(stream)
+        while at >= 0:
+            common[at : at + len(stream)] = True
+            at = sub.text.find(stream, at + 1)
+    headings = heading_mask(text, sub)
+    model = StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(text, sub))
+    source = normalize(source_text) if source_text is not None else sub
+    runs = runs or [Run(0, n, 0, n)]
+    passage = Passage(runs[0].a0, runs[-1].a1, runs[0].b0, runs[-1].b1, runs)
+    return sub, _classify(sub, _Aligned("src.txt", source, passage), model, DetectorParams())
+
+
+OPENER = "在肯定成绩的同时，我们也清醒地认识到，工作中还存在一些问题和不足："
+CLOSER = "锐意进取、开拓创新，奋力开创党建工作新局面，为谱写新时代发展新篇章作出新的更大贡献。"
+
+
+def test_a_stock_section_start_with_a_swapped_problem_sentence_is_stock():
+    """Two units' problem sections: the same heading and opener, a problem
+    sentence from the same frame with everything else swapped. What the
+    aligner finds is common phrasing but for a few characters: stock."""
+    from detector.align import AlignParams, align
+    from detector.check import DetectorParams, _Aligned, _classify
+    from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
+
+    a = (
+        "全镇开展集中整治二十余次，为持续提升城乡环境面貌打下了良好基础。\n三、存在的问题和不足\n"
+        + OPENER
+        + "一是社会满意度有待提高，1月12日检查中西塘社区等18个自然村因城乡结合部问题被县级通报。二是部分网格员担当精神不足。"
+    )
+    b = (
+        "各村清运垃圾一千二百余吨，为改善人居环境打下了坚实基础。\n三、存在的困难和问题\n"
+        + OPENER
+        + "一是社会满意度需要提升，12月3日复查中桥塘村等16个自然村被县级通报。二是部分村民参与热情不高。"
+    )
+    sub, source = normalize(a), normalize(b)
+    passages = align(sub.text, source.text, AlignParams())
+    assert passages  # the aligner does see the shared stretch
+    common = np.zeros(len(sub.text), dtype=bool)
+    for phrase in (OPENER, "一是", "二是部分"):
+        stream = normalize(phrase).text
+        at = sub.text.find(stream)
+        while at >= 0:
+            common[at : at + len(stream)] = True
+            at = sub.text.find(stream, at + 1)
+    headings = heading_mask(a, sub)
+    model = StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(a, sub))
+    kinds = {_classify(sub, _Aligned("b.txt", source, p), model, DetectorParams())[1] for p in passages}
+    assert kinds == {"stock"}
+
+
+def test_a_stock_closer_with_a_shared_sentence_tail_is_stock_a_copied_sentence_is_not():
+    """Shared runs that are common phrasing but for a few characters (the tail
+    of the sentence before, the closer's slots) prove nothing; a sentence
+    matched from end to end proves copying even when much of it is common."""
+    from detector.align import Run
+
+    tail = "对发展对象等问题实行台账管理。"
+    closer = "2023年，我街道将认真总结经验、查找不足，" + CLOSER
+    text = tail + closer
+    sub = normalize(text)
+    n = len(sub.text)
+    first = sub.text.index("发展对象")
+    year = sub.text.index("#年")
+    runs = [Run(first, first + 9, 0, 9), Run(year, n, 30, 30 + n - year)]
+    # the closer is common but for its slots: the year, 我街道将, the topic 党建
+    common = ["认真总结经验查找不足", "锐意进取开拓创新奋力开创", "工作新局面为谱写新时代发展新篇章作出新的更大贡献"]
+    _, (_, kind) = _classified(text, common, runs=runs)
+    assert kind == "stock"
+
+    # the closer's common phrasing trimmed away, too little is left: stock
+    closer_at = sub.text.index("锐意进取")
+    runs = [Run(first, first + 9, 0, 9), Run(closer_at, n, 30, 30 + n - closer_at)]
+    _, (_, kind) = _classified(text, [CLOSER, "认真总结经验查找不足"], runs=runs)
+    assert kind == "stock"
+
+    # common phrasing on both sides of a fragment too short to be evidence,
+    # 81 stream characters in all: stock, not a "widely copied paragraph"
+    head = "在上级部门的关心指导下，经过全体干部职工的共同努力，"
+    tail = (
+        "各项工作取得了明显成效，锐意进取、开拓创新，奋力开创工作新局面，为全面建设社会主义现代化国家作出新的更大贡献。"
+    )
+    _, (_, kind) = _classified(head + "拆除旧棚十二处，" + tail, [head, tail])
+    assert kind == "stock"
+
+    sentence = "我局组织人员深入辖区企业开展安全检查，各项工作取得了明显成效。"
+    _, (core, kind) = _classified(sentence, ["各项工作取得了明显成效"])
+    assert kind == "copy"
+    assert core.a0 == 0 and core.a1 == len(normalize(sentence).text)
