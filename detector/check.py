@@ -147,11 +147,11 @@ def check_document(
                 continue  # the same path in two stores is one source
             source_meta[source.path] = source.meta
             source_stream = normalizer(source.path, source.text)
-            aligned.extend(_align_with(normalized, source.path, source_stream, params.align))
+            aligned.extend(_align_with(normalized, source.path, source.text, source_stream, params.align))
     corpus_size = sum(store.document_count() - len(skip) for store, skip in zip(stores, excluded))
     stock.model.add_shared(_coverage_counts(len(normalized.text), aligned), params.stock.shared_threshold(corpus_size))
     matches = sorted(
-        (_to_match(normalized, a.source, a.path, *_classify(normalized, a, stock.model, params)) for a in aligned),
+        (_to_match(decoded.text, normalized, a, *_classify(normalized, a, stock.model, params)) for a in aligned),
         key=lambda m: (m.start, m.end, m.source),
     )
     return summarize(decoded, meta, normalized, matches, source_meta)
@@ -164,6 +164,7 @@ class _Aligned:
     path: str
     source: Normalized
     passage: Passage
+    source_text: str = ""  # the source's decoded text (offsets in matches refer to it)
 
 
 def _coverage_counts(length: int, aligned: list[_Aligned]) -> np.ndarray:
@@ -213,36 +214,41 @@ def _classify(
         return passage, "stock" if content <= params.stock.max_len_common else "copy"
     if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
         return passage, "stock"
-    if (
-        _own_evidence(core, common, stock) < params.align.min_matched
-        and int(common[core.a0 : core.a1].sum()) <= params.stock.max_len_common
-    ):
+    own, whole_sentences = _own_evidence(core, common, stock)
+    if own < params.align.min_matched and int(common[core.a0 : core.a1].sum()) <= params.stock.max_len_common:
         # a closer every unit writes ("锐意进取、开拓创新…作出新的更大贡献") with a
         # few shared characters of the sentence before it: stock, however long
         # the closer; a widely copied paragraph (more common phrasing than a
         # stock phrase is long) stays a copy
         return passage, "stock"
+    if whole_sentences >= params.align.min_matched:
+        return core, "copy"  # a sentence matched from end to end is copied, formulas and all
     return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"
 
 
-def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> int:
-    """Characters of a passage that show copying beyond common phrasing.
+def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int]:
+    """Characters of a passage that show copying beyond common phrasing, and
+    how many of them are in whole sentences matched from end to end.
 
     Exact runs outside common phrasing count, and so does a whole sentence
     matched from end to end (a copied sentence keeps its common phrases);
-    nothing in a stock sentence counts.
+    nothing in a stock sentence (mostly common phrasing or built-in
+    formulas) counts.
     """
     covered = np.zeros(core.a1 - core.a0, dtype=bool)
     for run in core.runs:
         covered[run.a0 - core.a0 : run.a1 - core.a0] = True
     own = covered & ~common[core.a0 : core.a1]
+    stock_text = common | stock.formulas
+    whole_sentences = 0
     for lo, hi, whole in stock.sentence_spans(core.a0, core.a1):
         span = slice(lo - core.a0, hi - core.a0)
-        if stock.is_stock_sentence(common, lo, hi):
+        if stock.is_stock_sentence(stock_text, lo, hi):
             own[span] = False
         elif whole and covered[span].all():
             own[span] = True
-    return int(own.sum())
+            whole_sentences += hi - lo
+    return int(own.sum()), whole_sentences
 
 
 @dataclass(frozen=True)
@@ -302,22 +308,37 @@ def _normalize_uncached(path: str, text: str) -> Normalized:
     return normalize(text)
 
 
-def _align_with(submission: Normalized, source_path: str, source: Normalized, params: AlignParams) -> list[_Aligned]:
-    return [_Aligned(source_path, source, passage) for passage in align(submission.text, source.text, params)]
+def _align_with(
+    submission: Normalized, source_path: str, source_text: str, source: Normalized, params: AlignParams
+) -> list[_Aligned]:
+    return [
+        _Aligned(source_path, source, passage, source_text) for passage in align(submission.text, source.text, params)
+    ]
 
 
-def _to_match(submission: Normalized, source: Normalized, source_path: str, passage: Passage, kind: str) -> Match:
+def _to_match(text: str, submission: Normalized, aligned: _Aligned, passage: Passage, kind: str) -> Match:
     start, end = submission.to_original(passage.a0, passage.a1)
-    source_start, source_end = source.to_original(passage.b0, passage.b1)
+    source_start, source_end = aligned.source.to_original(passage.b0, passage.b1)
     return Match(
         start=start,
-        end=end,
-        source=source_path,
+        end=_through_sentence_end(text, end),
+        source=aligned.path,
         source_start=source_start,
-        source_end=source_end,
-        similarity=similarity(submission.text, source.text, passage),
+        source_end=_through_sentence_end(aligned.source_text, source_end),
+        similarity=similarity(submission.text, aligned.source.text, passage),
         kind=kind,
     )
+
+
+_SENTENCE_FINAL = frozenset("。！？!?；;…”’」』")
+
+
+def _through_sentence_end(text: str, end: int) -> int:
+    """``end`` moved past the sentence-final punctuation right after it: a
+    passage that ends a sentence reads, and is highlighted, with its 。"""
+    while end < len(text) and text[end] in _SENTENCE_FINAL:
+        end += 1
+    return end
 
 
 def summarize(

@@ -32,8 +32,8 @@ def test_originality_counts_the_copied_meaningful_chars(tmp_path):
     copies = [m for m in result.matches if m.kind == "copy"]
     assert len(copies) == 1
     m = copies[0]
-    assert submission.text[m.start : m.end] == COPIED.rstrip("。")
-    assert source.text[m.source_start : m.source_end] == COPIED.rstrip("。")
+    assert submission.text[m.start : m.end] == COPIED  # a passage that ends a sentence keeps its 。
+    assert source.text[m.source_start : m.source_end] == COPIED
     assert m.source == source.path and m.similarity == pytest.approx(1.0)
     total = _meaningful(submission.text)
     assert result.meaningful_chars == total
@@ -280,3 +280,11 @@ def test_a_stock_closer_with_a_shared_sentence_tail_is_stock_a_copied_sentence_i
     _, (core, kind) = _classified(sentence, ["各项工作取得了明显成效"])
     assert kind == "copy"
     assert core.a0 == 0 and core.a1 == len(normalize(sentence).text)
+
+
+def test_a_match_that_ends_a_sentence_takes_its_full_stop_a_clause_does_not_take_its_comma():
+    from detector.check import _through_sentence_end
+
+    assert _through_sentence_end("建立制度。”下一句", 4) == 6  # 。 and the closing quote
+    assert _through_sentence_end("建立制度，下一句", 4) == 4
+    assert _through_sentence_end("建立制度", 4) == 4
