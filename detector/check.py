@@ -209,13 +209,12 @@ def _classify(
     if core is None:
         if not neutral[passage.a0 : passage.a1].all():
             return passage, "stock"  # short common edges around too little else to be evidence
-        # common phrasing end to end: stock if short once structure lines are left out
-        content = int((~stock.headings[passage.a0 : passage.a1]).sum())
-        return passage, "stock" if content <= params.stock.max_len_common else "copy"
+        # common phrasing end to end: a copy only when it is a pasted paragraph
+        return passage, "copy" if _is_boilerplate(passage, common, stock, params) else "stock"
     if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
         return passage, "stock"
     own, whole_sentences = _own_evidence(core, common, stock)
-    if own < params.align.min_matched and int(common[core.a0 : core.a1].sum()) <= params.stock.max_len_common:
+    if own < params.align.min_matched and not _is_boilerplate(core, common, stock, params):
         # a closer every unit writes ("锐意进取、开拓创新…作出新的更大贡献") with a
         # few shared characters of the sentence before it: stock, however long
         # the closer; a widely copied paragraph (more common phrasing than a
@@ -224,6 +223,19 @@ def _classify(
     if whole_sentences >= params.align.min_matched:
         return core, "copy"  # a sentence matched from end to end is copied, formulas and all
     return core, "stock" if stock.is_stock(core.a0, core.a1) else "copy"
+
+
+def _is_boilerplate(passage: Passage, common: np.ndarray, stock: StockModel, params: DetectorParams) -> bool:
+    """Whether common phrasing in a passage is a paragraph many units pasted
+    (a boilerplate family, a copy) rather than stock phrases.
+
+    It takes two or more whole sentences of common text, together longer
+    than a stock passage: a single closer, however long, with the fragment
+    of the sentence before it is stock.
+    """
+    content = common & ~stock.headings  # structure lines do not count
+    whole = [int(content[lo:hi].sum()) for lo, hi, is_whole in stock.sentence_spans(passage.a0, passage.a1) if is_whole]
+    return sum(1 for n in whole if n) >= 2 and sum(whole) > params.stock.max_len_common
 
 
 def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int]:

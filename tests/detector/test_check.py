@@ -288,3 +288,29 @@ def test_a_match_that_ends_a_sentence_takes_its_full_stop_a_clause_does_not_take
     assert _through_sentence_end("建立制度。”下一句", 4) == 6  # 。 and the closing quote
     assert _through_sentence_end("建立制度，下一句", 4) == 4
     assert _through_sentence_end("建立制度", 4) == 4
+
+
+def test_one_long_stock_sentence_is_stock_a_pasted_common_paragraph_is_a_copy():
+    """Common phrasing end to end is a boilerplate family (a copy) only when
+    whole sentences of it are longer than a stock passage: a closer of 80+
+    characters with the fragment of the sentence before it is not."""
+    closer = (
+        "在新的一年里，我镇将继续坚持以习近平新时代中国特色社会主义思想为指导，以更加务实的作风、"
+        "更加有力的举措，推动全镇各项工作再上新台阶，为全县经济社会高质量发展作出新的更大贡献。"
+    )
+    from detector.align import Run
+
+    text = "全镇各基层党支部年内核查党费收缴。" + closer
+    sub = normalize(text)
+    assert len(normalize(closer).text) > 80
+    at, n = sub.text.index("核查"), len(sub.text)
+    _, (_, kind) = _classified(text, ["核查党费收缴", closer], runs=[Run(at, n, 0, n - at)])
+    assert kind == "stock"
+
+    paragraph = (
+        "坚持把创卫工作作为改善人居环境的重要抓手，建立健全长效管理机制，做到组织不散、力度不减、标准不降、热情不退。"
+        "对照创建标准逐项查漏补缺，集中力量攻坚薄弱环节，确保各项指标全面达标，巩固提升创建成果。"
+    )
+    assert max(len(normalize(s).text) for s in paragraph.split("。") if s) <= 80
+    _, (_, kind) = _classified(paragraph, [paragraph])
+    assert kind == "copy"
