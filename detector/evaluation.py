@@ -188,6 +188,34 @@ def baseline_detections(suspicious: dict[str, str], sources: dict[str, str], *, 
     return detections
 
 
+def merge_runs(runs: list[Span], gap: int = 13) -> list[Span]:
+    """The baseline's runs with the same source merged when fewer than
+    ``gap`` characters apart on both sides: a changed number inside a copied
+    passage no longer splits it in two (the fairest reading of the rule)."""
+    by_pair: dict[tuple[str, str], list[Span]] = defaultdict(list)
+    for det in runs:
+        by_pair[(det.doc, det.source)].append(det)
+    merged = []
+    for _, found in sorted(by_pair.items()):
+        found.sort(key=lambda d: (d.start, d.source_start))
+        current = found[0]
+        for det in found[1:]:
+            if det.start - current.end < gap and 0 <= det.source_start - current.source_end < gap:
+                current = Span(
+                    current.doc,
+                    current.start,
+                    max(current.end, det.end),
+                    current.source,
+                    current.source_start,
+                    max(current.source_end, det.source_end),
+                )
+            else:
+                merged.append(current)
+                current = det
+        merged.append(current)
+    return merged
+
+
 def _shared_runs(a: str, b: str, k: int) -> list[tuple[int, int, int, int]]:
     from detector.align import AlignParams, exact_runs, seed_pairs
 

@@ -26,6 +26,9 @@ def test_both_detectors_are_measured_on_every_case(small_run):
     # the baseline reports every 13-character run on its own: more pieces per case
     assert result.baseline.granularity > result.chachong.granularity
     assert result.chachong.plagdet > result.baseline.plagdet
+    # merging its runs across short gaps can only join pieces
+    assert result.merged_baseline.granularity <= result.baseline.granularity
+    assert result.merged_baseline.cases == result.baseline.cases
 
 
 def test_document_scores_list_every_submission_and_rank_the_worst(small_run):
@@ -48,7 +51,7 @@ def test_document_scores_list_every_submission_and_rank_the_worst(small_run):
 def test_the_table_has_both_rows_and_every_obfuscation(small_run):
     _, result = small_run
     table = format_table(result)
-    assert "| chachong |" in table and "| baseline 13-char |" in table
+    assert "| chachong |" in table and "| baseline 13-char |" in table and "| baseline 13-char, merged |" in table
     for label in result.chachong.recall_by_label:
         assert f"| {label} |" in table
 

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from detector.evaluation import Span, baseline_detections, copied_share, pan_measures
-from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL
+from detector.evaluation import Span, baseline_detections, copied_share, merge_runs, pan_measures
+from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 
 def case(start, end, s0, s1, label="verbatim", doc="s", source="r"):
@@ -77,3 +77,15 @@ def test_union_overlap_counts_only_characters_inside_the_interval():
     assert _union_overlap(10, 20, [(0, 5), (25, 40)]) == 0  # wholly outside: nothing, never negative
     assert _union_overlap(10, 20, [(5, 12), (11, 15), (18, 30)]) == 7  # 10-15 and 18-20, overlaps counted once
     assert _union_overlap(10, 20, [(30, 40), (12, 14)]) == 2
+
+
+def test_merged_baseline_joins_runs_split_by_a_changed_number_only():
+    source = ORIGINAL_HOSPITAL + COPIED
+    suspicious = ORIGINAL_SCHOOL + COPIED.replace("三百余人次", "五百余人次") + ORIGINAL_TRANSPORT[:40] + COPIED[:30]
+    runs = baseline_detections({"s": suspicious}, {"r": source})
+    merged = merge_runs(runs)
+    assert len(merged) == len(runs) - 1  # the number's two halves become one; the far repeat stays apart
+    whole = min(merged, key=lambda d: d.start)
+    assert suspicious[whole.start : whole.end].startswith(COPIED[:20])
+    assert "五百余人次" in suspicious[whole.start : whole.end]
+    assert source[whole.source_start : whole.source_end].rstrip("。") == COPIED.rstrip("。")

@@ -9,7 +9,10 @@ from index.fingerprint import FingerprintParams
 
 def _documents(n: int) -> list[tuple[DecodedDocument, DocMeta]]:
     texts = [t for _, t in generate_texts(SynthConfig(n_units=n, n_references=0, seed=4))][:n]
-    return [(DecodedDocument(f"d{i:02d}.txt", t, "utf-8", "txt", f"{i:064x}", len(t)), DocMeta()) for i, t in enumerate(texts)]
+    return [
+        (DecodedDocument(f"d{i:02d}.txt", t, "utf-8", "txt", f"{i:064x}", len(t)), DocMeta())
+        for i, t in enumerate(texts)
+    ]
 
 
 def test_pool_gives_every_batch_in_order_as_one_process_does():

@@ -23,8 +23,12 @@ def test_000_and_002_share_both_passages_with_offsets_into_the_traditional_page(
     texts = [doc000.text[m.start : m.end] for m in copies]
     sources = [doc002.text[m.source_start : m.source_end] for m in copies]
     # passage 1: original traditional script with pinyin annotations, unchanged
-    assert any(t.startswith("建立完善了衛(wèi)生分片包干制度") and t.rstrip("。").endswith("責任落實到位") for t in texts), texts
-    assert any(s.startswith("建立完善了卫生分片包干制度") and s.rstrip("。").endswith("责任落实到位") for s in sources), sources
+    assert any(
+        t.startswith("建立完善了衛(wèi)生分片包干制度") and t.rstrip("。").endswith("責任落實到位") for t in texts
+    ), texts
+    assert any(
+        s.startswith("建立完善了卫生分片包干制度") and s.rstrip("。").endswith("责任落实到位") for s in sources
+    ), sources
     # passage 2: the closing with the topic swapped (创卫 -> 巩固国家卫生县城)
     assert any(t.startswith("進一步提高認識") and t.rstrip("。").endswith("常抓不懈") for t in texts), texts
     assert any(s.startswith("进一步提高认识") and s.rstrip("。").endswith("常抓不懈") for s in sources), sources
