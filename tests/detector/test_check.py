@@ -180,16 +180,26 @@ def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
         assert (core.a0 == 0) is kept, f"length {length}"
 
 
-def _classified(text, common_phrases, runs=None, source_text=None):
+def _classified(text, common_phrases, runs=None):
     """``_classify`` of a passage over all of ``text`` whose common phrasing is
     ``common_phrases`` (stream positions marked common wherever they occur)."""
     from detector.align import Passage, Run
     from detector.check import DetectorParams, _Aligned, _classify
+
+    sub, model = _stock_model(text, common_phrases)
+    n = len(sub.text)
+    runs = runs or [Run(0, n, 0, n)]
+    passage = Passage(runs[0].a0, runs[-1].a1, runs[0].b0, runs[-1].b1, runs)
+    return sub, _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+
+
+def _stock_model(text, common_phrases):
+    """The normalized ``text`` and a stock model whose common phrasing is
+    ``common_phrases`` wherever they occur (headings and sentences from the text)."""
     from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
 
     sub = normalize(text)
-    n = len(sub.text)
-    common = np.zeros(n, dtype=bool)
+    common = np.zeros(len(sub.text), dtype=bool)
     for phrase in common_phrases:
         stream = normalize(phrase).text
         at = sub.text.find(stream)
@@ -197,11 +207,7 @@ def _classified(text, common_phrases, runs=None, source_text=None):
             common[at : at + len(stream)] = True
             at = sub.text.find(stream, at + 1)
     headings = heading_mask(text, sub)
-    model = StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(text, sub))
-    source = normalize(source_text) if source_text is not None else sub
-    runs = runs or [Run(0, n, 0, n)]
-    passage = Passage(runs[0].a0, runs[-1].a1, runs[0].b0, runs[-1].b1, runs)
-    return sub, _classify(sub, _Aligned("src.txt", source, passage), model, DetectorParams())
+    return sub, StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(text, sub))
 
 
 OPENER = "在肯定成绩的同时，我们也清醒地认识到，工作中还存在一些问题和不足："
@@ -214,7 +220,6 @@ def test_a_stock_section_start_with_a_swapped_problem_sentence_is_stock():
     aligner finds is common phrasing but for a few characters: stock."""
     from detector.align import AlignParams, align
     from detector.check import DetectorParams, _Aligned, _classify
-    from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
 
     a = (
         "全镇开展集中整治二十余次，为持续提升城乡环境面貌打下了良好基础。\n三、存在的问题和不足\n"
@@ -226,18 +231,10 @@ def test_a_stock_section_start_with_a_swapped_problem_sentence_is_stock():
         + OPENER
         + "一是社会满意度需要提升，12月3日复查中桥塘村等16个自然村被县级通报。二是部分村民参与热情不高。"
     )
-    sub, source = normalize(a), normalize(b)
+    sub, model = _stock_model(a, [OPENER, "一是", "二是部分"])
+    source = normalize(b)
     passages = align(sub.text, source.text, AlignParams())
     assert passages  # the aligner does see the shared stretch
-    common = np.zeros(len(sub.text), dtype=bool)
-    for phrase in (OPENER, "一是", "二是部分"):
-        stream = normalize(phrase).text
-        at = sub.text.find(stream)
-        while at >= 0:
-            common[at : at + len(stream)] = True
-            at = sub.text.find(stream, at + 1)
-    headings = heading_mask(a, sub)
-    model = StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(a, sub))
     kinds = {_classify(sub, _Aligned("b.txt", source, p), model, DetectorParams())[1] for p in passages}
     assert kinds == {"stock"}
 
