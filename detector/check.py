@@ -195,7 +195,7 @@ def _classify(
     if passage.length >= params.stock.copied_block:
         return passage, "copy"  # a copied block (a whole summary): its opener and closer came with it
     common = stock.neutral_edges()
-    neutral = common
+    neutral = common  # what trimming may cut; a copied sentence's common edges are taken out below
     core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
     if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):
         # a copied sentence keeps its common head and tail ("…发放倡议书200余份"): cut at its ends only
@@ -217,8 +217,7 @@ def _classify(
     if own < params.align.min_matched and not _is_boilerplate(core, common, stock, params):
         # a closer every unit writes ("锐意进取、开拓创新…作出新的更大贡献") with a
         # few shared characters of the sentence before it: stock, however long
-        # the closer; a widely copied paragraph (more common phrasing than a
-        # stock phrase is long) stays a copy
+        # the closer; a pasted common paragraph stays a copy
         return passage, "stock"
     if whole_sentences >= params.align.min_matched:
         return core, "copy"  # a sentence matched from end to end is copied, formulas and all

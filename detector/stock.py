@@ -24,7 +24,8 @@ from corpus.normalize import Normalized, codepoints, normalize
 from corpus.structure import Paragraph, analyze
 
 _TITLE_MAX = 40
-_SENTENCE_END = re.compile(r"[。！？!?；;：:]")
+_SENTENCE_END_CHARS = "。！？!?；;：:"
+_SENTENCE_END = re.compile(f"[{_SENTENCE_END_CHARS}]")
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -178,11 +179,10 @@ def _structure_lines(text: str) -> list[Paragraph]:
             lines.append(paragraph)
             after_end = True
         else:
-            after_end = body.rstrip("”’」』\"'）)").endswith(_LINE_ENDS)
+            after_end = body.rstrip("”’」』\"'）)")[-1:] in _SENTENCE_END_CHARS
     return lines
 
 
-_LINE_ENDS = tuple("。！？!?；;：:")
 _CLAUSE = re.compile(r"[，,]")  # a title, a signature or a date has no clauses
 
 
@@ -211,7 +211,7 @@ def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
     return starts
 
 
-_SENTENCE_BREAKS = np.array([ord(c) for c in "。！？!?；;：:"], dtype=np.uint32)
+_SENTENCE_BREAKS = np.array([ord(c) for c in _SENTENCE_END_CHARS], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
