@@ -27,7 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from corpus.errors import ConfigError
-from corpus.normalize import Normalized, codepoints
+from corpus.normalize import NORMALIZER_VERSION, Normalized, codepoints
 
 _POLY32 = np.uint32(0x01000193)
 _POLY64 = np.uint64(0x100000001B3)
@@ -79,6 +79,7 @@ class FingerprintParams:
             "bands": b,
             "rows": r,
             "scheme": SCHEME,
+            "normalizer": NORMALIZER_VERSION,
             "hash": "poly32-fnv/fmix32, grams poly64/fmix64",
             "datasketch": version("datasketch").split(".")[0],
         }
@@ -454,7 +455,9 @@ def _batched_windows(
     return sigs[nonempty], ranges[nonempty], window_doc[nonempty], whole
 
 
-def _chunk_minima_global(hashes: np.ndarray, chunk_ids: np.ndarray, n_chunks: int, params: FingerprintParams) -> np.ndarray:
+def _chunk_minima_global(
+    hashes: np.ndarray, chunk_ids: np.ndarray, n_chunks: int, params: FingerprintParams
+) -> np.ndarray:
     """Per-chunk signatures, (n_chunks, num_perm), block by block.
 
     Blocks of a few thousand shingles keep the (num_perm, block) matrix in
@@ -496,7 +499,9 @@ def sliding_min(values: np.ndarray, w: int) -> np.ndarray:
     return np.minimum(current[:n], current[w - span : w - span + n])
 
 
-def _batched_winnow(cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams) -> list[np.ndarray]:
+def _batched_winnow(
+    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams
+) -> list[np.ndarray]:
     """Distinct winnowed gram hashes of each document (int64).
 
     Only the set of selected hashes is kept per document, so the winnowing

@@ -519,6 +519,8 @@ class IndexStore:
             )
         manifest = json.loads(stored["fingerprint"])
         stored_params = FingerprintParams.from_manifest(manifest)
+        if stored_params.manifest() != manifest:  # same parameters, but hashed or normalized differently
+            raise IndexMismatchError(_rebuild_message(self.path, manifest, stored_params.manifest()))
         if params is not None and params.manifest() != manifest:
             raise IndexMismatchError(_mismatch_message(self.path, manifest, params.manifest()))
         return stored_params
@@ -856,10 +858,24 @@ class IndexStore:
         return int(self.db.execute(f"SELECT COALESCE(SUM(length(postings)), 0) FROM {table}").fetchone()[0]) // 8
 
 
-def _mismatch_message(path: str, stored: dict[str, object], wanted: dict[str, object]) -> str:
-    diffs = [
-        f"{k}: index has {stored.get(k)!r}, asked for {wanted.get(k)!r}"
+def _manifest_diffs(stored: dict[str, object], wanted: dict[str, object], wanted_name: str) -> str:
+    return "; ".join(
+        f"{k}: index has {stored.get(k)!r}, {wanted_name} {wanted.get(k)!r}"
         for k in sorted(wanted)
         if stored.get(k) != wanted.get(k)
-    ]
-    return f"{path}: index was built with other fingerprint parameters ({'; '.join(diffs)}); use a new --index or the same settings"
+    )
+
+
+def _mismatch_message(path: str, stored: dict[str, object], wanted: dict[str, object]) -> str:
+    diffs = _manifest_diffs(stored, wanted, "asked for")
+    return (
+        f"{path}: index was built with other fingerprint parameters ({diffs}); use a new --index or the same settings"
+    )
+
+
+def _rebuild_message(path: str, stored: dict[str, object], current: dict[str, object]) -> str:
+    diffs = _manifest_diffs(stored, current, "this chachong")
+    return (
+        f"{path}: index was fingerprinted by another chachong version ({diffs}). Rebuild the index:"
+        " delete it and run `chachong index add` on the documents again"
+    )

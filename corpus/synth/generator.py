@@ -379,7 +379,9 @@ _BASE = np.uint64(1000003)
 _SALT_RAW = np.uint64(0x9E3779B97F4A7C15)
 _MARK_SPLIT = re.compile("[" + SO + SC + "]")
 _PLACEHOLDER_CHARS = frozenset("Xx×＊*＿_ＸｘΧ")
-_HASH_RUN = re.compile("#{2,}")
+# one number, as corpus.normalize folds it: digits joined directly or by one
+# decimal point or thousands comma (12.5, 1,200); 67.84%。2023 is two
+_NUMBER_RUN = re.compile("[0-9０-９]+(?:[.,．][0-9０-９]+)*")
 # 我镇/我乡, 全局/全院 ...: an entity swap turns one into the other, so the
 # guard does not tell them apart
 _SELF_RE = re.compile("(?<=[我全])[局镇乡校院]")
@@ -429,7 +431,7 @@ def fold_parts(e: str, canonical: bool = True) -> tuple:
             m = placeholder_mask(p)
             if m.any():
                 q = "".join("0" if w else ch for ch, w in zip(p, m.tolist()))
-        folded = _HASH_RUN.sub("#", q.translate(_FOLD))
+        folded = _NUMBER_RUN.sub("0", q).translate(_FOLD)
         if canonical and ("我" in p or "全" in p):
             raw = _SELF_RE.sub("@", raw)
             folded = _SELF_RE.sub("@", folded)
@@ -623,7 +625,7 @@ class UniqueGuard:
         quick look before a sentence is placed; the document check that
         follows is the real one)."""
         if SO not in e and _PLACEHOLDER_CHARS.isdisjoint(e):
-            text = _HASH_RUN.sub("#", e.translate(_FOLD))
+            text = _NUMBER_RUN.sub("0", e).translate(_FOLD)
             if "我" in text or "全" in text:
                 text = _SELF_RE.sub("@", text)
             if len(text) < GRAM:

@@ -66,6 +66,14 @@ def test_placeholders_and_numbers_fold_to_one_wildcard():
     assert a.text == b.text == c.text == "#年我局开展#余次"
 
 
+def test_one_number_is_one_wildcard_two_numbers_are_two():
+    text = "达标率67.84%。\n  2023年共1,200人，12.5万元，3、4月"
+    norm = normalize(text)
+    assert norm.text == "达标率##年共#人#万元##月"
+    spans = [text[a:b] for a, b, ch in zip(norm.starts, norm.ends, norm.text) if ch == WILDCARD]
+    assert spans == ["67.84", "2023", "1,200", "12.5", "3", "4"]
+
+
 def test_punctuation_whitespace_and_width_are_dropped():
     assert normalize("加强领导， 健全组织;落实\r\n责任！ＡＢＣ").text == "加强领导健全组织落实责任abc"
 

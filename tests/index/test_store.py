@@ -488,3 +488,23 @@ def test_ranking_equals_a_full_sort(band, gram, spread, limit, exclude):
     assert [(c.doc_id, c.band_hits, c.gram_hits) for c in found] == [
         (d, *expected[d]) for d in _ranked(expected, excluded)[:limit]
     ]
+
+
+@pytest.mark.parametrize("key, value", [("normalizer", 1), ("scheme", "affine16"), ("normalizer", None)])
+def test_an_index_fingerprinted_by_another_version_is_refused_even_without_parameters(tmp_path, key, value):
+    """The same parameters do not make fingerprints comparable when the text
+    was normalized (or hashed) differently: a check would silently miss."""
+    import json
+    import sqlite3
+
+    db = tmp_path / "idx.db"
+    IndexStore(db).close()
+    with sqlite3.connect(db) as conn:
+        manifest = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()[0])
+        if value is None:
+            del manifest[key]  # an index from before the key existed
+        else:
+            manifest[key] = value
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (json.dumps(manifest),))
+    with pytest.raises(IndexMismatchError, match=f"{key}: index has .*Rebuild the index"):
+        IndexStore(db)
