@@ -365,7 +365,16 @@ def _make_family(
 def _origin(
     members: list[tuple[str, int, int]], metas: dict[str, DocMeta], roles: dict[str, str]
 ) -> tuple[str | None, str]:
-    """The likely origin: the earliest member by submission date (or year)."""
+    """The likely origin: the 范文 when one is among the members (units copy
+    the templates a reviewer collected, not the other way round), else the
+    earliest member by submission date (or year).
+
+    A 范文 is a reference, or an indexed document with no year or date (a
+    page from the web, not an earlier year's submission).
+    """
+    refs = sorted(d for d, _, _ in members if _is_fanwen(d, metas, roles))
+    if len(refs) == 1:
+        return refs[0], "the only reference (范文) member"
     dated = [(metas[d].submitted, d) for d, _, _ in members if d in metas and metas[d].submitted]
     if dated:
         first = min(dated)
@@ -376,10 +385,13 @@ def _origin(
         first_year = min(years)
         if sum(1 for y, _ in years if y == first_year[0]) == 1:
             return first_year[1], f"earliest year ({first_year[0]})"
-    refs = sorted(d for d, _, _ in members if roles.get(d) == "reference")
-    if len(refs) == 1:
-        return refs[0], "the only reference (范文) member"
     return None, "dates unknown"
+
+
+def _is_fanwen(path: str, metas: dict[str, DocMeta], roles: dict[str, str]) -> bool:
+    role = roles.get(path, "index")
+    meta = metas.get(path, DocMeta())
+    return role == "reference" or role == "index" and not meta.year and not meta.submitted
 
 
 # -- clusters -----------------------------------------------------------------------

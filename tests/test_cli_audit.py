@@ -92,3 +92,10 @@ def test_demo_writes_the_corpus_and_reports(tmp_path):
     copiers = {str(tmp_path / "demo" / c["suspicious"]) for c in truth["cases"]}
     low = {r["path"] for r in report["ranking"] if r["originality"] < 0.95}
     assert low & copiers, "the planted copiers are among the least original"
+    # the demo plants one 范文 passage in four submissions: the audit groups them
+    by_source: dict[str, set[str]] = {}
+    for c in truth["cases"]:
+        by_source.setdefault(c["source"], set()).add(c["suspicious"])
+    fanwen = next(src for src, subs in by_source.items() if src.startswith("references/") and len(subs) >= 4)
+    family = next(f for f in report["families"] if any(d["path"].endswith(fanwen) for d in f["documents"]))
+    assert family["units"] >= 4 and family["origin"].endswith(fanwen)

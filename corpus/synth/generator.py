@@ -97,6 +97,7 @@ class SynthConfig:
     clean_units: int = 2         # submissions guaranteed to copy NOTHING (but share stock phrasing)
     crlf_rate: float = 0.2       # share of files written with \r\n newlines
     unique_guard: bool = True    # regenerate sentences repeating a 13-gram of another document
+    family_units: int = 0        # this many submissions paste the same 范文 passage, entities swapped (a family)
 
 
 def is_meaningful(ch: str) -> bool:
@@ -2000,6 +2001,8 @@ class _Builder:
                     self._plant_mosaic(d)
                 else:
                     self._plant_passage(d, obf)
+        if self.cfg.family_units >= 2:
+            self._plant_family(self.cfg.family_units)
         # drop copiers that ended up without a case
         targets = {id(c.target) for c in self.cases}
         if self.guard is not None:
@@ -2104,6 +2107,37 @@ class _Builder:
                 src.used.add((bi, ei))
             _insert(rng, target, tb, c.planted)
             return
+
+    def _plant_family(self, size: int):
+        """One 范文 passage pasted by ``size`` submissions, each with its own
+        names and numbers: the boilerplate family an audit groups."""
+        rng = self.rng
+        refs = [d for d in self.refs if d.blocks]
+        targets = [d for d in self.subs if not d.clean and not d.whole_copy]
+        if not refs or len(targets) < size:
+            return
+        src = rng.choice(refs)
+        pick = _pick_passage(rng, src, 3, 5)
+        if pick is None:
+            return
+        bi, lo, hi = pick
+        text = "".join(src.blocks[bi].elems[lo:hi])
+        for target in rng.sample(targets, size):
+            tb = _target_block(rng, target)
+            res = O.swap_entities(text, entity_pairs(src.unit, target.unit, rng), rng, 0.7)
+            if tb is None or res is None:
+                continue
+            out, swaps = res
+            c = self._new_case("entity_swap", target, src)
+            c.src_block, c.src_lo, c.src_hi = bi, lo, hi
+            c.swaps = swaps
+            c.source_text = text
+            c.planted = Planted(out, c)
+            _insert(rng, target, tb, c.planted)
+            target.copier = True
+        src.block_state.setdefault(bi, "src")
+        for ei in range(lo, hi):
+            src.used.add((bi, ei))
 
     def _plant_mosaic(self, target: Doc):
         rng = self.rng
@@ -2218,7 +2252,7 @@ def _config_dict(cfg: SynthConfig) -> dict:
             "doc_chars": cfg.doc_chars, "copy_rate": cfg.copy_rate,
             "obfuscations": list(cfg.obfuscations),
             "encodings": [list(e) for e in cfg.encodings], "clean_units": cfg.clean_units,
-            "crlf_rate": cfg.crlf_rate}
+            "crlf_rate": cfg.crlf_rate, "family_units": cfg.family_units}
 
 
 def build(config: SynthConfig):
@@ -2260,8 +2294,9 @@ def generate_corpus(out_dir: str | Path, config: SynthConfig = SynthConfig()) ->
 
 
 def demo_corpus(out_dir: str | Path) -> dict:
-    """A small corpus (12 submissions, 4 范文) showing every obfuscation."""
-    cfg = SynthConfig(n_units=12, n_references=4, seed=7, copy_rate=0.84, clean_units=2)
+    """A small corpus (12 submissions, 4 范文) showing every obfuscation and
+    one boilerplate family (a 范文 passage in four submissions)."""
+    cfg = SynthConfig(n_units=12, n_references=4, seed=7, copy_rate=0.84, clean_units=2, family_units=4)
     return generate_corpus(out_dir, cfg)
 
 

@@ -159,3 +159,20 @@ def test_audit_extends_a_persistent_index(tmp_path, with_index):
     if store is not None:
         assert store.document_count() == 4
         store.close()
+
+
+def test_a_family_with_one_fanwen_member_originates_there_whatever_the_dates():
+    from corpus.metadata import DocMeta
+    from detector.audit import _origin
+
+    members = [("subs/a.txt", 0, 10), ("subs/b.txt", 0, 10), ("refs/fanwen.txt", 5, 15)]
+    metas = {
+        "subs/a.txt": DocMeta(unit="甲镇", year=2021, submitted="2021-12-01"),
+        "subs/b.txt": DocMeta(unit="乙镇", year=2022),
+    }
+    roles = {"subs/a.txt": "submission", "subs/b.txt": "submission", "refs/fanwen.txt": "reference"}
+    assert _origin(members, metas, roles)[0] == "refs/fanwen.txt"
+    del roles["refs/fanwen.txt"]  # in the persistent index, with no year: a page from the web
+    assert _origin(members, metas, roles)[0] == "refs/fanwen.txt"
+    metas["refs/fanwen.txt"] = DocMeta(unit="丙镇", year=2023)  # an earlier year's submission in the index
+    assert _origin(members, metas, roles) == ("subs/a.txt", "earliest submitted (2021-12-01)")
