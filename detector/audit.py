@@ -132,7 +132,7 @@ def run_audit(
                 yield doc.decoded, doc.meta
 
     fp_params = index.params if index is not None else FingerprintParams()
-    with _Workers(params.workers) as workers:
+    with Workers(params.workers) as workers:
         prepared: list[PreparedDocument] = []
         for batch in prepare_in_pool(
             _batches(read_all(), _BATCH), fp_params, workers=workers.count, gram_set=True, keep_normalized=True
@@ -201,7 +201,7 @@ def _cached_normalize(path: str, text: str) -> Normalized:
     return found
 
 
-class _Workers:
+class Workers:
     """Both cores for comparison: forked workers that share the in-memory
     corpus copy-on-write (fingerprinting has its own pool,
     :func:`detector.pipeline.prepare_in_pool`). Entering loads the compiled
@@ -211,7 +211,7 @@ class _Workers:
         self.count = workers or os.cpu_count() or 1
         self.fork = "fork" in multiprocessing.get_all_start_methods()
 
-    def __enter__(self) -> _Workers:
+    def __enter__(self) -> Workers:
         use_compiled(True)  # loaded here, before any fork, so workers inherit the compiled code
         return self
 
@@ -222,7 +222,12 @@ class _Workers:
         _FINGERPRINTS.clear()
 
     def compare(
-        self, submissions: list[LoadedDocument], stores: list, params: DetectorParams, progress: Progress
+        self,
+        submissions: list[LoadedDocument],
+        stores: list,
+        params: DetectorParams,
+        progress: Progress,
+        stage: str = "compare",
     ) -> list[DocumentResult]:
         _STATE.update(submissions=submissions, stores=stores, params=params)
         parallel = (
@@ -232,13 +237,13 @@ class _Workers:
         if not parallel:
             for i in range(len(submissions)):
                 results.append(_compare_one(i))
-                progress("compare", len(results), len(submissions))
+                progress(stage, len(results), len(submissions))
             return results
         context = multiprocessing.get_context("fork")
         with context.Pool(self.count) as pool:
             for result in pool.imap(_compare_one, range(len(submissions)), chunksize=8):
                 results.append(result)
-                progress("compare", len(results), len(submissions))
+                progress(stage, len(results), len(submissions))
         return results
 
 

@@ -37,7 +37,7 @@ from typing import Any
 from corpus.config import GateConfig
 from corpus.errors import ChachongError, ConfigError, IndexCorruptError, IndexMismatchError, InputError
 from corpus.readers import discover_files
-from detector.align import use_compiled
+from detector.audit import Workers
 from detector.check import Corpus, DetectorParams, DocumentResult, check_document
 from detector.pipeline import LoadedDocument, Progress, display_path, iter_documents, temporary_index
 from index.fingerprint import FingerprintParams
@@ -278,15 +278,14 @@ def run_gate(
             submissions = MemoryIndex.build([prepare(d.decoded, d.meta, fingerprint) for d in loaded], fingerprint)
         stores.append(submissions)
 
-        compiled = len(loaded) >= _COMPILED_FROM and use_compiled(True)
-        try:
+        if len(loaded) >= _COMPILED_FROM:  # compiled seeding, both cores when no SQLite store is open
+            with Workers(0) as workers:
+                results = workers.compare(loaded, stores, params, progress, stage="check")
+        else:
             results = []
             for done, doc in enumerate(loaded, start=1):
                 results.append(check_document(doc.decoded, doc.meta, stores, params))
                 progress("check", done, len(loaded))
-        finally:
-            if compiled:
-                use_compiled(False)
         verdicts = [evaluate(r, config) for r in results]
         texts = {d.decoded.path: d.decoded.text for d in loaded}
         _add_source_texts(texts, results, stores)

@@ -379,3 +379,22 @@ def test_changed_only_rechecks_everything_when_comparison_material_changes(tmp_p
         "subs/other.txt",
         "subs/township.txt",
     ]
+
+
+def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, monkeypatch):
+    """From _COMPILED_FROM submissions the gate compares in forked workers with
+    the compiled seeding; the verdicts and matches are those of the plain loop."""
+    import detector.gate
+    from corpus.synth import SynthConfig, generate_texts
+
+    folder = Path("many")
+    texts = dict(generate_texts(SynthConfig(n_units=60, n_references=0, seed=3, doc_chars=1200)))
+    write(folder, {Path(rel).name: text for rel, text in sorted(texts.items())})
+    in_workers = run_gate(_config(folder))
+    monkeypatch.setattr(detector.gate, "_COMPILED_FROM", 10**9)
+    plain = run_gate(_config(folder))
+    assert len(in_workers.results) == len(plain.results) == 60
+    assert [(r.path, r.originality, r.matches) for r in in_workers.results] == [
+        (r.path, r.originality, r.matches) for r in plain.results
+    ]
+    assert in_workers.failed == plain.failed and in_workers.failed  # some of them copy
