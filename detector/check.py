@@ -6,7 +6,8 @@ Definitions (the README repeats them):
   normalization (not whitespace, punctuation or symbols; not web chrome or
   pinyin annotations);
 * a match covers the half-open decoded-text range ``start:end``; ``kind`` is
-  ``copy`` or ``stock`` (short stock phrasing, see :mod:`detector.stock`);
+  ``copy`` or ``stock`` (shared phrasing many units write, see
+  :mod:`detector.stock` and :func:`_classify`);
 * ``copied_chars``: meaningful characters inside the union of copy matches;
 * ``originality`` = 1 - copied_chars / meaningful_chars (1.0 for a document
   with no meaningful characters);
@@ -27,12 +28,24 @@ from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from corpus.structure import analyze
 from detector.align import AlignParams, Passage, align, is_evidence, similarity, trim
-from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
+from detector.stock import (
+    CLOSING_MARKS,
+    SENTENCE_END_CHARS,
+    StockModel,
+    StockParams,
+    heading_mask,
+    line_starts,
+    sentence_starts,
+)
 from index.fingerprint import Fingerprints, all_grams, fingerprint
 from index.memory import MemoryIndex
 from index.store import IndexStore
 
 Corpus = IndexStore | MemoryIndex  # anything with the IndexStore query interface
+
+# Bump when what a check reports for the same inputs changes (classification,
+# scoring): cached gate verdicts (gate --changed-only) are then rechecked.
+RULES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -164,7 +177,7 @@ class _Aligned:
     path: str
     source: Normalized
     passage: Passage
-    source_text: str = ""  # the source's decoded text (offsets in matches refer to it)
+    source_text: str  # the source's decoded text (offsets in matches refer to it)
 
 
 def _coverage_counts(length: int, aligned: list[_Aligned]) -> np.ndarray:
@@ -184,10 +197,12 @@ def _classify(
 ) -> tuple[Passage, str]:
     """Cut headings and common phrasing off the ends, then decide copy or stock.
 
-    A passage that is common phrasing from end to end is stock only when it
-    is short: a long paragraph that many units pasted stays a copy (a
-    boilerplate family). When what is left after the cut is no longer
-    evidence of copying on its own, the whole passage was stock.
+    Stock: what is left after the cut is no evidence of copying on its own,
+    or the shared runs are common phrasing but for a few characters (a
+    closer with its slots and a fragment of the sentence before it), or the
+    passage is short and mostly formulas. Copy: a long paragraph of common
+    phrasing that units pasted (a boilerplate family), a sentence matched
+    from end to end that is not a stock sentence, anything else shared.
     """
     passage = aligned.passage
     if trim(passage, stock.headings, params.align.min_passage) is None:
@@ -206,18 +221,15 @@ def _classify(
             neutral[start : core.a0] = False
             neutral[core.a1 : end] = False
             core = trim(passage, neutral, params.align.min_passage, params.stock.max_len_common)
-    if core is None:
-        if not neutral[passage.a0 : passage.a1].all():
-            return passage, "stock"  # short common edges around too little else to be evidence
-        # common phrasing end to end: a copy only when it is a pasted paragraph
+    if core is None:  # common phrasing, or too little else to be evidence
         return passage, "copy" if _is_boilerplate(passage, common, stock, params) else "stock"
     if core is not passage and not is_evidence(submission.text, aligned.source.text, core, params.align):
         return passage, "stock"
-    own, whole_sentences = _own_evidence(core, common, stock)
-    if own < params.align.min_matched and not _is_boilerplate(core, common, stock, params):
-        # a closer every unit writes ("锐意进取、开拓创新…作出新的更大贡献") with a
-        # few shared characters of the sentence before it: stock, however long
-        # the closer; a pasted common paragraph stays a copy
+    own, matched, whole_sentences = _own_evidence(core, common, stock)
+    if own < params.align.min_matched and 2 * own < matched and not _is_boilerplate(core, common, stock, params):
+        # the shared runs are mostly common phrasing: a closer every unit
+        # writes ("锐意进取、开拓创新…作出新的更大贡献") with a few shared
+        # characters of the sentence before it is stock, however long
         return passage, "stock"
     if whole_sentences >= params.align.min_matched:
         return core, "copy"  # a sentence matched from end to end is copied, formulas and all
@@ -225,26 +237,34 @@ def _classify(
 
 
 def _is_boilerplate(passage: Passage, common: np.ndarray, stock: StockModel, params: DetectorParams) -> bool:
-    """Whether common phrasing in a passage is a paragraph many units pasted
-    (a boilerplate family, a copy) rather than stock phrases.
+    """Whether the common phrasing in a passage is a paragraph units pasted
+    (a boilerplate family: a copy) rather than stock phrases.
 
-    It takes two or more whole sentences of common text, together longer
-    than a stock passage: a single closer, however long, with the fragment
-    of the sentence before it is stock.
+    More common text than a stock passage is long makes a paragraph, unless
+    all but a few characters of it are one stock sentence (a long closer and
+    the fragment of the sentence before it). Sentences are cut at line
+    breaks too here: a pasted list has no 。.
     """
     content = common & ~stock.headings  # structure lines do not count
-    whole = [int(content[lo:hi].sum()) for lo, hi, is_whole in stock.sentence_spans(passage.a0, passage.a1) if is_whole]
-    return sum(1 for n in whole if n) >= 2 and sum(whole) > params.stock.max_len_common
+    total = int(content[passage.a0 : passage.a1].sum())
+    if total <= params.stock.max_len_common:
+        return False
+    for lo, hi, _ in stock.piece_spans(passage.a0, passage.a1):
+        rest = total - int(content[lo:hi].sum())
+        if rest < params.align.min_matched and stock.is_stock_sentence(common, lo, hi):
+            return False
+    return True
 
 
-def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int]:
-    """Characters of a passage that show copying beyond common phrasing, and
-    how many of them are in whole sentences matched from end to end.
+def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int, int]:
+    """``(own, matched, whole_sentences)``: characters of a passage that show
+    copying beyond common phrasing, characters in exact runs, and how many
+    characters are in whole sentences matched from end to end.
 
-    Exact runs outside common phrasing count, and so does a whole sentence
-    matched from end to end (a copied sentence keeps its common phrases);
-    nothing in a stock sentence (mostly common phrasing or built-in
-    formulas) counts.
+    Exact runs outside common phrasing count as own, and so does a whole
+    sentence matched from end to end (a copied sentence keeps its common
+    phrases), unless it is a stock sentence: that counts for nothing, even
+    matched in full (see :meth:`StockModel.is_stock_sentence`).
     """
     covered = np.zeros(core.a1 - core.a0, dtype=bool)
     for run in core.runs:
@@ -259,7 +279,7 @@ def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple
         elif whole and covered[span].all():
             own[span] = True
             whole_sentences += hi - lo
-    return int(own.sum()), whole_sentences
+    return int(own.sum()), int(covered.sum()), whole_sentences
 
 
 @dataclass(frozen=True)
@@ -312,7 +332,8 @@ def _stock_model(
     crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
     busy = queries[frequencies >= min(threshold, crowded)]
     sentences = sentence_starts(decoded.text, normalized)
-    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences), busy)
+    lines = line_starts(decoded.text, normalized)
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences, lines), busy)
 
 
 def _normalize_uncached(path: str, text: str) -> Normalized:
@@ -341,15 +362,21 @@ def _to_match(text: str, submission: Normalized, aligned: _Aligned, passage: Pas
     )
 
 
-_SENTENCE_FINAL = frozenset("。！？!?；;…”’」』")
+_CLOSERS = CLOSING_MARKS + "%％"  # what may stand between a passage's last character and the 。
 
 
 def _through_sentence_end(text: str, end: int) -> int:
-    """``end`` moved past the sentence-final punctuation right after it: a
-    passage that ends a sentence reads, and is highlighted, with its 。"""
-    while end < len(text) and text[end] in _SENTENCE_FINAL:
-        end += 1
-    return end
+    """``end`` moved past the sentence-final punctuation right after it (and
+    a closing quote, bracket or % before it): a passage that ends a sentence
+    reads, and is highlighted, with its 。"""
+    stop = end
+    while stop < len(text) and text[stop] in _CLOSERS:
+        stop += 1
+    if stop == len(text) or text[stop] not in SENTENCE_END_CHARS:
+        return end
+    while stop < len(text) and (text[stop] in SENTENCE_END_CHARS or text[stop] in _CLOSERS):
+        stop += 1
+    return stop
 
 
 def summarize(

@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +38,7 @@ from corpus.config import GateConfig
 from corpus.errors import ChachongError, ConfigError, IndexCorruptError, IndexMismatchError, InputError
 from corpus.readers import discover_files
 from detector.audit import Workers
-from detector.check import Corpus, DetectorParams, DocumentResult, check_document
+from detector.check import RULES_VERSION, Corpus, DetectorParams, DocumentResult, check_document
 from detector.pipeline import LoadedDocument, Progress, display_path, iter_documents, temporary_index
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
@@ -264,7 +264,7 @@ def run_gate(
         state: GateState | None = None
         unchanged: list[str] = []
         if changed_only:
-            settings = _settings_digest(config, fingerprint, index, references)
+            settings = _settings_digest(config, fingerprint, index, references, params)
             state = GateState.open(config.state, fingerprint, settings)
             stack.callback(state.close)
             todo, unchanged = state.plan(files)
@@ -344,7 +344,11 @@ def _add_source_texts(texts: dict[str, str], results: Iterable[DocumentResult], 
 
 
 def _settings_digest(
-    config: GateConfig, fingerprint: FingerprintParams, index: IndexStore | None, references: MemoryIndex | None
+    config: GateConfig,
+    fingerprint: FingerprintParams,
+    index: IndexStore | None,
+    references: MemoryIndex | None,
+    params: DetectorParams,
 ) -> str:
     """What a verdict depends on besides the file itself: a change rechecks everything."""
     from reports.json_report import TOOL_VERSION
@@ -357,6 +361,8 @@ def _settings_digest(
     reference_hashes = sorted((d.path, d.sha256) for d in references.documents) if references is not None else []
     material = {
         "version": TOOL_VERSION,
+        "rules": RULES_VERSION,
+        "detector": asdict(params),
         "min_originality": config.min_originality,
         "max_source_share": config.max_source_share,
         "fingerprint": fingerprint.manifest(),

@@ -24,8 +24,9 @@ from corpus.normalize import Normalized, codepoints, normalize
 from corpus.structure import Paragraph, analyze
 
 _TITLE_MAX = 40
-_SENTENCE_END_CHARS = "。！？!?；;：:"
-_SENTENCE_END = re.compile(f"[{_SENTENCE_END_CHARS}]")
+SENTENCE_END_CHARS = "。！？!?；;：:"  # what ends a sentence (a colon ends a lead-in)
+CLOSING_MARKS = "”’」』\"'）)"  # what may follow the last word of a sentence
+_SENTENCE_END = re.compile(f"[{SENTENCE_END_CHARS}]")
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -126,7 +127,8 @@ class StockParams:
     min_cover: float = 0.5  # share of a short passage that formulas + common phrasing must cover
     min_cover_common: float = 0.75  # share of a longer passage that common phrasing must cover
     copied_block: int = 250  # a passage this long (stream chars) keeps its stock edges: they were copied with it
-    stock_sentence: float = 0.65  # a sentence this much common phrasing is stock (is_stock_sentence)
+    stock_sentence: float = 0.65  # a sentence this much common phrasing is stock (is_stock_sentence) ...
+    sentence_slots: int = 12  # ... with at most this many other characters (its slots: year, 我街道, topic)
 
     shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
 
@@ -179,7 +181,7 @@ def _structure_lines(text: str) -> list[Paragraph]:
             lines.append(paragraph)
             after_end = True
         else:
-            after_end = body.rstrip("”’」』\"'）)")[-1:] in _SENTENCE_END_CHARS
+            after_end = body.rstrip(CLOSING_MARKS)[-1:] in SENTENCE_END_CHARS
     return lines
 
 
@@ -195,23 +197,35 @@ def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
     Other line breaks are not borders: text pasted from a PDF or a web page
     breaks lines mid-sentence.
     """
-    n = len(normalized.text)
-    starts = np.zeros(n, dtype=bool)
-    if n == 0:
-        return starts
     ends = np.isin(codepoints(text), _SENTENCE_BREAKS)
     for line in _structure_lines(text):  # the whitespace just outside the line
         if line.start > 0:
             ends[line.start - 1] = True
         if line.end < len(text):
             ends[line.end] = True
+    return _starts_after(ends, normalized)
+
+
+def line_starts(text: str, normalized: Normalized) -> np.ndarray:
+    """True at stream positions that begin a line (any line break before them)."""
+    return _starts_after(np.isin(codepoints(text), _LINE_BREAKS), normalized)
+
+
+def _starts_after(ends: np.ndarray, normalized: Normalized) -> np.ndarray:
+    """True at stream positions with a break character of ``ends`` (a mask
+    over the decoded text) between the previous stream character and them."""
+    n = len(normalized.text)
+    starts = np.zeros(n, dtype=bool)
+    if n == 0:
+        return starts
     seen = np.concatenate([[0], np.cumsum(ends)])  # breaks before each decoded offset
     starts[0] = True
     starts[1:] = seen[normalized.starts[1:]] > seen[normalized.ends[:-1]]
     return starts
 
 
-_SENTENCE_BREAKS = np.array([ord(c) for c in _SENTENCE_END_CHARS], dtype=np.uint32)
+_SENTENCE_BREAKS = np.array([ord(c) for c in SENTENCE_END_CHARS], dtype=np.uint32)
+_LINE_BREAKS = np.array([ord(c) for c in "\n\r"], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
@@ -225,6 +239,21 @@ def lexicon_mask(stream: str) -> np.ndarray:
     return mask
 
 
+def _spans(borders: np.ndarray | None, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """``start:end`` cut at the positions where ``borders`` is True: ``(lo,
+    hi, whole)``, ``whole`` when the piece is not clipped by ``start:end``."""
+    if borders is None:
+        return [(start, end, False)]
+    inner = (start + 1 + np.flatnonzero(borders[start + 1 : end])).tolist()
+    whole_start = bool(borders[start]) if start < len(borders) else False
+    whole_end = end >= len(borders) or bool(borders[end])
+    cuts = [start, *inner, end]
+    spans = []
+    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+        spans.append((lo, hi, (i > 0 or whole_start) and (i < len(cuts) - 2 or whole_end)))
+    return spans
+
+
 @dataclass
 class StockModel:
     """Where the stream of one submission is stock phrasing."""
@@ -234,6 +263,7 @@ class StockModel:
     headings: np.ndarray  # headings and the title line
     params: StockParams = field(default_factory=StockParams)
     sentences: np.ndarray | None = None  # True where a sentence starts (see sentence_starts)
+    lines: np.ndarray | None = None  # True where a line starts (see line_starts)
 
     @classmethod
     def build(
@@ -244,12 +274,13 @@ class StockModel:
         params: StockParams,
         headings: np.ndarray | None = None,
         sentences: np.ndarray | None = None,
+        lines: np.ndarray | None = None,
     ) -> StockModel:
         common = np.zeros(len(stream), dtype=bool)
         for pos in common_gram_positions:
             common[pos : pos + gram_k] = True
         headings = np.zeros(len(stream), dtype=bool) if headings is None else headings
-        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences)
+        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences, lines)
 
     def add_shared(self, source_counts: np.ndarray, threshold: int) -> None:
         """Positions that at least ``threshold`` aligned sources also contain are
@@ -263,18 +294,14 @@ class StockModel:
     def sentence_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
         """The sentences of ``start:end``, clipped to it: ``(lo, hi, whole)``,
         ``whole`` when the sentence lies inside ``start:end`` from end to end."""
-        if self.sentences is None:
-            return [(start, end, False)]
-        inner = (start + 1 + np.flatnonzero(self.sentences[start + 1 : end])).tolist()
-        whole_start = bool(self.sentences[start]) if start < len(self.sentences) else False
-        whole_end = end >= len(self.sentences) or bool(self.sentences[end])
-        borders = [start, *inner, end]
-        spans = []
-        for i, (lo, hi) in enumerate(zip(borders, borders[1:])):
-            first_whole = i > 0 or whole_start
-            last_whole = i < len(borders) - 2 or whole_end
-            spans.append((lo, hi, first_whole and last_whole))
-        return spans
+        return _spans(self.sentences, start, end)
+
+    def piece_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
+        """Like :meth:`sentence_spans`, split at every line break too (the
+        items of a list pasted without 。)."""
+        if self.sentences is None or self.lines is None:
+            return self.sentence_spans(start, end)
+        return _spans(self.sentences | self.lines, start, end)
 
     def is_stock_sentence(self, common: np.ndarray, lo: int, hi: int) -> bool:
         """A sentence that is mostly common phrasing is stock from end to end.
@@ -283,7 +310,10 @@ class StockModel:
         the year, the self-reference and the topic are not common phrasing,
         but sharing them with another unit is no evidence of copying.
         """
-        return hi > lo and float(common[lo:hi].mean()) >= self.params.stock_sentence
+        if hi <= lo:
+            return False
+        shared = int(common[lo:hi].sum())
+        return shared >= self.params.stock_sentence * (hi - lo) and hi - lo - shared <= self.params.sentence_slots
 
     def sentence_end(self, position: int, limit: int) -> int:
         """End of the sentence holding stream ``position`` (at most ``limit``)."""

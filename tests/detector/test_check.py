@@ -133,7 +133,7 @@ def test_a_copied_sentence_keeps_its_common_tail_but_not_the_next_sentence():
     common_mask[tail:] = True  # the tail and the whole next sentence are common phrasing
     model = StockModel(np.zeros(n, bool), common_mask, np.zeros(n, bool), StockParams(), sentence_starts(text, sub))
     passage = Passage(0, n, 0, n, [Run(0, n, 0, n)])
-    core, kind = _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+    core, kind = _classify(sub, _Aligned("src.txt", sub, passage, text), model, DetectorParams())
     assert kind == "copy"
     assert sub.text[core.a0 : core.a1] == normalize(copied).text
 
@@ -175,7 +175,7 @@ def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
         common[: len(normalize(opener).text)] = True
         model = StockModel(np.zeros(n, bool), common, np.zeros(n, bool), StockParams())
         passage = Passage(0, n, 0, n, [Run(0, n, 0, n)])
-        core, kind = _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+        core, kind = _classify(sub, _Aligned("src.txt", sub, passage, opener + body[:length]), model, DetectorParams())
         assert kind == "copy"
         assert (core.a0 == 0) is kept, f"length {length}"
 
@@ -190,13 +190,13 @@ def _classified(text, common_phrases, runs=None):
     n = len(sub.text)
     runs = runs or [Run(0, n, 0, n)]
     passage = Passage(runs[0].a0, runs[-1].a1, runs[0].b0, runs[-1].b1, runs)
-    return sub, _classify(sub, _Aligned("src.txt", sub, passage), model, DetectorParams())
+    return sub, _classify(sub, _Aligned("src.txt", sub, passage, text), model, DetectorParams())
 
 
 def _stock_model(text, common_phrases):
     """The normalized ``text`` and a stock model whose common phrasing is
     ``common_phrases`` wherever they occur (headings and sentences from the text)."""
-    from detector.stock import StockModel, StockParams, heading_mask, sentence_starts
+    from detector.stock import StockModel, StockParams, heading_mask, line_starts, sentence_starts
 
     sub = normalize(text)
     common = np.zeros(len(sub.text), dtype=bool)
@@ -207,7 +207,8 @@ def _stock_model(text, common_phrases):
             common[at : at + len(stream)] = True
             at = sub.text.find(stream, at + 1)
     headings = heading_mask(text, sub)
-    return sub, StockModel(headings.copy(), common, headings, StockParams(), sentence_starts(text, sub))
+    sentences, lines = sentence_starts(text, sub), line_starts(text, sub)
+    return sub, StockModel(headings.copy(), common, headings, StockParams(), sentences, lines)
 
 
 OPENER = "在肯定成绩的同时，我们也清醒地认识到，工作中还存在一些问题和不足："
@@ -235,7 +236,7 @@ def test_a_stock_section_start_with_a_swapped_problem_sentence_is_stock():
     source = normalize(b)
     passages = align(sub.text, source.text, AlignParams())
     assert passages  # the aligner does see the shared stretch
-    kinds = {_classify(sub, _Aligned("b.txt", source, p), model, DetectorParams())[1] for p in passages}
+    kinds = {_classify(sub, _Aligned("b.txt", source, p, b), model, DetectorParams())[1] for p in passages}
     assert kinds == {"stock"}
 
 
@@ -311,3 +312,65 @@ def test_one_long_stock_sentence_is_stock_a_pasted_common_paragraph_is_a_copy():
     assert max(len(normalize(s).text) for s in paragraph.split("。") if s) <= 80
     _, (_, kind) = _classified(paragraph, [paragraph])
     assert kind == "copy"
+
+
+PASTED = (
+    "坚持把创卫工作作为改善人居环境的重要抓手，建立健全长效管理机制，做到组织不散、力度不减、标准不降、热情不退。"
+    "对照创建标准逐项查漏补缺，集中力量攻坚薄弱环节，确保各项指标全面达标，巩固提升创建成果。"
+)
+
+
+def test_a_pasted_common_paragraph_is_a_copy_as_lines_mid_sentence_or_with_a_fragment_inside():
+    """A boilerplate family stays a copy however the aligner cut it: a list
+    pasted without 。, a match starting mid-sentence, a few words of the
+    unit's own inserted."""
+    from detector.align import Run
+
+    as_lines = PASTED.replace("。", "\n")  # two list items, no sentence end
+    sub, (_, kind) = _classified(as_lines, [line for line in as_lines.split("\n") if line])
+    assert kind == "copy" and len(sub.text) > 80
+
+    text = "各村" + PASTED  # the first sentence of the submission starts "各村坚持把…"
+    sub = normalize(text)
+    at, n = sub.text.index("坚持"), len(sub.text)
+    _, (_, kind) = _classified(text, [PASTED], runs=[Run(at, n, 0, n - at)])
+    assert kind == "copy"
+
+    inserted = PASTED.replace("集中力量", "在西塘社区试点，集中力量")
+    _, (_, kind) = _classified(
+        inserted,
+        [PASTED.split("。")[0], "对照创建标准逐项查漏补缺", "集中力量攻坚薄弱环节确保各项指标全面达标巩固提升创建成果"],
+    )
+    assert kind == "copy"
+
+
+def test_a_copied_clause_with_a_common_phrase_inside_is_a_copy():
+    """Fewer than 20 own characters make a passage stock only when the shared
+    runs are mostly common phrasing: here 14 of 22 are the unit's own."""
+    from detector.align import Run
+
+    text = "全年来，院领导班子成立18个专项小组，常态化改造下水管网，群众十分满意。"
+    sub = normalize(text)
+    a0, a1 = sub.text.index("院领导"), sub.text.index("群众")
+    _, (core, kind) = _classified(text, ["成立18个专项小组"], runs=[Run(a0, a1, 0, a1 - a0)])
+    assert kind == "copy" and (core.a0, core.a1) == (a0, a1)
+
+
+def test_a_sentence_with_more_than_its_slots_of_own_text_is_no_stock_sentence():
+    from detector.stock import StockParams
+
+    closer = "2023年，我街道将认真总结经验、查找不足，" + CLOSER
+    sub, model = _stock_model(
+        closer, ["认真总结经验查找不足", "锐意进取开拓创新奋力开创", "工作新局面为谱写新时代发展新篇章作出新的更大贡献"]
+    )
+    n = len(sub.text)
+    assert model.is_stock_sentence(model.common, 0, n)  # its own characters are the year, 我街道将 and 党建
+    common = ["建立健全长效管理机制", "做到组织不散力度不减标准不降热情不退", "确保各项指标全面达标"]
+    specific = "建立健全长效管理机制，整改暗访点位43处，督促西塘社区，做到组织不散、力度不减、标准不降、热情不退，确保各项指标全面达标。"
+    sub, model = _stock_model(specific, common)
+    n, shared = len(sub.text), int(model.common.sum())
+    assert shared >= StockParams().stock_sentence * n and n - shared == 14  # mostly common, 14 of its own
+    assert not model.is_stock_sentence(model.common, 0, n)
+    slots = specific.replace("督促西塘社区，", "")
+    sub, model = _stock_model(slots, common)
+    assert model.is_stock_sentence(model.common, 0, len(sub.text))  # 8 of its own: slots

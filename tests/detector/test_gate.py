@@ -398,3 +398,19 @@ def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, mo
         (r.path, r.originality, r.matches) for r in plain.results
     ]
     assert in_workers.failed == plain.failed and in_workers.failed  # some of them copy
+
+
+def test_changed_only_rechecks_everything_when_the_detector_rules_change(tmp_path, monkeypatch):
+    import dataclasses
+
+    import detector.gate
+    from detector.check import DetectorParams
+
+    folder = pass_folder(Path("subs"))
+    run_gate(_config(folder), changed_only=True)
+    assert run_gate(_config(folder), changed_only=True).checked == []
+    monkeypatch.setattr(detector.gate, "RULES_VERSION", detector.gate.RULES_VERSION + 1)
+    assert len(run_gate(_config(folder), changed_only=True).checked) == 3  # a newer chachong classifies differently
+    params = DetectorParams(max_candidates=5)
+    assert dataclasses.asdict(params) != dataclasses.asdict(DetectorParams())
+    assert len(run_gate(_config(folder), changed_only=True, params=params).checked) == 3
