@@ -230,9 +230,7 @@ class Workers:
         stage: str = "compare",
     ) -> list[DocumentResult]:
         _STATE.update(submissions=submissions, stores=stores, params=params)
-        parallel = (
-            self.count > 1 and self.fork and len(submissions) > 16 and all(isinstance(s, MemoryIndex) for s in stores)
-        )  # an SQLite connection must not cross a fork
+        parallel = self.count > 1 and self.fork and len(submissions) > 16 and all(map(_shareable, stores))
         results: list[DocumentResult] = []
         if not parallel:
             for i in range(len(submissions)):
@@ -240,11 +238,31 @@ class Workers:
                 progress(stage, len(results), len(submissions))
             return results
         context = multiprocessing.get_context("fork")
-        with context.Pool(self.count) as pool:
+        with context.Pool(self.count, initializer=_reopen_index_stores) as pool:
             for result in pool.imap(_compare_one, range(len(submissions)), chunksize=8):
                 results.append(result)
                 progress(stage, len(results), len(submissions))
         return results
+
+
+def _shareable(store: object) -> bool:
+    """A store forked workers can use: in memory, or an index file they open anew."""
+    return isinstance(store, MemoryIndex) or isinstance(store, IndexStore) and store.path != ":memory:"
+
+
+def _reopen_index_stores() -> None:
+    """In a forked worker: its own connection to each index file (an SQLite
+    connection must not be used across a fork). The inherited ones are kept,
+    unused and unclosed, so the parent's stay intact."""
+    stores = _STATE["stores"]
+    _INHERITED.extend(stores)  # type: ignore[arg-type]
+    _STATE["stores"] = [
+        IndexStore(s.path, create=False) if isinstance(s, IndexStore) else s
+        for s in stores  # type: ignore[union-attr]
+    ]
+
+
+_INHERITED: list[object] = []
 
 
 def _add_index_sources(

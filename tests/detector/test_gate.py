@@ -381,23 +381,41 @@ def test_changed_only_rechecks_everything_when_comparison_material_changes(tmp_p
     ]
 
 
-def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, monkeypatch):
+@pytest.mark.parametrize("with_index", [False, True])
+def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, monkeypatch, with_index):
     """From _COMPILED_FROM submissions the gate compares in forked workers with
-    the compiled seeding; the verdicts and matches are those of the plain loop."""
+    the compiled seeding (each worker opens the index file anew); the verdicts
+    and matches are those of the plain loop."""
+    import detector.audit
     import detector.gate
     from corpus.synth import SynthConfig, generate_texts
 
-    folder = Path("many")
-    texts = dict(generate_texts(SynthConfig(n_units=60, n_references=0, seed=3, doc_chars=1200)))
-    write(folder, {Path(rel).name: text for rel, text in sorted(texts.items())})
-    in_workers = run_gate(_config(folder))
+    texts = sorted(generate_texts(SynthConfig(n_units=80, n_references=0, seed=3, doc_chars=1200)))
+    folder = write(Path("many"), {Path(rel).name: text for rel, text in texts[:60]})
+    flags = {}
+    if with_index:
+        write(Path("archive"), {Path(rel).name: text for rel, text in texts[60:]})
+        with IndexStore(tmp_path / "idx.db") as store:
+            add_to_index(store, [Path("archive")])
+        flags["index"] = Path("idx.db")
+    reopen = detector.audit._reopen_index_stores
+
+    def reopen_and_say_so():
+        reopen()
+        (tmp_path / f"worker-{os.getpid()}").touch()
+
+    monkeypatch.setattr(detector.audit, "_reopen_index_stores", reopen_and_say_so)
+    in_workers = run_gate(_config(folder, **flags))
+    assert list(tmp_path.glob("worker-*")), "the comparison ran in forked workers"
     monkeypatch.setattr(detector.gate, "_COMPILED_FROM", 10**9)
-    plain = run_gate(_config(folder))
+    plain = run_gate(_config(folder, **flags))
     assert len(in_workers.results) == len(plain.results) == 60
     assert [(r.path, r.originality, r.matches) for r in in_workers.results] == [
         (r.path, r.originality, r.matches) for r in plain.results
     ]
     assert in_workers.failed == plain.failed and in_workers.failed  # some of them copy
+    if with_index:
+        assert any(m.source.startswith("archive/") for r in plain.results for m in r.matches)
 
 
 def test_changed_only_rechecks_everything_when_the_detector_rules_change(tmp_path, monkeypatch):
