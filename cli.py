@@ -512,7 +512,10 @@ def audit(
                 command="audit",
                 index={
                     "path": str(index) if index else ":memory:",
-                    "documents": len(result.results) + len(result.references),
+                    # the persistent index after the audit added to it, else the audited corpus
+                    "documents": store.document_count()
+                    if store is not None
+                    else len(result.results) + len(result.references),
                 },
                 extra=audit_sections(result),
             )

@@ -99,3 +99,15 @@ def test_demo_writes_the_corpus_and_reports(tmp_path):
     fanwen = next(src for src, subs in by_source.items() if src.startswith("references/") and len(subs) >= 4)
     family = next(f for f in report["families"] if any(d["path"].endswith(fanwen) for d in f["documents"]))
     assert family["units"] >= 4 and family["origin"].endswith(fanwen)
+
+
+def test_audit_with_an_index_reports_the_index_size_after_adding_to_it(folder):
+    made = runner.invoke(app, ["index", "add", "refs", "--index", "i.db"])
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(app, ["audit", "subs", "--index", "i.db", "--json", "-", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["index"] == {"path": "i.db", "documents": 1 + 4}  # the 范文, and the four submissions it now holds
+    assert report["index"]["documents"] > len(report["ranking"])
+    without = json.loads(runner.invoke(app, ["audit", "subs", "--ref", "refs", "--json", "-", "--exit-zero"]).stdout)
+    assert without["index"] == {"path": ":memory:", "documents": 5}
