@@ -25,7 +25,7 @@ from corpus.metadata import DocMeta
 from corpus.normalize import Normalized, normalize
 from corpus.readers import DecodedDocument
 from detector.align import use_compiled
-from detector.check import DetectorParams, DocumentResult, check_document
+from detector.check import DetectorParams, DocumentResult, check_document, coverage
 from detector.pipeline import (
     _BATCH,
     LoadedDocument,
@@ -86,7 +86,7 @@ class CopyEdge:
     source: str
     copied_chars: int
     share: float
-    relation: str  # 跨时抄 (own earlier year) | 跨地抄 (another unit) | 范文 | 未知
+    relation: str  # 跨时抄 (own earlier year) | 跨地抄 (another unit) | 范文 | 同源范文 (both from a 范文) | 未知
     directed: bool  # copier/source decided by dates
 
 
@@ -477,9 +477,11 @@ def _when(meta: DocMeta) -> tuple[str, ...] | None:
 def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: dict[str, str]) -> list[CopyEdge]:
     """One edge per (submission, source) with copying, directed where dates allow.
 
-    Between two submissions the later one is taken as the copier; a source in
-    the reference library is always the source. Same unit, other year is
-    跨时抄 (self-reuse); another unit is 跨地抄.
+    Between two submissions the later one is taken as the copier; a 范文 (a
+    reference, or an indexed page with no year or date) is always the source.
+    Same unit, other year is 跨时抄 (self-reuse); another unit is 跨地抄. Two
+    submissions whose shared text is a 范文's too are 同源范文 and undirected:
+    each took it from the template, neither from the other.
     """
     edges: dict[tuple[str, str], CopyEdge] = {}
     shares = {(r.path, s.source): s.share for r in results for s in r.sources}
@@ -487,12 +489,16 @@ def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: 
         for source in result.sources:
             a, b = result.path, source.source
             ma, mb = metas.get(a, DocMeta()), metas.get(b, DocMeta())
-            relation = _relation(ma, mb, roles.get(b))
-            copier, origin, directed = a, b, roles.get(b) == "reference"
-            ta, tb = _when(ma), _when(mb)
-            if not directed and ta and tb and ta != tb:
-                directed = True
-                copier, origin = (a, b) if ta > tb else (b, a)
+            from_fanwen = _is_fanwen(b, metas, roles)
+            relation = "范文" if from_fanwen else _relation(ma, mb)
+            copier, origin, directed = a, b, from_fanwen
+            if not from_fanwen and _shared_with_a_fanwen(result, b, metas, roles):
+                relation = "同源范文"
+            else:
+                ta, tb = _when(ma), _when(mb)
+                if not directed and ta and tb and ta != tb:
+                    directed = True
+                    copier, origin = (a, b) if ta > tb else (b, a)
             key = (copier, origin) if directed else tuple(sorted((a, b)))
             if key in edges and edges[key].copied_chars >= source.copied_chars:
                 continue
@@ -501,9 +507,19 @@ def copy_edges(results: list[DocumentResult], metas: dict[str, DocMeta], roles: 
     return sorted(edges.values(), key=lambda e: (-e.copied_chars, e.copier, e.source))
 
 
-def _relation(a: DocMeta, b: DocMeta, role_b: str | None) -> str:
-    if role_b == "reference":
-        return "范文"
+def _shared_with_a_fanwen(result: DocumentResult, source: str, metas: dict[str, DocMeta], roles: dict[str, str]) -> bool:
+    """Whether nine tenths of what ``result`` copies from ``source`` it also
+    has in common with a 范文."""
+    copies = [m for m in result.matches if m.kind == "copy"]
+    templates = [m for m in copies if m.source != source and _is_fanwen(m.source, metas, roles)]
+    if not templates:
+        return False
+    shared = coverage(result.chars, (m for m in copies if m.source == source))
+    total = int(shared.sum())
+    return total > 0 and int((shared & coverage(result.chars, templates)).sum()) >= 0.9 * total
+
+
+def _relation(a: DocMeta, b: DocMeta) -> str:
     if a.unit and b.unit:
         return "跨时抄" if a.unit == b.unit else "跨地抄"
     return "未知"

@@ -389,8 +389,8 @@ def summarize(
     """Scores of a submission from its matches (definitions in the module doc)."""
     meaningful = normalized.meaningful
     total = int(meaningful.sum())
-    copied_mask = _coverage(len(decoded.text), (m for m in matches if m.kind == "copy"))
-    stock_mask = _coverage(len(decoded.text), (m for m in matches if m.kind == "stock"))
+    copied_mask = coverage(len(decoded.text), (m for m in matches if m.kind == "copy"))
+    stock_mask = coverage(len(decoded.text), (m for m in matches if m.kind == "stock"))
     copied = int((copied_mask & meaningful).sum())
     sources = _source_shares(decoded, matches, meaningful, total, source_meta or {})
     top = sources[0] if sources else None
@@ -414,7 +414,8 @@ def summarize(
     )
 
 
-def _coverage(length: int, matches: Iterable[Match]) -> np.ndarray:
+def coverage(length: int, matches: Iterable[Match]) -> np.ndarray:
+    """Which of ``length`` decoded-text positions ``matches`` cover."""
     mask = np.zeros(length, dtype=bool)
     for match in matches:
         mask[match.start : match.end] = True
@@ -430,7 +431,7 @@ def _source_shares(
             by_source.setdefault(match.source, []).append(match)
     shares = []
     for source, found in by_source.items():
-        chars = int((_coverage(len(decoded.text), found) & meaningful).sum())
+        chars = int((coverage(len(decoded.text), found) & meaningful).sum())
         shares.append(
             SourceShare(source, chars, chars / total if total else 0.0, len(found), source_meta.get(source, DocMeta()))
         )

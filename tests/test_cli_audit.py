@@ -99,6 +99,16 @@ def test_demo_writes_the_corpus_and_reports(tmp_path):
     fanwen = next(src for src, subs in by_source.items() if src.startswith("references/") and len(subs) >= 4)
     family = next(f for f in report["families"] if any(d["path"].endswith(fanwen) for d in f["documents"]))
     assert family["units"] >= 4 and family["origin"].endswith(fanwen)
+    # who copied from whom: the indexed 范文 is a source; two units that both
+    # took the passage from it did not copy each other
+    root = str(tmp_path / "demo") + "/"
+    pairs = {(c["suspicious"], c["source"]) for c in truth["cases"]}
+    edges = [(e["copier"].replace(root, ""), e["source"].replace(root, ""), e) for e in report["edges"]]
+    assert any(e["relation"] == "范文" and source == fanwen for _, source, e in edges)
+    assert all((copier, source) in pairs for copier, source, e in edges if e["directed"])
+    same_template = {frozenset((a, b)) for a, b, e in edges if e["relation"] == "同源范文"}
+    assert same_template and all(not e["directed"] for _, _, e in edges if e["relation"] == "同源范文")
+    assert all(pair <= by_source[fanwen] for pair in same_template)
 
 
 def test_audit_with_an_index_reports_the_index_size_after_adding_to_it(folder):
