@@ -381,8 +381,8 @@ def test_changed_only_rechecks_everything_when_comparison_material_changes(tmp_p
     ]
 
 
-@pytest.mark.parametrize("with_index", [False, True])
-def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, monkeypatch, with_index):
+@pytest.mark.parametrize("with_index, changed_only", [(False, False), (True, False), (False, True)])
+def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, monkeypatch, with_index, changed_only):
     """From _COMPILED_FROM submissions the gate compares in forked workers with
     the compiled seeding (each worker opens the index file anew); the verdicts
     and matches are those of the plain loop."""
@@ -405,7 +405,7 @@ def test_a_large_folder_is_checked_in_workers_with_the_same_results(tmp_path, mo
         (tmp_path / f"worker-{os.getpid()}").touch()
 
     monkeypatch.setattr(detector.audit, "_reopen_index_stores", reopen_and_say_so)
-    in_workers = run_gate(_config(folder, **flags))
+    in_workers = run_gate(_config(folder, **flags), changed_only=changed_only)  # the state store is an index file
     assert list(tmp_path.glob("worker-*")), "the comparison ran in forked workers"
     monkeypatch.setattr(detector.gate, "_COMPILED_FROM", 10**9)
     plain = run_gate(_config(folder, **flags))
