@@ -332,8 +332,8 @@ def _stock_model(
     crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
     busy = queries[frequencies >= min(threshold, crowded)]
     sentences = sentence_starts(decoded.text, normalized)
-    lines = line_starts(decoded.text, normalized)
-    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences, lines), busy)
+    pieces = sentences | line_starts(decoded.text, normalized)
+    return _Stock(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences, pieces), busy)
 
 
 def _normalize_uncached(path: str, text: str) -> Normalized:

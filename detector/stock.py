@@ -263,7 +263,7 @@ class StockModel:
     headings: np.ndarray  # headings and the title line
     params: StockParams = field(default_factory=StockParams)
     sentences: np.ndarray | None = None  # True where a sentence starts (see sentence_starts)
-    lines: np.ndarray | None = None  # True where a line starts (see line_starts)
+    pieces: np.ndarray | None = None  # True where a sentence or a line starts (see piece_spans)
 
     @classmethod
     def build(
@@ -274,13 +274,13 @@ class StockModel:
         params: StockParams,
         headings: np.ndarray | None = None,
         sentences: np.ndarray | None = None,
-        lines: np.ndarray | None = None,
+        pieces: np.ndarray | None = None,
     ) -> StockModel:
         common = np.zeros(len(stream), dtype=bool)
         for pos in common_gram_positions:
             common[pos : pos + gram_k] = True
         headings = np.zeros(len(stream), dtype=bool) if headings is None else headings
-        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences, lines)
+        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences, pieces)
 
     def add_shared(self, source_counts: np.ndarray, threshold: int) -> None:
         """Positions that at least ``threshold`` aligned sources also contain are
@@ -299,9 +299,7 @@ class StockModel:
     def piece_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
         """Like :meth:`sentence_spans`, split at every line break too (the
         items of a list pasted without 。)."""
-        if self.sentences is None or self.lines is None:
-            return self.sentence_spans(start, end)
-        return _spans(self.sentences | self.lines, start, end)
+        return _spans(self.pieces, start, end) if self.pieces is not None else self.sentence_spans(start, end)
 
     def is_stock_sentence(self, common: np.ndarray, lo: int, hi: int) -> bool:
         """A sentence that is mostly common phrasing is stock from end to end.

@@ -208,7 +208,7 @@ def _stock_model(text, common_phrases):
             at = sub.text.find(stream, at + 1)
     headings = heading_mask(text, sub)
     sentences, lines = sentence_starts(text, sub), line_starts(text, sub)
-    return sub, StockModel(headings.copy(), common, headings, StockParams(), sentences, lines)
+    return sub, StockModel(headings.copy(), common, headings, StockParams(), sentences, sentences | lines)
 
 
 OPENER = "在肯定成绩的同时，我们也清醒地认识到，工作中还存在一些问题和不足："
