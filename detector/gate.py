@@ -278,7 +278,7 @@ def run_gate(
             submissions = MemoryIndex.build([prepare(d.decoded, d.meta, fingerprint) for d in loaded], fingerprint)
         stores.append(submissions)
 
-        if len(loaded) >= _COMPILED_FROM:  # compiled seeding, both cores when no SQLite store is open
+        if len(loaded) >= _COMPILED_FROM:  # compiled seeding in forked workers (each opens index files anew)
             with Workers(0) as workers:
                 results = workers.compare(loaded, stores, params, progress, stage="check")
         else:
