@@ -20,7 +20,7 @@ from pathlib import Path
 
 
 def write_corpus(out: Path, docs: int, seed: int) -> int:
-    from corpus.synth import SynthConfig, generate_texts
+    from evaluation.synth import SynthConfig, generate_texts
 
     chars = 0
     for i, (rel, text) in enumerate(generate_texts(SynthConfig(n_units=docs, n_references=0, seed=seed))):
@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
 
-    from detector.audit import AuditParams, run_audit
+    from app.audit import AuditParams, run_audit
 
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)

@@ -23,10 +23,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
+    from evaluation.synth import SynthConfig, generate_texts
     from datasketch import MinHash
 
     from corpus.normalize import normalize
-    from corpus.synth import SynthConfig, generate_texts
     from index.fingerprint import (
         FingerprintParams,
         fingerprint,

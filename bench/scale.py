@@ -12,22 +12,22 @@ active. For each N it writes N summaries of ~3,000 characters
 files to ``DIR/docs-N/`` (a temporary folder, or ``--keep DIR``: a corpus
 already there with the same N and seed is reused, not regenerated) and times:
 
-* read+normalize: ``detector.pipeline.iter_documents`` (discover, decode,
+* read+normalize: ``corpus.read.iter_documents`` (discover, decode,
   metadata) and ``corpus.normalize.normalize`` of every file;
 * fingerprint: ``index.fingerprint.fingerprint_many`` over the normalized
   streams in batches of 256 documents, one core (one untimed warm-up batch
   first: the compiled kernels load once per process);
 * index write: ``IndexStore.add`` of all prepared documents into a fresh
   SQLite file in a temporary folder (``--tmp``), as
-  ``detector.pipeline.add_to_index`` (``chachong index add``) calls it: one
+  ``app.indexing.add_to_index`` (``chachong index add``) calls it: one
   generator, one transaction, unchanged paths skipped; closing the store
   (WAL checkpoint) is included. File size and bytes per document;
 * stock frequencies / candidates / check: a fixed sample of ``--sample``
   (200) documents, drawn with ``--seed`` from the sorted paths, against that
   SQLite index: ``store.gram_frequencies`` over every gram of the document
-  (the stock model's query in detector/check.py), ``store.candidates`` with
-  the arguments detector/check.py passes it, and the whole
-  ``detector.check.check_document`` (candidates + alignment + scoring; the
+  (the stock model's query in detector/compare.py), ``store.candidates`` with
+  the arguments detector/compare.py passes it, and the whole
+  ``detector.compare.compare_document`` (candidates + alignment + scoring; the
   alignment alone cannot be separated honestly);
 * audit: ``detector.audit.run_audit`` over the folder (``--workers``, default
   one per core) in a forked process of its own, split by stage from its
@@ -35,8 +35,8 @@ already there with the same N and seed is reused, not regenerated) and times:
   stage of the callback that ends it: the callbacks come after the work; the
   in-memory corpus build lands in "compare", what follows the "families"
   callback is "clusters+edges"). Skip with ``--no-audit``;
-* report: ``reports.json_report`` rendering of that audit result (build_report
-  + audit_sections + dumps), in the same process as the audit.
+* report: ``reports.json_report`` rendering of that audit result (audit_report
+  + dumps), in the same process as the audit.
 
 Peak memory: on Linux, "5" is written to /proc/self/clear_refs to reset the
 peak RSS (VmHWM) before a stage and VmHWM is read after it; elsewhere the
@@ -82,7 +82,7 @@ from typing import Any
 
 MARKER = ".chachong-scale.json"  # hidden: discover_files skips it
 GENERATOR = "corpus.synth.generate_texts(n_references=0)"
-BATCH = 256  # documents per fingerprint_many call, as detector/pipeline.py batches
+BATCH = 256  # documents per fingerprint_many call, as app/prepare.py batches
 NAIVE_SHINGLE = 3  # word k-grams, chachong's own default for --shingle word
 NAIVE_PERM = 128
 NAIVE_THRESHOLD = 0.3
@@ -251,7 +251,7 @@ def ensure_corpus(folder: Path, docs: int, seed: int) -> dict[str, Any]:
         shutil.rmtree(folder)  # a corpus of ours with another N or seed
     folder.mkdir(parents=True, exist_ok=True)
 
-    from corpus.synth import SynthConfig, generate_texts
+    from evaluation.synth import SynthConfig, generate_texts
 
     t0 = time.perf_counter()
     chars = files = 0
@@ -285,8 +285,10 @@ def sample_indices(total: int, size: int, seed: int) -> list[int]:
 
 
 def _audit_run(folder: str, workers: int) -> dict[str, Any]:
-    from detector.audit import AuditParams, run_audit
-    from reports.json_report import audit_sections, build_report, dumps
+    from app.audit import AuditParams, run_audit
+    from app.check import CorpusInfo
+    from reports.json_report import dumps
+    from reports.model import audit_report
 
     probe = MemoryProbe()
     events: list[tuple[float, str]] = []
@@ -324,15 +326,7 @@ def _audit_run(folder: str, workers: int) -> dict[str, Any]:
 
     report: dict[str, Any] = {"stage": "report"}
     with measured(probe, report):
-        rendered = dumps(
-            build_report(
-                result.results,
-                result.errors,
-                command="audit",
-                index={"path": ":memory:", "documents": len(result.results) + len(result.references)},
-                extra=audit_sections(result),
-            )
-        )
+        rendered = dumps(audit_report(result, CorpusInfo(":memory:", len(result.results) + len(result.references))))
     report["bytes"] = len(rendered.encode("utf-8"))
     report["docs"] = len(result.results)
     report["chars"] = audit["chars"]
@@ -387,10 +381,11 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
     """read+normalize, fingerprint, index write, stock frequencies, candidates,
     check. Returns the stage records and the first ``--naive-docs`` streams."""
     from corpus.normalize import normalize
-    from detector.check import DetectorParams, check_document
-    from detector.pipeline import iter_documents
+    from corpus.read import iter_documents
+    from detector.compare import DetectorParams, compare_document
+    from index.corpus import Fingerprinted
     from index.fingerprint import FingerprintParams, all_grams, fingerprint, fingerprint_many
-    from index.store import IndexStore, PreparedDocument
+    from index.sqlite import IndexStore
 
     params = FingerprintParams()
     stages: dict[str, dict[str, Any]] = {}
@@ -404,12 +399,12 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
         t_norm = 0.0
         for doc in iter_documents([folder], errors):
             t = time.perf_counter()
-            streams.append(normalize(doc.decoded.text).text)
+            streams.append(normalize(doc.text).text)
             t_norm += time.perf_counter() - t
             docs.append(doc)
     read.update(
         docs=len(docs),
-        chars=sum(len(d.decoded.text) for d in docs),
+        chars=sum(len(d.text) for d in docs),
         normalize_seconds=t_norm,
         errors=len(errors),
     )
@@ -435,12 +430,12 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
     workdir = Path(tempfile.mkdtemp(prefix="chachong-scale-", dir=args.tmp))
     try:
         db = workdir / "index.db"
-        prepared = [PreparedDocument(d.decoded, d.meta, f) for d, f in zip(docs, fps)]
+        prepared = [Fingerprinted(d, f) for d, f in zip(docs, fps)]
         del fps
         write = stages["index write"] = {"docs": len(prepared), "chars": read["chars"]}
         with measured(probe, write):
             store = IndexStore(db, params)
-            outcome = store.add(p for p in prepared if store.known_hash(p.decoded.path) != p.decoded.sha256)
+            outcome = store.add(p for p in prepared if store.known_hash(p.document.path) != p.document.sha256)
             store.close()
         del prepared
         size = sum(p.stat().st_size for p in workdir.iterdir() if p.name.startswith("index.db"))
@@ -452,11 +447,11 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
             sample_stages(store, [docs[i] for i in picks], stages, probe, n, normalize, fingerprint, all_grams)
             detector = DetectorParams()
             log(f"[N={n:,}] check of {len(picks)} sample documents")
-            check = stages["check"] = {"docs": len(picks), "chars": sum(len(docs[i].decoded.text) for i in picks)}
+            check = stages["check"] = {"docs": len(picks), "chars": sum(len(docs[i].text) for i in picks)}
             matches = 0
             with measured(probe, check):
                 for i in picks:
-                    matches += len(check_document(docs[i].decoded, docs[i].meta, store, detector).matches)
+                    matches += len(compare_document(docs[i], store, detector).matches)
             check["notes"] = f"{matches / len(picks):.1f} matches/doc"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -465,20 +460,21 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
 
 def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_grams) -> None:
     """The two SQLite queries of a check, timed alone on the sample."""
-    from detector.check import DetectorParams
+    from detector.compare import DetectorParams
+    from index.corpus import gram_frequencies
 
     detector = DetectorParams()
     inputs = []
     for doc in sample:  # what check_document computes before it queries (not timed)
-        normalized = normalize(doc.decoded.text)
+        normalized = normalize(doc.text)
         inputs.append((doc, normalized, fingerprint(normalized, store.params), all_grams(normalized.text, store.params)))
 
     log(f"[N={n:,}] stock frequencies of {len(sample)} sample documents")
-    freq = stages["stock frequencies"] = {"docs": len(sample), "chars": sum(len(d.decoded.text) for d in sample)}
+    freq = stages["stock frequencies"] = {"docs": len(sample), "chars": sum(len(d.text) for d in sample)}
     with measured(probe, freq):
         for _, _, _, grams in inputs:
-            store.gram_frequencies(grams)
-    freq["notes"] = "store.gram_frequencies over every gram (part of check)"
+            gram_frequencies(store, grams)
+    freq["notes"] = "gram_frequencies over every gram (part of check)"
 
     queries, how = _candidate_queries(store, inputs, detector)
     log(f"[N={n:,}] candidates of {len(sample)} sample documents")
@@ -496,23 +492,23 @@ def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_g
 
 
 def _candidate_queries(store, inputs, detector) -> tuple[list, str]:
-    """(fingerprints, stock grams, excluded ids) as detector/check.py builds
+    """(fingerprints, stock grams, excluded ids) as detector/compare.py builds
     them. Its helpers are private: when they change shape, the query runs
     without the stock filter and the note says so."""
     try:
-        from detector.check import _excluded_ids, _stock_model
+        from detector.compare import excluded_ids, stock_model
 
         queries = []
         for doc, normalized, fp, _ in inputs:
-            skip = _excluded_ids(store, doc.decoded, ())
-            stock = _stock_model(normalized, [fp], [store], doc.decoded, detector.stock, [skip])
+            skip = excluded_ids(store, doc, ())
+            stock = stock_model(normalized, [fp], [store], doc, detector.stock, [skip])
             queries.append((fp, stock.common, skip))
         return queries, "stock grams as check.py passes them"
     except (ImportError, TypeError, AttributeError, ValueError) as err:
-        log(f"  detector.check helpers unusable ({err!r}): candidates without the stock filter")
+        log(f"  detector.compare helpers unusable ({err!r}): candidates without the stock filter")
         queries = []
         for doc, _, fp, _ in inputs:
-            own = store.document_id(doc.decoded.path)
+            own = store.document_id(doc.path)
             queries.append((fp, set(), {own} if own is not None else set()))
         return queries, f"WITHOUT the stock filter ({type(err).__name__})"
 

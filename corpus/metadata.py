@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from corpus.document import DocMeta
 from corpus.errors import ConfigError
 
 MANIFEST_NAMES = ("chachong.csv", "manifest.csv")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _NAME_NOISE_RE = re.compile(r"(?:年度?|工作总结|工作汇报|总结|汇报|范文|[_\-—\s.()（）]+)")
-
-
-@dataclass(frozen=True)
-class DocMeta:
-    unit: str | None = None
-    year: int | None = None
-    submitted: str | None = None  # ISO date
-
-    def as_dict(self) -> dict[str, object]:
-        return {"unit": self.unit, "year": self.year, "submitted": self.submitted}
 
 
 def metadata_for(path: str | Path) -> DocMeta:

@@ -249,8 +249,3 @@ def fold_char(ch: str) -> str:
 def fold_chars(text: str) -> str:
     """:func:`fold_char` over a whole string (same length as ``text``)."""
     return "".join(fold_char(c) for c in text)
-
-
-def fold_for_display(text: str) -> str:
-    """Human-readable folding (keeps punctuation): NFKC and t2s only."""
-    return to_simplified(unicodedata.normalize("NFKC", text))

@@ -13,6 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from corpus.textchars import CLOSING_QUOTES, SENTENCE_END_CHARS
+
 _CN_NUM = "一二三四五六七八九十百零〇"
 _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(rf"^第[{_CN_NUM}\d]+(?:部分|章|篇|节)")),
@@ -21,7 +23,7 @@ _HEADING_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (3, re.compile(r"^[0-9０-９]{1,2}\s*[、.．](?![0-9０-９])")),
     (3, re.compile(r"^[（(]\s*[0-9０-９]{1,2}\s*[）)]")),
 )
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[”’」』\"']?|\r\n|\n|\r")
+_SENTENCE_END = re.compile(f"[{SENTENCE_END_CHARS}]+[{CLOSING_QUOTES}]?|\r\n|\n|\r")
 _TITLE_MAX = 40  # a heading's title ends at the first sentence end or here
 
 

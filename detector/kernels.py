@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from index.kernels import _gram_hashes
+from index.kernels import gram_hashes
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -68,7 +68,7 @@ def runs_against(keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, m
     table (:func:`seed_table`) and ``order_a`` (its positions in hash order);
     ``b`` by its code points.
     """
-    hashes_b = _gram_hashes(cps_b, 0, cps_b.shape[0], k)
+    hashes_b = gram_hashes(cps_b, 0, cps_b.shape[0], k)
     n_b = hashes_b.shape[0]
     group_b = np.empty(n_b, dtype=np.int64)
     in_b = np.zeros(group_starts.shape[0], dtype=np.int64)

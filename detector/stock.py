@@ -22,11 +22,12 @@ import numpy as np
 
 from corpus.normalize import Normalized, codepoints, normalize
 from corpus.structure import Paragraph, analyze
+from corpus.textchars import CLOSING_MARKS, LINE_BREAK_CHARS, SENTENCE_BORDER_CHARS
+from detector.align import AlignParams, Passage, is_evidence, trim
+from detector.model import COPY, STOCK
 
 _TITLE_MAX = 40
-SENTENCE_END_CHARS = "。！？!?；;：:"  # what ends a sentence (a colon ends a lead-in)
-CLOSING_MARKS = "”’」』\"'）)"  # what may follow the last word of a sentence
-_SENTENCE_END = re.compile(f"[{SENTENCE_END_CHARS}]")
+_SENTENCE_END = re.compile(f"[{SENTENCE_BORDER_CHARS}]")
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -181,7 +182,7 @@ def _structure_lines(text: str) -> list[Paragraph]:
             lines.append(paragraph)
             after_end = True
         else:
-            after_end = body.rstrip(CLOSING_MARKS)[-1:] in SENTENCE_END_CHARS
+            after_end = body.rstrip(CLOSING_MARKS)[-1:] in SENTENCE_BORDER_CHARS
     return lines
 
 
@@ -224,8 +225,8 @@ def _starts_after(ends: np.ndarray, normalized: Normalized) -> np.ndarray:
     return starts
 
 
-_SENTENCE_BREAKS = np.array([ord(c) for c in SENTENCE_END_CHARS], dtype=np.uint32)
-_LINE_BREAKS = np.array([ord(c) for c in "\n\r"], dtype=np.uint32)
+_SENTENCE_BREAKS = np.array([ord(c) for c in SENTENCE_BORDER_CHARS], dtype=np.uint32)
+_LINE_BREAKS = np.array([ord(c) for c in LINE_BREAK_CHARS], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
@@ -342,3 +343,105 @@ class StockModel:
             return True
         either = self.formulas[start:end][content] | common
         return length <= self.params.max_len and float(either.mean()) >= self.params.min_cover
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """One aligned passage before it is classified copy or stock."""
+
+    path: str
+    source: Normalized
+    passage: Passage
+    source_text: str  # the source's decoded text (offsets in matches refer to it)
+
+
+def classify(
+    submission: Normalized, aligned: Aligned, stock: StockModel, params: StockParams, align_params: AlignParams
+) -> tuple[Passage, str]:
+    """Cut headings and common phrasing off the ends, then decide copy or stock.
+
+    Stock: what is left after the cut is no evidence of copying on its own,
+    or the shared runs are common phrasing but for a few characters (a
+    closer with its slots and a fragment of the sentence before it), or the
+    passage is short and mostly formulas. Copy: a long paragraph of common
+    phrasing that units pasted (a boilerplate family), a sentence matched
+    from end to end that is not a stock sentence, anything else shared.
+    """
+    passage = aligned.passage
+    if trim(passage, stock.headings, align_params.min_passage) is None:
+        return passage, STOCK
+    if passage.length >= params.copied_block:
+        return passage, COPY  # a copied block (a whole summary): its opener and closer came with it
+    common = stock.neutral_edges()
+    neutral = common  # what trimming may cut; a copied sentence's common edges are taken out below
+    core = trim(passage, neutral, align_params.min_passage, params.max_len_common)
+    if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):
+        # a copied sentence keeps its common head and tail ("…发放倡议书200余份"): cut at its ends only
+        start = stock.sentence_start(core.a0, passage.a0)
+        end = stock.sentence_end(core.a1 - 1, passage.a1)
+        if start < core.a0 or end > core.a1:
+            neutral = neutral.copy()
+            neutral[start : core.a0] = False
+            neutral[core.a1 : end] = False
+            core = trim(passage, neutral, align_params.min_passage, params.max_len_common)
+    if core is None:  # common phrasing, or too little else to be evidence
+        return passage, COPY if _is_boilerplate(passage, common, stock, params, align_params) else STOCK
+    if core is not passage and not is_evidence(submission.text, aligned.source.text, core, align_params):
+        return passage, STOCK
+    own, matched, whole_sentences = _own_evidence(core, common, stock)
+    if own < align_params.min_matched and 2 * own < matched and not _is_boilerplate(core, common, stock, params, align_params):
+        # the shared runs are mostly common phrasing: a closer every unit
+        # writes ("锐意进取、开拓创新…作出新的更大贡献") with a few shared
+        # characters of the sentence before it is stock, however long
+        return passage, STOCK
+    if whole_sentences >= align_params.min_matched:
+        return core, COPY  # a sentence matched from end to end is copied, formulas and all
+    return core, STOCK if stock.is_stock(core.a0, core.a1) else "copy"
+
+
+def _is_boilerplate(
+    passage: Passage, common: np.ndarray, stock: StockModel, params: StockParams, align_params: AlignParams
+) -> bool:
+    """Whether the common phrasing in a passage is a paragraph units pasted
+    (a boilerplate family: a copy) rather than stock phrases.
+
+    More common text than a stock passage is long makes a paragraph, unless
+    all but a few characters of it are one stock sentence (a long closer and
+    the fragment of the sentence before it). Sentences are cut at line
+    breaks too here: a pasted list has no 。.
+    """
+    content = common & ~stock.headings  # structure lines do not count
+    total = int(content[passage.a0 : passage.a1].sum())
+    if total <= params.max_len_common:
+        return False
+    for lo, hi, _ in stock.piece_spans(passage.a0, passage.a1):
+        rest = total - int(content[lo:hi].sum())
+        if rest < align_params.min_matched and stock.is_stock_sentence(common, lo, hi):
+            return False
+    return True
+
+
+def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int, int]:
+    """``(own, matched, whole_sentences)``: characters of a passage that show
+    copying beyond common phrasing, characters in exact runs, and how many
+    characters are in whole sentences matched from end to end.
+
+    Exact runs outside common phrasing count as own, and so does a whole
+    sentence matched from end to end (a copied sentence keeps its common
+    phrases), unless it is a stock sentence: that counts for nothing, even
+    matched in full (see :meth:`StockModel.is_stock_sentence`).
+    """
+    covered = np.zeros(core.a1 - core.a0, dtype=bool)
+    for run in core.runs:
+        covered[run.a0 - core.a0 : run.a1 - core.a0] = True
+    own = covered & ~common[core.a0 : core.a1]
+    stock_text = common | stock.formulas
+    whole_sentences = 0
+    for lo, hi, whole in stock.sentence_spans(core.a0, core.a1):
+        span = slice(lo - core.a0, hi - core.a0)
+        if stock.is_stock_sentence(stock_text, lo, hi):
+            own[span] = False
+        elif whole and covered[span].all():
+            own[span] = True
+            whole_sentences += hi - lo
+    return int(own.sum()), int(covered.sum()), whole_sentences

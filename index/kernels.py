@@ -89,7 +89,7 @@ def window_signatures(cps, starts, lengths, k, step, chunk_base, window_base, a,
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _gram_hashes(cps, s, n, k):  # pragma: no cover - compiled
+def gram_hashes(cps, s, n, k):  # pragma: no cover - compiled
     """poly64 of every k-gram, rolled (one multiply-add in, one out), then fmix64."""
     out = np.empty(max(n - k + 1, 0), dtype=np.uint64)
     if n < k:
@@ -166,7 +166,7 @@ def winnowed_grams(cps, starts, lengths, k, w):  # pragma: no cover - compiled
     offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
     at = 0
     for d in range(lengths.shape[0]):
-        grams = _gram_hashes(cps, starts[d], lengths[d], k)
+        grams = gram_hashes(cps, starts[d], lengths[d], k)
         if grams.shape[0]:
             at = _distinct_sorted(_window_minima(grams, w).view(np.int64), values, at)
         offsets[d + 1] = at
@@ -183,6 +183,6 @@ def distinct_grams(cps, starts, lengths, k):  # pragma: no cover - compiled
     offsets = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
     at = 0
     for d in range(lengths.shape[0]):
-        at = _distinct_sorted(_gram_hashes(cps, starts[d], lengths[d], k).view(np.int64), values, at)
+        at = _distinct_sorted(gram_hashes(cps, starts[d], lengths[d], k).view(np.int64), values, at)
         offsets[d + 1] = at
     return values[:at], offsets

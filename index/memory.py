@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.errors import IndexStoreError
+from corpus.document import Document
+from index.corpus import Candidate, Fingerprinted, top_candidates
+from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints
-from index.store import Candidate, PreparedDocument, StoredDocument
 
 
 def _lookup(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -36,7 +37,7 @@ class MemoryIndex:
     """Documents, gram postings and LSH buckets held in numpy arrays."""
 
     params: FingerprintParams
-    documents: list[StoredDocument]
+    documents: list[Document]
     gram_keys: np.ndarray  # sorted int64 gram hashes
     gram_docs: np.ndarray  # doc index of each posting
     band_keys: np.ndarray  # sorted int64 bucket keys
@@ -48,21 +49,20 @@ class MemoryIndex:
     _by_hash: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self._ids = {doc.path: doc.id for doc in self.documents}
-        for doc in self.documents:
-            self._by_hash.setdefault(doc.sha256, []).append(doc.id)
+        self._ids = {doc.path: i for i, doc in enumerate(self.documents)}
+        for i, doc in enumerate(self.documents):
+            self._by_hash.setdefault(doc.sha256, []).append(i)
 
     @classmethod
-    def build(cls, prepared: Sequence[PreparedDocument], params: FingerprintParams) -> MemoryIndex:
+    def build(cls, prepared: Sequence[Fingerprinted], params: FingerprintParams) -> MemoryIndex:
         docs, grams, gram_docs, bands, band_docs, gram_sets = [], [], [], [], [], []
         seen: set[str] = set()
         for doc in prepared:
-            if doc.decoded.path in seen:
-                raise IndexStoreError(f"{doc.decoded.path}: given twice")
-            seen.add(doc.decoded.path)
+            if doc.document.path in seen:
+                raise IndexStoreError(f"{doc.document.path}: given twice")
+            seen.add(doc.document.path)
             i = len(docs)
-            d = doc.decoded
-            docs.append(StoredDocument(i, d.path, d.sha256, d.encoding, len(d.text), doc.meta, d.text))
+            docs.append(doc.document)
             grams.append(doc.fingerprints.grams)
             if doc.gram_set is not None:
                 gram_sets.append(doc.gram_set)
@@ -88,7 +88,7 @@ class MemoryIndex:
     def document_count(self) -> int:
         return len(self.documents)
 
-    def document(self, doc_id: int) -> StoredDocument:
+    def document(self, doc_id: int) -> Document:
         return self.documents[doc_id]
 
     def document_id(self, path: str) -> int | None:
@@ -103,13 +103,6 @@ class MemoryIndex:
     def known_hash(self, path: str) -> str | None:
         doc_id = self.document_id(path)
         return None if doc_id is None else self.documents[doc_id].sha256
-
-    def gram_frequencies(self, grams: np.ndarray) -> dict[int, int]:
-        """Document frequency of each gram found (see :meth:`document_frequencies`)."""
-        queries = np.unique(np.asarray(grams, dtype=np.int64))
-        counts = self.document_frequencies(queries)
-        found = counts > 0
-        return dict(zip(queries[found].tolist(), counts[found].tolist()))
 
     def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
         """Documents holding each of the sorted distinct ``queries``: exact for
@@ -137,18 +130,8 @@ class MemoryIndex:
         if stock is not None and len(stock):
             grams = grams[~np.isin(grams, stock)]
         gram_hits = np.bincount(_lookup(self.gram_keys, self.gram_docs, grams), minlength=len(self.documents))
-        score = band_hits + 2.0 * gram_hits  # Candidate.score, for every document at once
-        for doc_id in exclude:
-            score[doc_id] = 0
-        hit = np.flatnonzero(score > 0)
-        if len(hit) > limit:  # top `limit` without sorting every document that shares a gram
-            threshold = -np.partition(-score[hit], limit - 1)[limit - 1]
-            above = hit[score[hit] > threshold]
-            tied = hit[score[hit] == threshold]  # in doc-id order, as the full sort would break ties
-            hit = np.concatenate([above, tied[: limit - len(above)]])
-        found = [Candidate(int(i), int(band_hits[i]), int(gram_hits[i])) for i in hit]
-        found.sort(key=lambda c: (-c.score, c.doc_id))
-        return found
+        ids = np.flatnonzero(band_hits | gram_hits)
+        return top_candidates(ids, band_hits[ids], gram_hits[ids], exclude=exclude, limit=limit)
 
     def close(self) -> None:
         return None

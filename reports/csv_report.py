@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict
 
-RANKING_COLUMNS = ("path", "unit", "year", "originality", "max_source", "max_source_share", "copied_chars", "sources")
+from reports.base import TextSource, no_texts
+from reports.model import RankingRow, Report
+
+RANKING_COLUMNS = tuple(RankingRow.__dataclass_fields__)
 
 
-def ranking_csv(rows: Sequence[dict[str, Any]]) -> str:
+class CsvFormatter:
+    name = "csv"
+    label = "CSV ranking"
+
+    def render(self, report: Report, texts: TextSource = no_texts) -> str:
+        return ranking_csv(report.ranking())
+
+
+def ranking_csv(rows: list[RankingRow]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RANKING_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=RANKING_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in RANKING_COLUMNS})
+        writer.writerow({k: "" if v is None else v for k, v in asdict(row).items()})
     return "\ufeff" + out.getvalue()

@@ -1,4 +1,5 @@
-"""The JSON report, schema ``chachong/report-v1`` (documented in the README).
+"""The JSON report, schema ``chachong/report-v1`` (documented in the README),
+and reading it back into a typed :class:`~reports.model.Report`.
 
 Offsets are half-open ranges of code points into each document's decoded
 text (what ``chachong text FILE`` prints). Output is deterministic: documents
@@ -8,19 +9,37 @@ in input order (sorted paths), matches by offset, no timestamps.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from typing import Any
 
-from corpus.errors import InputError
-from detector.audit import AuditResult, ranking
-from detector.check import DocumentResult
+from detector.families import Family
+from detector.model import DocumentResult, Match, SectionShare, SourceShare
+from reports.base import TextSource, no_texts
+from reports.model import SCHEMA, GateSection, Report
 
-SCHEMA = "chachong/report-v1"
-TOOL_VERSION = "0.1.0"
+
+class JsonFormatter:
+    name = "json"
+    label = "JSON report"
+
+    def render(self, report: Report, texts: TextSource = no_texts) -> str:
+        return dumps(report)
 
 
 def _round(value: float) -> float:
     return round(float(value), 4)
+
+
+def match_dict(match: Match) -> dict[str, Any]:
+    return {
+        "start": match.start,
+        "end": match.end,
+        "source": match.source,
+        "source_start": match.source_start,
+        "source_end": match.source_end,
+        "similarity": _round(match.similarity),
+        "kind": match.kind,
+    }
 
 
 def document_dict(result: DocumentResult) -> dict[str, Any]:
@@ -30,106 +49,72 @@ def document_dict(result: DocumentResult) -> dict[str, Any]:
         "encoding": result.encoding,
         "format": result.format,
         "sha256": result.sha256,
-        "unit": result.meta.unit,
-        "year": result.meta.year,
-        "submitted": result.meta.submitted,
+        **result.meta.as_dict(),
         "meaningful_chars": result.meaningful_chars,
         "originality": _round(result.originality),
         "max_source_share": _round(result.max_source_share),
         "max_source": result.max_source,
         "copied_chars": result.copied_chars,
         "stock_chars": result.stock_chars,
-        "matches": [m.as_dict() for m in result.matches],
-        "sources": [
-            {
-                "source": s.source,
-                "unit": s.meta.unit,
-                "year": s.meta.year,
-                "copied_chars": s.copied_chars,
-                "share": _round(s.share),
-                "passages": s.passages,
-            }
-            for s in result.sources
-        ],
-        "sections": [
-            {
-                "title": s.title,
-                "start": s.start,
-                "end": s.end,
-                "meaningful_chars": s.meaningful_chars,
-                "copied_chars": s.copied_chars,
-                "share": _round(s.share),
-            }
-            for s in result.sections
-        ],
+        "matches": [match_dict(m) for m in result.matches],
+        "sources": [_source_dict(s) for s in result.sources],
+        "sections": [_section_dict(s) for s in result.sections],
         "warnings": list(result.warnings),
     }
 
 
-def error_dict(error: InputError) -> dict[str, str]:
-    return {"path": error.path, "reason": error.reason}
-
-
-def build_report(
-    results: Sequence[DocumentResult],
-    errors: Iterable[InputError] = (),
-    *,
-    command: str,
-    index: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    report: dict[str, Any] = {
-        "schema": SCHEMA,
-        "tool": {"name": "chachong", "version": TOOL_VERSION},
-        "command": command,
-        "index": index or {},
-        "documents": [document_dict(r) for r in results],
-        "errors": [error_dict(e) for e in errors],
-    }
-    if extra:
-        report.update(extra)
-    return report
-
-
-def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-
-
-def audit_sections(audit: AuditResult) -> dict[str, Any]:
-    """The audit's extra top-level keys: ranking, families, clusters, edges."""
+def _source_dict(source: SourceShare) -> dict[str, Any]:
     return {
-        "references": audit.references,
-        "ranking": ranking(audit),
-        "families": [
-            {
-                "id": f.id,
-                "text": f.text,
-                "representative": f.representative,
-                "documents": [
-                    {
-                        "path": m.path,
-                        "start": m.start,
-                        "end": m.end,
-                        "unit": m.unit,
-                        "year": m.year,
-                        "submitted": m.submitted,
-                        "role": m.role,
-                        "edits": list(m.edits),
-                    }
-                    for m in f.members
-                ],
-                "units": f.units,
-                "origin": f.origin,
-                "origin_reason": f.origin_reason,
-            }
-            for f in audit.families
-        ],
+        "source": source.source,
+        "unit": source.meta.unit,
+        "year": source.meta.year,
+        "copied_chars": source.copied_chars,
+        "share": _round(source.share),
+        "passages": source.passages,
+    }
+
+
+def _section_dict(section: SectionShare) -> dict[str, Any]:
+    return {
+        "title": section.title,
+        "start": section.start,
+        "end": section.end,
+        "meaningful_chars": section.meaningful_chars,
+        "copied_chars": section.copied_chars,
+        "share": _round(section.share),
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The report-v1 form of a report (a gate or audit report has its extra keys)."""
+    out: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": "chachong", "version": report.tool_version},
+        "command": report.command,
+        "index": {"path": report.corpus.path, "documents": report.corpus.documents} if report.corpus else {},
+        "documents": [document_dict(r) for r in report.documents],
+        "errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
+    }
+    if report.audit is not None:
+        out.update(_audit_dict(report))
+    if report.gate is not None:
+        out["gate"] = _gate_dict(report.gate)
+    return out
+
+
+def dumps(report: Report) -> str:
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def _audit_dict(report: Report) -> dict[str, Any]:
+    audit = report.audit
+    assert audit is not None
+    return {
+        "references": list(audit.references),
+        "ranking": [asdict(row) for row in report.ranking()],
+        "families": [_family_dict(f) for f in audit.families],
         "clusters": [
-            {
-                "id": c.id,
-                "documents": list(c.documents),
-                "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs],
-            }
+            {"id": c.id, "documents": list(c.documents), "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs]}
             for c in audit.clusters
         ],
         "edges": [
@@ -144,3 +129,43 @@ def audit_sections(audit: AuditResult) -> dict[str, Any]:
             for e in audit.edges
         ],
     }
+
+
+def _family_dict(family: Family) -> dict[str, Any]:
+    return {
+        "id": family.id,
+        "text": family.text,
+        "representative": family.representative,
+        "documents": [
+            {
+                "path": m.path,
+                "start": m.start,
+                "end": m.end,
+                "unit": m.unit,
+                "year": m.year,
+                "submitted": m.submitted,
+                "role": m.role,
+                "edits": [asdict(e) for e in m.edits],
+            }
+            for m in family.members
+        ],
+        "units": family.units,
+        "origin": family.origin,
+        "origin_reason": family.origin_reason,
+    }
+
+
+def _gate_dict(gate: GateSection) -> dict[str, Any]:
+    return {
+        "root": gate.root,
+        "config_file": gate.config_file,
+        "min_originality": gate.min_originality,
+        "max_source_share": gate.max_source_share,
+        "changed_only": gate.changed_only,
+        "passed": list(gate.passed),
+        "failed": list(gate.failed),
+        "errors": list(gate.errors),
+        "unchanged": list(gate.unchanged),
+        "reasons": {path: [asdict(r) for r in reasons] for path, reasons in gate.reasons.items()},
+    }
+

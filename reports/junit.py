@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from typing import Any
+
+from detector.model import DocumentResult
+from reports.base import TextSource, no_texts
+from reports.model import GateSection, Report
 
 CLASSNAME = "chachong.gate"
 MAX_LISTED_PASSAGES = 20
@@ -24,37 +26,45 @@ def _clean(text: str) -> str:
     return _XML_ILLEGAL.sub("\ufffd", text)
 
 
-def _summary(doc: Mapping[str, Any], gate: Mapping[str, Any]) -> str:
+class JunitFormatter:
+    name = "junit"
+    label = "JUnit XML"
+
+    def render(self, report: Report, texts: TextSource = no_texts) -> str:
+        return render_junit(report)
+
+
+def _summary(doc: DocumentResult, gate: GateSection | None) -> str:
     """Score and top source, with the bar when known."""
-    bar = f" (min {gate['min_originality']:.1%})" if "min_originality" in gate else ""
-    text = f"originality {doc['originality']:.1%}{bar}"
-    if doc.get("max_source"):
-        bar = f" (max {gate['max_source_share']:.1%})" if "max_source_share" in gate else ""
-        text += f"; top source {doc['max_source']} supplies {doc['max_source_share']:.1%}{bar}"
+    bar = f" (min {gate.min_originality:.1%})" if gate else ""
+    text = f"originality {doc.originality:.1%}{bar}"
+    if doc.max_source:
+        bar = f" (max {gate.max_source_share:.1%})" if gate else ""
+        text += f"; top source {doc.max_source} supplies {doc.max_source_share:.1%}{bar}"
     return text
 
 
-def _details(doc: Mapping[str, Any]) -> str:
+def _details(doc: DocumentResult) -> str:
     lines = [
-        f"originality {doc['originality']:.1%}, copied {doc['copied_chars']} of {doc['meaningful_chars']} meaningful characters",
+        f"originality {doc.originality:.1%}, copied {doc.copied_chars} of {doc.meaningful_chars} meaningful characters",
     ]
-    for source in doc.get("sources", []):
-        lines.append(f"source {source['source']}: {source['share']:.1%} in {source['passages']} passage(s)")
-    copies = [m for m in doc["matches"] if m["kind"] == "copy"]
+    for source in doc.sources:
+        lines.append(f"source {source.source}: {source.share:.1%} in {source.passages} passage(s)")
+    copies = doc.copies
     for match in copies[:MAX_LISTED_PASSAGES]:
         lines.append(
-            f"  chars {match['start']}-{match['end']} <- {match['source']} {match['source_start']}-{match['source_end']}"
-            f" (similarity {match['similarity']:.0%})"
+            f"  chars {match.start}-{match.end} <- {match.source} {match.source_start}-{match.source_end}"
+            f" (similarity {match.similarity:.0%})"
         )
     if len(copies) > MAX_LISTED_PASSAGES:
         lines.append(f"  ... and {len(copies) - MAX_LISTED_PASSAGES} more passages (see the JSON report)")
     return "\n".join(lines)
 
 
-def build_junit(report: Mapping[str, Any]) -> ET.Element:
-    gate = report.get("gate", {})
-    failed = set(gate.get("failed", []))
-    reasons = gate.get("reasons", {})
+def build_junit(report: Report) -> ET.Element:
+    gate = report.gate
+    failed = set(gate.failed) if gate else set()
+    reasons = gate.reasons if gate else {}
     cases: list[tuple[str, ET.Element]] = []
 
     def case(path: str) -> ET.Element:
@@ -62,20 +72,20 @@ def build_junit(report: Mapping[str, Any]) -> ET.Element:
         cases.append((path, element))
         return element
 
-    for doc in report["documents"]:
-        element = case(doc["path"])
-        if doc["path"] in failed:
+    for doc in report.documents:
+        element = case(doc.path)
+        if doc.path in failed:
             failure = ET.SubElement(
                 element, "failure", {"message": _clean(_summary(doc, gate)), "type": "chachong.gate.failed"}
             )
-            why = [r["message"] for r in reasons.get(doc["path"], [])]
+            why = [r.message for r in reasons.get(doc.path, ())]
             body = ([f"FAIL: {'; '.join(why)}"] if why else []) + [_details(doc)]
             failure.text = _clean("\n".join(body))
         else:
             ET.SubElement(element, "system-out").text = _clean(_summary(doc, gate))
-    for error in report.get("errors", []):
-        ET.SubElement(case(error["path"]), "error", {"message": _clean(error["reason"]), "type": "chachong.InputError"})
-    for path in gate.get("unchanged", []):
+    for error in report.errors:
+        ET.SubElement(case(error.path), "error", {"message": _clean(error.reason), "type": "chachong.InputError"})
+    for path in gate.unchanged if gate else ():
         ET.SubElement(case(path), "skipped", {"message": "unchanged since it last passed (--changed-only)"})
 
     cases.sort(key=lambda item: item[0])
@@ -89,15 +99,15 @@ def build_junit(report: Mapping[str, Any]) -> ET.Element:
     suites = ET.Element("testsuites", {"name": "chachong", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": CLASSNAME, **counts})
     properties = ET.SubElement(suite, "properties")
-    for key in ("min_originality", "max_source_share", "changed_only"):
-        if key in gate:
-            ET.SubElement(properties, "property", {"name": key, "value": str(gate[key])})
+    if gate is not None:
+        for key in ("min_originality", "max_source_share", "changed_only"):
+            ET.SubElement(properties, "property", {"name": key, "value": str(getattr(gate, key))})
     for _, element in cases:
         suite.append(element)
     return suites
 
 
-def render_junit(report: Mapping[str, Any]) -> str:
+def render_junit(report: Report) -> str:
     root = build_junit(report)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

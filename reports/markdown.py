@@ -8,8 +8,9 @@ summary may hold).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from detector.model import DocumentResult
+from reports.base import TextSource, no_texts
+from reports.model import Report
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\|*_`<>[]#"})
 
@@ -18,51 +19,51 @@ def _md(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").translate(_ESCAPE)
 
 
-def render_markdown(report: Mapping[str, Any], *, max_passing_rows: int = 300) -> str:
-    gate = report.get("gate", {})
-    failed = set(gate.get("failed", []))
-    documents = list(report["documents"])
-    failing = sorted((d for d in documents if d["path"] in failed), key=lambda d: (d["originality"], d["path"]))
-    passing = sorted((d for d in documents if d["path"] not in failed), key=lambda d: d["path"])
-    errors = sorted(report.get("errors", []), key=lambda e: e["path"])
-    unchanged = gate.get("unchanged", [])
+class MarkdownFormatter:
+    name = "markdown"
+    label = "Markdown summary"
 
+    def __init__(self, max_passing_rows: int = 300) -> None:
+        self.max_passing_rows = max_passing_rows
+
+    def render(self, report: Report, texts: TextSource = no_texts) -> str:
+        return render_markdown(report, max_passing_rows=self.max_passing_rows)
+
+
+def render_markdown(report: Report, *, max_passing_rows: int = 300) -> str:
+    gate = report.gate
+    failed = set(gate.failed) if gate else set()
+    failing = sorted((d for d in report.documents if d.path in failed), key=lambda d: (d.originality, d.path))
+    passing = sorted((d for d in report.documents if d.path not in failed), key=lambda d: d.path)
+    errors = sorted(report.errors, key=lambda e: e.path)
+    unchanged = gate.unchanged if gate else ()
     status = "FAILED" if failing else "ERROR" if errors else "PASSED"
-    checked = len(documents)
     lines = [f"## chachong gate: {status}", ""]
-    parts = [f"{checked} submission(s) checked", f"{len(failing)} failed"]
+    parts = [f"{len(report.documents)} submission(s) checked", f"{len(failing)} failed"]
     if errors:
         parts.append(f"{len(errors)} unreadable")
     if unchanged:
         parts.append(f"{len(unchanged)} unchanged since they last passed (not re-checked)")
     lines.append(", ".join(parts) + ".")
-    if "min_originality" in gate:
+    if gate is not None:
         lines += [
             "",
-            f"Bar: originality ≥ {gate['min_originality']:.1%}, largest share from one source ≤ {gate['max_source_share']:.1%}.",
+            f"Bar: originality ≥ {gate.min_originality:.1%}, largest share from one source ≤ {gate.max_source_share:.1%}.",
         ]
-    lines += [
-        "",
-        "| Submission | Originality | Max source share | Top source | Result |",
-        "| --- | ---: | ---: | --- | --- |",
-    ]
-    for error in errors:
-        lines.append(f"| {_md(error['path'])} | – | – | – | **ERROR**: {_md(error['reason'])} |")
-    for doc in failing:
-        lines.append(_row(doc, "**FAIL**"))
-    for doc in passing[:max_passing_rows]:
-        lines.append(_row(doc, "PASS"))
+    lines += ["", "| Submission | Originality | Max source share | Top source | Result |", "| --- | ---: | ---: | --- | --- |"]
+    lines += [f"| {_md(e.path)} | – | – | – | **ERROR**: {_md(e.reason)} |" for e in errors]
+    lines += [_row(d, "**FAIL**") for d in failing]
+    lines += [_row(d, "PASS") for d in passing[:max_passing_rows]]
     if len(passing) > max_passing_rows:
         lines += ["", f"… and {len(passing) - max_passing_rows} more passing submissions (see the JSON report)."]
-    reasons = gate.get("reasons", {})
-    if failing and reasons:
+    if failing and gate is not None and gate.reasons:
         lines += ["", "### Why", ""]
         for doc in failing:
-            why = "; ".join(_md(r["message"]) for r in reasons.get(doc["path"], []))
-            lines.append(f"- {_md(doc['path'])}: {why}")
+            why = "; ".join(_md(r.message) for r in gate.reasons.get(doc.path, ()))
+            lines.append(f"- {_md(doc.path)}: {why}")
     return "\n".join(lines) + "\n"
 
 
-def _row(doc: Mapping[str, Any], result: str) -> str:
-    top = _md(doc["max_source"]) if doc.get("max_source") else "–"
-    return f"| {_md(doc['path'])} | {doc['originality']:.1%} | {doc['max_source_share']:.1%} | {top} | {result} |"
+def _row(doc: DocumentResult, result: str) -> str:
+    top = _md(doc.max_source) if doc.max_source else "–"
+    return f"| {_md(doc.path)} | {doc.originality:.1%} | {doc.max_source_share:.1%} | {top} | {result} |"

@@ -24,20 +24,25 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from app.gate import LOW_ORIGINALITY, SOURCE_SHARE
+from corpus.errors import InputError
 from corpus.normalize import normalize
+from detector.model import DocumentResult, Match
+from reports.base import TextSource, no_texts
+from reports.model import GateSection, Report
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_BASE_ID = "SRCROOT"
 
 RULE_COPIED = "chachong/copied-passage"
-RULE_ORIGINALITY = "chachong/low-originality"  # detector.gate.LOW_ORIGINALITY
-RULE_SOURCE_SHARE = "chachong/source-share"  # detector.gate.SOURCE_SHARE
+RULE_ORIGINALITY = f"chachong/{LOW_ORIGINALITY}"
+RULE_SOURCE_SHARE = f"chachong/{SOURCE_SHARE}"
 
 RULES: list[dict[str, Any]] = [
     {
@@ -85,7 +90,6 @@ RULES: list[dict[str, Any]] = [
 ]
 _RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
 
-Texts = Callable[[str], "str | None"]
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -133,108 +137,105 @@ def passage_fingerprint(text: str, source: str) -> str:
     return hashlib.sha256((normalize(text).text + "\x00" + source).encode("utf-8")).hexdigest()
 
 
-def build_sarif(report: Mapping[str, Any], texts: Texts | Mapping[str, str], root: str | Path) -> dict[str, Any]:
-    """SARIF log of a gate report (``report["gate"]`` gives the bar and verdicts)."""
+class SarifFormatter:
+    name = "sarif"
+    label = "SARIF log"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = root
+
+    def render(self, report: Report, texts: TextSource = no_texts) -> str:
+        return render_sarif(report, texts, self.root)
+
+
+def build_sarif(report: Report, texts: TextSource | Mapping[str, str], root: str | Path) -> dict[str, Any]:
+    """SARIF log of a gate report (``report.gate`` gives the bar and verdicts)."""
     load = texts.get if isinstance(texts, Mapping) else texts
-    gate = report.get("gate", {})
-    failed = set(gate.get("failed", []))
+    gate = report.gate
+    failed = set(gate.failed) if gate else set()
     results: list[dict[str, Any]] = []
-    for doc in report["documents"]:
-        text = load(doc["path"])
-        lines = LineIndex(text) if text is not None else None
-        location = {"uri": artifact_uri(doc["path"], root), "uriBaseId": ROOT_BASE_ID}
-        results.extend(_document_results(doc, gate, location) if doc["path"] in failed else [])
-        level = "error" if doc["path"] in failed else "warning"
-        for match in doc["matches"]:
-            if match["kind"] != "copy":
-                continue
-            passage = text[match["start"] : match["end"]] if text is not None else ""
-            region = (
-                lines.region(match["start"], match["end"])
-                if lines is not None
-                else {
-                    "charOffset": match["start"],
-                    "charLength": match["end"] - match["start"],
-                }
-            )
-            results.append(
-                {
-                    "ruleId": RULE_COPIED,
-                    "ruleIndex": _RULE_INDEX[RULE_COPIED],
-                    "level": level,
-                    "message": {
-                        "text": f"Passage copied from {match['source']} (similarity {match['similarity']:.0%}, "
-                        f"source characters {match['source_start']}-{match['source_end']})."
-                    },
-                    "locations": [{"physicalLocation": {"artifactLocation": dict(location), "region": region}}],
-                    "partialFingerprints": {"chachongPassage/v1": passage_fingerprint(passage, match["source"])},
-                    "properties": {
-                        "source": match["source"],
-                        "sourceStart": match["source_start"],
-                        "sourceEnd": match["source_end"],
-                        "similarity": match["similarity"],
-                    },
-                }
-            )
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": f"{error['path']}: {error['reason']}"},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": artifact_uri(error["path"], root), "uriBaseId": ROOT_BASE_ID}
-                    }
-                }
-            ],
-            "descriptor": {"id": "chachong/unreadable-file"},
-        }
-        for error in report.get("errors", [])
-    ]
+    for doc in report.documents:
+        location = {"uri": artifact_uri(doc.path, root), "uriBaseId": ROOT_BASE_ID}
+        if doc.path in failed and gate is not None:
+            results.extend(_document_results(doc, gate, location))
+        level = "error" if doc.path in failed else "warning"
+        text = load(doc.path)
+        results.extend(_passage_result(match, text, location, level) for match in doc.copies)
+    notifications = [_notification(error, root) for error in report.errors]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "chachong",
-                "version": report.get("tool", {}).get("version", ""),
-                "semanticVersion": report.get("tool", {}).get("version", ""),
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
                 "rules": RULES,
             }
         },
         "originalUriBaseIds": {ROOT_BASE_ID: {"uri": root_uri(root)}},
         "columnKind": "unicodeCodePoints",
-        "invocations": [
-            {
-                "executionSuccessful": not notifications,
-                "toolExecutionNotifications": notifications,
-            }
-        ],
+        "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
         "results": results,
         "properties": {
-            "minOriginality": gate.get("min_originality"),
-            "maxSourceShare": gate.get("max_source_share"),
-            "unchanged": list(gate.get("unchanged", [])),
+            "minOriginality": gate.min_originality if gate else None,
+            "maxSourceShare": gate.max_source_share if gate else None,
+            "unchanged": list(gate.unchanged) if gate else [],
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _document_results(
-    doc: Mapping[str, Any], gate: Mapping[str, Any], location: dict[str, str]
-) -> list[dict[str, Any]]:
+def _passage_result(match: Match, text: str | None, location: dict[str, str], level: str) -> dict[str, Any]:
+    """One result per copied passage, located at its region of the decoded text."""
+    passage = text[match.start : match.end] if text is not None else ""
+    if text is not None:
+        region = LineIndex(text).region(match.start, match.end)
+    else:
+        region = {"charOffset": match.start, "charLength": match.end - match.start}
+    return {
+        "ruleId": RULE_COPIED,
+        "ruleIndex": _RULE_INDEX[RULE_COPIED],
+        "level": level,
+        "message": {
+            "text": f"Passage copied from {match.source} (similarity {match.similarity:.0%}, "
+            f"source characters {match.source_start}-{match.source_end})."
+        },
+        "locations": [{"physicalLocation": {"artifactLocation": dict(location), "region": region}}],
+        "partialFingerprints": {"chachongPassage/v1": passage_fingerprint(passage, match.source)},
+        "properties": {
+            "source": match.source,
+            "sourceStart": match.source_start,
+            "sourceEnd": match.source_end,
+            "similarity": round(match.similarity, 4),
+        },
+    }
+
+
+def _notification(error: InputError, root: str | Path) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": f"{error.path}: {error.reason}"},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.path, root), "uriBaseId": ROOT_BASE_ID}}}
+        ],
+        "descriptor": {"id": "chachong/unreadable-file"},
+    }
+
+
+def _document_results(doc: DocumentResult, gate: GateSection, location: dict[str, str]) -> list[dict[str, Any]]:
     """One result per bar the submission breaks, located at its first line."""
     where = [{"physicalLocation": {"artifactLocation": dict(location), "region": {"startLine": 1, "startColumn": 1}}}]
     found = []
-    for reason in gate.get("reasons", {}).get(doc["path"], []):
-        rule = f"chachong/{reason['rule']}"
+    for reason in gate.reasons.get(doc.path, ()):
+        rule = f"chachong/{reason.rule}"
         if rule not in _RULE_INDEX:
             continue
         if rule == RULE_ORIGINALITY:
-            top = f" (top source {doc['max_source']}, {doc['max_source_share']:.1%})" if doc.get("max_source") else ""
-            text = f"Originality {doc['originality']:.1%} is below the bar of {gate['min_originality']:.1%}{top}."
+            top = f" (top source {doc.max_source}, {doc.max_source_share:.1%})" if doc.max_source else ""
+            text = f"Originality {doc.originality:.1%} is below the bar of {gate.min_originality:.1%}{top}."
         else:
             text = (
-                f"One source, {doc['max_source']}, supplies {doc['max_source_share']:.1%} of the text; "
-                f"at most {gate['max_source_share']:.1%} is allowed."
+                f"One source, {doc.max_source}, supplies {doc.max_source_share:.1%} of the text; "
+                f"at most {gate.max_source_share:.1%} is allowed."
             )
         found.append(
             {
@@ -245,9 +246,9 @@ def _document_results(
                 "locations": where,
                 "partialFingerprints": {"chachongDocument/v1": _digest(rule, location["uri"])},
                 "properties": {
-                    "originality": doc["originality"],
-                    "maxSourceShare": doc["max_source_share"],
-                    "maxSource": doc.get("max_source"),
+                    "originality": round(doc.originality, 4),
+                    "maxSourceShare": round(doc.max_source_share, 4),
+                    "maxSource": doc.max_source,
                 },
             }
         )
@@ -258,5 +259,5 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def render_sarif(report: Mapping[str, Any], texts: Texts | Mapping[str, str], root: str | Path) -> str:
+def render_sarif(report: Report, texts: TextSource | Mapping[str, str], root: str | Path) -> str:
     return json.dumps(build_sarif(report, texts, root), ensure_ascii=False, indent=2) + "\n"

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "scale.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_scale", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench import scale as scale_module
 
 
 def test_scale_bench_small(tmp_path, capsys):
-    scale = _load()
+    scale = scale_module
     out_json = tmp_path / "scale.json"
     argv = ["--docs", "20", "30", "--sample", "5", "--naive-docs", "8", "--no-audit", "--seed", "3"]
     argv += ["--keep", str(tmp_path / "corpus"), "--tmp", str(tmp_path), "--json", str(out_json)]
@@ -60,7 +51,7 @@ def test_scale_bench_small(tmp_path, capsys):
 
 
 def test_scale_bench_audit_rows(tmp_path, capsys):
-    scale = _load()
+    scale = scale_module
     argv = ["--docs", "20", "--sample", "3", "--naive-docs", "0", "--workers", "1", "--tmp", str(tmp_path)]
     argv += ["--json", str(tmp_path / "scale.json")]
     assert scale.main(argv) == 0

@@ -121,7 +121,7 @@ def test_size_limit_is_configurable(corpus):
 
 def test_mismatched_index_is_a_clear_error(corpus):
     from index.fingerprint import FingerprintParams
-    from index.store import IndexStore
+    from index.sqlite import IndexStore
 
     IndexStore(corpus / "odd.db", FingerprintParams(k=3)).close()
     # opening with stored parameters works; the index says what it was built with

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from tests.detector.test_gate import (
+from tests.app.test_gate import (
     EDUCATION,
     PASSAGE,
     TOWN,
@@ -166,11 +166,17 @@ def test_sarif_of_a_real_run_validates_against_the_schema():
 def test_html_output_calls_render_html(monkeypatch):
     calls = []
 
-    def render_html(report, texts):
-        calls.append((report["command"], texts("subs/town.txt")))
-        return "<html>gate</html>"
+    class HtmlFormatter:
+        name, label = "html", "HTML report"
 
-    monkeypatch.setitem(sys.modules, "reports.html", types.SimpleNamespace(render_html=render_html))
+        def __init__(self, max_sources=None):
+            pass
+
+        def render(self, report, texts):
+            calls.append((report.command, texts("subs/town.txt")))
+            return "<html>gate</html>"
+
+    monkeypatch.setitem(sys.modules, "reports.html", types.SimpleNamespace(HtmlFormatter=HtmlFormatter))
     fail_folder(Path("subs"))
     result = _gate("subs", "--html", "out/r.html", "--exit-zero")
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import detector.align as align_module
 from corpus.normalize import normalize
-from corpus.synth import SynthConfig, generate_texts
+from evaluation.synth import SynthConfig, generate_texts
 from detector.align import AlignParams, align, exact_runs, seed_pairs
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 

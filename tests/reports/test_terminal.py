@@ -7,37 +7,33 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cli import app
+from corpus.document import DocMeta
+from detector.model import DocumentResult, Match, SourceShare
 from reports.terminal import diff_texts, render_document
 from tests.prose import COPIED, ORIGINAL_SCHOOL
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _report(own: str, source: str) -> dict:
+def _report(own: str, source: str) -> DocumentResult:
     start = own.index("为进一步")
-    return {
-        "path": "sub.txt",
-        "unit": "东湖镇",
-        "year": 2023,
-        "encoding": "utf-8",
-        "originality": 0.61,
-        "max_source_share": 0.39,
-        "copied_chars": 120,
-        "meaningful_chars": 300,
-        "sources": [{"source": "ref.txt", "share": 0.39, "copied_chars": 120, "passages": 1}],
-        "matches": [
-            {
-                "start": start,
-                "end": len(own),
-                "source": "ref.txt",
-                "source_start": 0,
-                "source_end": len(source),
-                "similarity": 0.95,
-                "kind": "copy",
-            }
-        ],
-        "warnings": [],
-    }
+    return DocumentResult(
+        path="sub.txt",
+        chars=len(own),
+        encoding="utf-8",
+        format="txt",
+        sha256="0" * 64,
+        meta=DocMeta(unit="东湖镇", year=2023),
+        meaningful_chars=300,
+        copied_chars=120,
+        stock_chars=0,
+        originality=0.61,
+        max_source_share=0.39,
+        max_source="ref.txt",
+        matches=(Match(start, len(own), "ref.txt", 0, len(source), 0.95, "copy"),),
+        sources=(SourceShare("ref.txt", 120, 0.39, 1),),
+        sections=(),
+    )
 
 
 def _render(color: bool) -> str:

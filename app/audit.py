@@ -1,0 +1,151 @@
+"""The auditor's use case: every submission against every other and the references.
+
+Stages: read → fingerprint → in-memory corpus → compare each submission →
+boilerplate families → near-duplicate clusters → who copied from whom. The
+all-pairs part stays near-linear: only candidate pairs from LSH buckets and
+shared non-stock grams are aligned, never all pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.compare import Comparison, compare_all, source_documents
+from app.prepare import prepare_in_pool
+from corpus.document import REFERENCE, SUBMISSION, Document
+from corpus.errors import InputError
+from corpus.progress import Progress, no_progress
+from corpus.read import DEFAULT_MAX_BYTES, iter_documents
+from detector.compare import DetectorParams
+from detector.families import Family, find_families
+from detector.model import DocumentResult
+from detector.relations import Cluster, CopyEdge, copy_edges, find_clusters
+from index.corpus import Corpus, Fingerprinted
+from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
+from index.sqlite import IndexStore
+
+
+@dataclass(frozen=True)
+class AuditParams:
+    detector: DetectorParams = field(default_factory=DetectorParams)
+    min_family_docs: int = 3
+    cluster_similarity: float = 0.6  # share of both documents covered by each other
+    max_bytes: int = DEFAULT_MAX_BYTES
+    workers: int = 0  # processes for fingerprinting and comparison; 0 = one per core
+
+
+@dataclass
+class AuditResult:
+    results: list[DocumentResult]
+    references: list[str]
+    families: list[Family]
+    clusters: list[Cluster]
+    edges: list[CopyEdge]
+    errors: list[InputError]
+    documents: dict[str, Document] = field(default_factory=dict)  # every document the report names
+
+    @property
+    def has_copies(self) -> bool:
+        return any(r.has_copies for r in self.results)
+
+
+def run_audit(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path] = (),
+    *,
+    index: IndexStore | None = None,
+    params: AuditParams = AuditParams(),
+    progress: Progress = no_progress,
+) -> AuditResult:
+    """Audit a corpus; with ``index``, submissions are added to it and the
+    documents already in it serve as further sources."""
+    errors: list[InputError] = []
+    submissions: list[Document] = []
+    references: list[Document] = []
+    read = _reader(submission_paths, reference_paths, params.max_bytes, errors, submissions, references, progress)
+    fp_params = index.params if index is not None else FingerprintParams()
+    prepared: list[Fingerprinted] = []
+    for batch in prepare_in_pool(read, fp_params, workers=params.workers, gram_set=True, keep_normalized=True):
+        prepared.extend(batch)
+        progress("fingerprint", len(prepared), len(prepared))
+    comparison = _comparison(prepared, len(submissions), fp_params, params.detector)
+    progress("in-memory corpus", 1, 1)
+    if index is not None:
+        new = [p for p in prepared[: len(submissions)] if index.known_hash(p.document.path) != p.document.sha256]
+        index.add(new)
+        comparison.stores.append(index)
+    del prepared
+    results = compare_all(comparison, submissions, workers=params.workers, progress=progress)
+    results.sort(key=lambda r: r.path)
+    return _relations(results, submissions, references, comparison.stores[1:], errors, params, progress)
+
+
+def _reader(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path],
+    max_bytes: int,
+    errors: list[InputError],
+    submissions: list[Document],
+    references: list[Document],
+    progress: Progress,
+) -> Iterator[Document]:
+    """Submissions, then references not among them (read here while the pool
+    fingerprints the previous batch); each is appended to its list."""
+    for document in iter_documents(
+        submission_paths, errors, max_bytes=max_bytes, progress=progress, stage="read submissions"
+    ):
+        submissions.append(document)
+        yield document
+    seen = {s.path for s in submissions}
+    for document in iter_documents(
+        reference_paths, errors, max_bytes=max_bytes, role=REFERENCE, progress=progress, stage="read references"
+    ):
+        if document.path not in seen:
+            references.append(document)
+            yield document
+
+
+def _comparison(
+    prepared: list[Fingerprinted], submissions: int, params: FingerprintParams, detector: DetectorParams
+) -> Comparison:
+    """The in-memory corpus of everything read, with each text's normalized
+    stream and each submission's fingerprints kept for the compare workers."""
+    corpus = MemoryIndex.build(prepared, params)
+    comparison = Comparison([corpus], detector)
+    for p in prepared:
+        if p.normalized is not None:
+            comparison.normalized[p.document.path] = p.normalized
+    comparison.fingerprints.update((p.document.path, p.fingerprints) for p in prepared[:submissions])
+    return comparison
+
+
+def _relations(
+    results: list[DocumentResult],
+    submissions: list[Document],
+    references: list[Document],
+    index_stores: Sequence[Corpus],
+    errors: list[InputError],
+    params: AuditParams,
+    progress: Progress,
+) -> AuditResult:
+    """Families, clusters and who-copied-whom over the compared corpus."""
+    documents = {d.path: d for d in [*submissions, *references]}
+    extra = source_documents(results, index_stores)
+    documents.update((path, doc) for path, doc in extra.items() if path not in documents)
+    families = find_families(results, documents, params.min_family_docs)
+    progress("families", 1, 1)
+    return AuditResult(
+        results=results,
+        references=sorted(d.path for d in references),
+        families=families,
+        clusters=find_clusters(results, params.cluster_similarity),
+        edges=copy_edges(results, documents),
+        errors=errors,
+        documents=documents,
+    )
+
+
+__all__ = ["SUBMISSION", "AuditParams", "AuditResult", "run_audit"]

@@ -1,0 +1,116 @@
+"""The one comparison service every use case calls.
+
+A :class:`Comparison` is a set of corpora acting as one (a persistent index,
+an in-memory corpus of a folder, reference folders), the detector's settings
+and per-process caches (each text normalized once, however many pairs it is
+in; each submission's fingerprints from the bulk pass). :func:`compare_all`
+runs it over many documents, in forked workers when that pays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.workers import WorkerPool, cpu_count
+from corpus.document import Document
+from corpus.normalize import Normalized, normalize
+from corpus.progress import Progress, no_progress
+from detector.align import use_compiled
+from detector.compare import DetectorParams, compare_document
+from detector.model import DocumentResult
+from index.corpus import Corpus
+from index.fingerprint import Fingerprints
+from index.memory import MemoryIndex
+from index.sqlite import IndexStore
+
+
+@dataclass
+class Comparison:
+    """Documents compared with ``stores`` (acting as one corpus) under ``params``."""
+
+    stores: list[Corpus]
+    params: DetectorParams = field(default_factory=DetectorParams)
+    normalized: dict[str, Normalized] = field(default_factory=dict)
+    fingerprints: dict[str, Fingerprints] = field(default_factory=dict)
+
+    def normalize(self, path: str, text: str) -> Normalized:
+        """Each document is normalized once per process, however many pairs it is in."""
+        found = self.normalized.get(path)
+        if found is None:
+            found = self.normalized[path] = normalize(text)
+        return found
+
+    def compare(self, document: Document) -> DocumentResult:
+        return compare_document(
+            document,
+            self.stores,
+            self.params,
+            normalizer=self.normalize,
+            fingerprints=self.fingerprints.get(document.path),
+        )
+
+    def shareable(self) -> bool:
+        """Whether forked workers can use the stores: in memory, or index files they open anew."""
+        return all(
+            isinstance(s, MemoryIndex) or isinstance(s, IndexStore) and s.path != ":memory:" for s in self.stores
+        )
+
+    def after_fork(self) -> None:
+        """In a forked worker: its own connection to each index file (an SQLite
+        connection must not be used across a fork). The inherited ones are
+        left open and unused, so the parent's stay intact."""
+        self.stores = [IndexStore(s.path, create=False) if isinstance(s, IndexStore) else s for s in self.stores]
+
+
+def _compare_task(comparison: Comparison, document: Document) -> DocumentResult:
+    return comparison.compare(document)
+
+
+def compare_all(
+    comparison: Comparison,
+    documents: Sequence[Document],
+    *,
+    workers: int = 0,
+    compiled: bool = True,
+    progress: Progress = no_progress,
+    stage: str = "compare",
+) -> list[DocumentResult]:
+    """Every document compared, in order; in forked workers sharing the
+    corpus copy-on-write when there are enough documents. ``compiled`` loads
+    the compiled seeding (numba) before any fork."""
+    count = cpu_count(workers) if comparison.shareable() else 1
+    results: list[DocumentResult] = []
+    with _compiled_seeding(compiled):
+        pool = WorkerPool(_compare_task, comparison, workers=count)
+        for result in pool.map(iter(documents), len(documents)):
+            results.append(result)
+            progress(stage, len(results), len(documents))
+    return results
+
+
+class _compiled_seeding:
+    """Compiled seeding on for the duration (loaded once, before workers fork)."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __enter__(self) -> None:
+        if self.on:
+            use_compiled(True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.on:
+            use_compiled(False)
+
+
+def source_documents(results: Sequence[DocumentResult], stores: Sequence[Corpus]) -> dict[str, Document]:
+    """The documents the results name as sources, from the first store holding each."""
+    found: dict[str, Document] = {}
+    for source in sorted({m.source for r in results for m in r.matches}):
+        for store in stores:
+            doc_id = store.document_id(source)
+            if doc_id is not None:
+                found[source] = store.document(doc_id)
+                break
+    return found

@@ -1,0 +1,1 @@
+"""Readers of the binary formats: .docx, .pdf, and .doc/.wps through LibreOffice."""

@@ -1,0 +1,128 @@
+"""Files to :class:`~corpus.document.Document`: read, decode, attach metadata.
+
+Every problem with one file is raised (or collected) as an
+:class:`~corpus.errors.InputError`, so that a run over many files reports it
+and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from dataclasses import replace
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from corpus.decode import decode_text
+from corpus.discover import discover_files, os_reason
+from corpus.document import SUBMISSION, Document
+from corpus.errors import InputError
+from corpus.formats.docx import read_docx
+from corpus.formats.office import read_via_soffice
+from corpus.formats.pdf import read_pdf
+from corpus.metadata import metadata_for
+from corpus.progress import Progress, no_progress
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read one file and decode it to text, or raise :class:`InputError`.
+
+    The format follows the suffix; an unknown suffix is read as text. The
+    document's metadata is left empty (see :func:`load_document`).
+    """
+    path = Path(path)
+    data = _read_bounded(path, max_bytes)
+    text, encoding, fmt, warnings = _decode_by_format(path, data, max_bytes)
+    return Document(
+        path=str(path),
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        format=fmt,
+        warnings=tuple(warnings),
+        size=len(data),
+    )
+
+
+def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION) -> Document:
+    """:func:`read_document` with the display path ('/'-separated, as given) and metadata."""
+    document = read_document(path, max_bytes=max_bytes)
+    return replace(document, path=display_path(path), meta=metadata_for(path), role=role)
+
+
+def display_path(path: Path) -> str:
+    """The path a report shows and the index stores: as given, '/' separated."""
+    return path.as_posix()
+
+
+def iter_documents(
+    paths: Iterable[str | Path],
+    errors: list[InputError],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    role: str = SUBMISSION,
+    progress: Progress = no_progress,
+    stage: str = "read",
+) -> Iterator[Document]:
+    """Read every document under ``paths``; unreadable ones go to ``errors``."""
+    files, missing = discover_files(paths)
+    errors.extend(missing)
+    for done, path in enumerate(files, start=1):
+        try:
+            yield load_document(path, max_bytes=max_bytes, role=role)
+        except InputError as err:
+            errors.append(err)
+        progress(stage, done, len(files))
+
+
+def load_documents(
+    paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION
+) -> tuple[list[Document], list[InputError]]:
+    """Every readable document under ``paths`` and the errors of the others."""
+    errors: list[InputError] = []
+    return list(iter_documents(paths, errors, max_bytes=max_bytes, role=role)), errors
+
+
+def _decode_by_format(path: Path, data: bytes, max_bytes: int) -> tuple[str, str, str, list[str]]:
+    """Return ``(text, encoding, format, warnings)`` chosen by the file's suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return read_docx(path, data, max_bytes), "docx", "docx", []
+    if suffix == ".pdf":
+        text, warnings = read_pdf(path, data)
+        return text, "pdf", "pdf", warnings
+    if suffix in (".doc", ".wps"):
+        text, warnings = read_via_soffice(path)
+        return text, suffix[1:], suffix[1:], warnings
+    text, encoding, warnings = decode_text(data, str(path))  # a named file may have any suffix
+    return text, encoding, "txt", warnings
+
+
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """Return the file's bytes, refusing (via ``stat``) before reading too much."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, os_reason(exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(path, "is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, "not a regular file")
+    if info.st_size > max_bytes:
+        raise InputError(path, _too_large(info.st_size, max_bytes))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since stat()
+    except OSError as exc:
+        raise InputError(path, os_reason(exc)) from None
+    if len(data) > max_bytes:
+        raise InputError(path, _too_large(len(data), max_bytes))
+    return data
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return f"file too large: {size} bytes > limit {max_bytes} bytes (raise with --max-bytes)"

@@ -1,0 +1,402 @@
+"""The persistent index: one SQLite file, WAL, one transaction per add.
+
+Tables
+    meta          key/value: schema version and the fingerprint manifest
+    documents     one row per indexed file: path, content hash, metadata,
+                  number of MinHash windows, compressed decoded text (see
+                  :func:`~index.sqlite.textcodec.encode_text`), whole-document signature
+    band_buckets  LSH postings (band key, document), one per distinct band
+                  key of a document, grouped into buckets
+    gram_buckets  winnowed gram postings (gram hash, document), grouped into
+                  buckets, and beside each bucket's postings the number of
+                  documents of each of its keys: the document frequencies of
+                  the stock-phrase model, read without reading the postings
+
+A posting table holds one row per bucket, not per posting: the bucket is the
+low :data:`~index.sqlite.postings.BUCKET_BITS` bits of the 64-bit key, and the row's BLOB is the
+sorted array of its postings, each a little-endian uint64 of the next 32 bits
+of the key (high half) and the document id (low half). That is
+8 bytes a posting instead of the 16 to 18 that a (key, id) row costs in a
+b-tree, and an add writes one row per touched bucket instead of one per
+posting. A query reads the buckets of its keys only (as many pages as a
+per-posting table) and compares keys on their low ``BUCKET_BITS + 32`` = 52
+bits: two different 64-bit keys agree there with probability 2^-52, so the
+candidates are those of a full-key comparison but for that collision odds
+(:class:`~index.memory.MemoryIndex` compares full keys).
+
+A band posting names the document, not the window: a query counts, per
+document, the distinct band keys it shares, straight from the postings (no
+lookup of windows), as :class:`~index.memory.MemoryIndex` does. The
+``counts`` column of ``gram_buckets`` holds, for each distinct key of the
+bucket, a uint64 of its 32 key bits (high half) and its number of postings
+(low half), sorted: a document-frequency query reads a few bytes per key
+there, however many documents share a stock phrase. It comes before the
+``postings`` column, so SQLite does not read the postings' overflow pages to
+get it.
+
+Nothing is pickled. Removing a document recomputes its fingerprints from its
+stored text and deletes exactly those postings, so no secondary index by
+document is needed on the posting tables.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from corpus.document import INDEXED, DocMeta, Document
+from corpus.normalize import normalize
+from index.corpus import Candidate, Fingerprinted, hit_counts, top_candidates
+from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
+from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
+from index.sqlite.postings import BANDS, GRAMS, LOW32, BucketTables, PendingPostings, document_postings
+from index.sqlite.textcodec import decode_text, encode_text
+
+SCHEMA_VERSION = "chachong-index-3"
+# 2: band postings by window id and a windows table; 1: a b-tree row per posting, UTF-8 text
+_PAGE_SIZE = 4096  # a query reads one page per bucket it hits: larger pages read more
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    format TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    unit TEXT, year INTEGER, submitted TEXT,
+    added TEXT NOT NULL,
+    windows INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    text BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE TABLE IF NOT EXISTS band_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS gram_buckets (
+    bucket INTEGER PRIMARY KEY,
+    counts BLOB NOT NULL,
+    postings BLOB NOT NULL
+);
+"""
+_NOTE = "note:"  # meta keys of the texts callers keep with the index (read_note)
+
+
+@dataclass(frozen=True)
+class AddOutcome:
+    added: list[str]
+    replaced: list[str]
+    unchanged: list[str]
+
+
+class IndexStore:
+    """A chachong index in one SQLite file (``:memory:`` for a temporary one)."""
+
+    def __init__(self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = True) -> None:
+        self.path = str(path)
+        self._pending: PendingPostings | None = None
+        if self.path != ":memory:":
+            target = Path(self.path)
+            if not target.exists() and not create:
+                raise IndexStoreError(f"{self.path}: no index here (build one with `chachong index add`)")
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # takes effect on a new file only
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache: bulk adds touch many b-tree pages
+            self.db.execute("PRAGMA temp_store=MEMORY")
+            self.buckets = BucketTables(self.db, self.path)
+            self.params = self._open_or_init(params)
+        except sqlite3.DatabaseError as err:
+            raise IndexCorruptError(f"{self.path}: not a chachong index ({err})") from err
+
+    # -- setup ---------------------------------------------------------------
+
+    def _open_or_init(self, params: FingerprintParams | None) -> FingerprintParams:
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            if tables:
+                raise IndexCorruptError(f"{self.path}: an SQLite file, but not a chachong index")
+            params = params or FingerprintParams()
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [("schema", SCHEMA_VERSION), ("fingerprint", params.manifest_json())],
+                )
+            return params
+        stored = dict(self.db.execute("SELECT key, value FROM meta"))
+        if stored.get("schema") != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"{self.path}: this index has the storage format {stored.get('schema')!r} of another chachong"
+                f" version; this one reads {SCHEMA_VERSION!r} only. Rebuild the index: delete {self.path}"
+                " and run `chachong index add` on the documents again"
+            )
+        manifest = json.loads(stored["fingerprint"])
+        stored_params = FingerprintParams.from_manifest(manifest)
+        if stored_params.manifest() != manifest:  # same parameters, but hashed or normalized differently
+            raise IndexMismatchError(_rebuild_message(self.path, manifest, stored_params.manifest()))
+        if params is not None and params.manifest() != manifest:
+            raise IndexMismatchError(_mismatch_message(self.path, manifest, params.manifest()))
+        return stored_params
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: an exception (or Ctrl-C) rolls everything back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    def add(self, documents: Iterable[Fingerprinted]) -> AddOutcome:
+        """Add or replace documents in one transaction.
+
+        A path already indexed with the same content hash is left alone; with
+        another hash its old rows are replaced.
+        """
+        added: list[str] = []
+        replaced: list[str] = []
+        unchanged: list[str] = []
+        self._pending = PendingPostings()
+        try:
+            with self.transaction():
+                for doc in documents:
+                    existing = self.db.execute(
+                        "SELECT id, sha256 FROM documents WHERE path = ?", (doc.document.path,)
+                    ).fetchone()
+                    if existing and existing[1] == doc.document.sha256:
+                        unchanged.append(doc.document.path)
+                        continue
+                    if existing:
+                        self._delete([existing[0]])
+                        replaced.append(doc.document.path)
+                    else:
+                        added.append(doc.document.path)
+                    self._insert(doc)
+                self._flush()
+        finally:
+            self._pending.close()
+            self._pending = None
+        return AddOutcome(added, replaced, unchanged)
+
+    def _flush(self) -> None:
+        """Merge the postings buffered by this add into their buckets."""
+        pending = self._pending
+        if pending is None:
+            return
+        for table in (BANDS, GRAMS):
+            for buckets, packed in pending.chunks(table):
+                self.buckets.merge(table, buckets, packed)
+        pending.rows = 0
+        pending.docs.clear()
+
+    def known_hash(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def _insert(self, doc: Fingerprinted) -> int:
+        d, fp = doc.document, doc.fingerprints
+        cur = self.db.execute(
+            "INSERT INTO documents(path, sha256, encoding, format, chars, unit, year, submitted, added, windows,"
+            " signature, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                d.path,
+                d.sha256,
+                d.encoding,
+                d.format,
+                len(d.text),
+                d.meta.unit,
+                d.meta.year,
+                d.meta.submitted,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                len(fp.window_bands),
+                fp.signature.astype("<u4").tobytes(),
+                encode_text(d.text),
+            ),
+        )
+        doc_id = int(cur.lastrowid)
+        pending = self._pending
+        if pending is None:
+            raise IndexStoreError("documents are inserted inside IndexStore.add only")
+        for table, (buckets, packed) in document_postings(fp, doc_id).items():
+            pending.add(doc_id, table, buckets, packed)
+        return doc_id
+
+    def remove(self, paths: Sequence[str]) -> list[str]:
+        """Remove documents by indexed path; return the paths that were there."""
+        removed, ids = [], []
+        with self.transaction():
+            for path in paths:
+                row = self.db.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+                if row and row[0] not in ids:
+                    ids.append(row[0])
+                    removed.append(path)
+            self._delete(ids)
+        return removed
+
+    def _delete(self, doc_ids: Sequence[int]) -> None:
+        """Delete documents with their postings."""
+        if self._pending is not None and self._pending.docs.intersection(doc_ids):
+            self._flush()  # added earlier in this add: its postings must be in the buckets to go
+        parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {BANDS: [], GRAMS: []}
+        for doc_id in doc_ids:
+            fp = fingerprint(normalize(self.document(doc_id).text), self.params)
+            for table, posted in document_postings(fp, doc_id).items():
+                parts[table].append(posted)
+            self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        for table, posted in parts.items():
+            if posted:
+                self.buckets.remove(
+                    table, np.concatenate([b for b, _ in posted]), np.concatenate([p for _, p in posted])
+                )
+
+    # -- reading -------------------------------------------------------------
+
+    exact_frequencies = False  # frequencies count winnowed grams only
+
+    def document_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def document(self, doc_id: int) -> Document:
+        row = self.db.execute(
+            "SELECT path, sha256, encoding, format, unit, year, submitted, text FROM documents WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            raise IndexStoreError(f"{self.path}: no document with id {doc_id}")
+        path, sha256, encoding, fmt, unit, year, submitted, text = row
+        return Document(path, decode_text(text), sha256, encoding, fmt, DocMeta(unit, year, submitted), INDEXED)
+
+    def document_id(self, path: str) -> int | None:
+        row = self.db.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
+        return int(row[0]) if row else None
+
+    def documents_with_hash(self, sha256: str) -> list[tuple[int, str]]:
+        return [(int(i), p) for i, p in self.db.execute("SELECT id, path FROM documents WHERE sha256 = ?", (sha256,))]
+
+    def paths(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM documents ORDER BY path")]
+
+    def candidates(
+        self,
+        fp: Fingerprints,
+        *,
+        stock: Collection[int] | np.ndarray | None = None,
+        exclude: Iterable[int] = (),
+        limit: int = 50,
+    ) -> list[Candidate]:
+        """Documents sharing an LSH band key or a gram not in ``stock`` with
+        ``fp``, best first: the ``limit`` highest :attr:`Candidate.score`,
+        ties by document id. ``band_hits`` counts the distinct band keys a
+        document shares, ``gram_hits`` the distinct grams.
+
+        The cost is that of the postings read (those of the query's keys) and
+        of the documents they name, not the size of the corpus; only the
+        winners become Python objects.
+        """
+        _, band_docs = self.buckets.lookup(BANDS, np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel()))
+        grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
+        if stock is not None and len(stock):
+            if not isinstance(stock, np.ndarray):
+                stock = np.fromiter(stock, dtype=np.int64, count=len(stock))
+            grams = grams[~np.isin(grams, stock)]
+        _, gram_docs = self.buckets.lookup(GRAMS, grams)
+        return top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)
+
+    def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
+        """Documents holding each of ``queries`` (gram hashes), over the
+        winnowed postings; 0 for a gram not in the index. Read from the
+        buckets' key counts: a few bytes a key, however many documents
+        share it."""
+        stored, lo, found = self.buckets.search(GRAMS, queries, "counts")
+        frequencies = np.zeros(len(found), dtype=np.int64)
+        hit = found > 0  # one counts entry per distinct key of a bucket
+        frequencies[hit] = (stored[lo[hit]] & LOW32).astype(np.int64)
+        return frequencies
+
+    def revision(self) -> tuple[int, str | None, int | None]:
+        """(documents, time of the last addition, highest id): changes whenever the contents do."""
+        count, added, top = self.db.execute("SELECT COUNT(*), MAX(added), MAX(id) FROM documents").fetchone()
+        return int(count), added, top
+
+    def read_note(self, name: str) -> str | None:
+        """A named text a caller keeps with the index (the gate's verdicts), or None."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (_NOTE + name,)).fetchone()
+        return row[0] if row else None
+
+    def write_note(self, name: str, value: str) -> None:
+        """Store a named text with the index, in one transaction."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_NOTE + name, value))
+
+    def stats(self) -> dict[str, object]:
+        size = Path(self.path).stat().st_size if self.path != ":memory:" else 0
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(chars), 0), MIN(added), MAX(added), COALESCE(SUM(windows), 0) FROM documents"
+        ).fetchone()
+        return {
+            "path": self.path,
+            "documents": int(row[0]),
+            "chars": int(row[1]),
+            "first_added": row[2],
+            "last_added": row[3],
+            "windows": int(row[4]),
+            "band_rows": self.posting_count(BANDS),
+            "gram_rows": self.posting_count(GRAMS),
+            "file_bytes": size,
+            "fingerprint": self.params.manifest(),
+        }
+
+    def posting_count(self, table: str) -> int:
+        """Postings in ``band_buckets`` or ``gram_buckets``."""
+        if table not in (BANDS, GRAMS):
+            raise ValueError(f"not a posting table: {table!r}")
+        return int(self.db.execute(f"SELECT COALESCE(SUM(length(postings)), 0) FROM {table}").fetchone()[0]) // 8
+
+
+def _manifest_diffs(stored: dict[str, object], wanted: dict[str, object], wanted_name: str) -> str:
+    return "; ".join(
+        f"{k}: index has {stored.get(k)!r}, {wanted_name} {wanted.get(k)!r}"
+        for k in sorted(wanted)
+        if stored.get(k) != wanted.get(k)
+    )
+
+
+def _mismatch_message(path: str, stored: dict[str, object], wanted: dict[str, object]) -> str:
+    diffs = _manifest_diffs(stored, wanted, "asked for")
+    return (
+        f"{path}: index was built with other fingerprint parameters ({diffs}); use a new --index or the same settings"
+    )
+
+
+def _rebuild_message(path: str, stored: dict[str, object], current: dict[str, object]) -> str:
+    diffs = _manifest_diffs(stored, current, "this chachong")
+    return (
+        f"{path}: index was fingerprinted by another chachong version ({diffs}). Rebuild the index:"
+        " delete it and run `chachong index add` on the documents again"
+    )

@@ -1,0 +1,127 @@
+"""The typed report every formatter takes (schema ``chachong/report-v1``).
+
+A :class:`Report` is built from a use case's result (:func:`check_report`,
+:func:`audit_report`, :func:`gate_report`) or loaded back from its JSON form
+(:func:`reports.json_report.load_report`); the formatters never see an
+untyped dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.audit import AuditResult
+from app.check import CheckResult, CorpusInfo
+from app.gate import GateResult
+from app.version import TOOL_VERSION
+from corpus.errors import InputError
+from detector.families import Family
+from detector.model import DocumentResult
+from detector.relations import Cluster, CopyEdge
+
+SCHEMA = "chachong/report-v1"
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One submission in the audit's originality ranking."""
+
+    path: str
+    unit: str | None
+    year: int | None
+    originality: float
+    max_source: str | None
+    max_source_share: float
+    copied_chars: int
+    sources: int
+
+
+@dataclass(frozen=True)
+class AuditSection:
+    references: tuple[str, ...] = ()
+    families: tuple[Family, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
+    edges: tuple[CopyEdge, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateReason:
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GateSection:
+    root: str
+    config_file: str | None
+    min_originality: float
+    max_source_share: float
+    changed_only: bool
+    passed: tuple[str, ...]
+    failed: tuple[str, ...]
+    errors: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    reasons: dict[str, tuple[GateReason, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    command: str
+    documents: tuple[DocumentResult, ...]
+    errors: tuple[InputError, ...] = ()
+    corpus: CorpusInfo | None = None
+    audit: AuditSection | None = None
+    gate: GateSection | None = None
+    tool_version: str = TOOL_VERSION
+
+    @property
+    def has_copies(self) -> bool:
+        """Whether any document was found copying (exit code 1 of check and audit)."""
+        return any(d.has_copies for d in self.documents)
+
+    def ranking(self) -> list[RankingRow]:
+        """One row per document, least original first."""
+        rows = [
+            RankingRow(
+                d.path,
+                d.meta.unit,
+                d.meta.year,
+                round(d.originality, 4),
+                d.max_source,
+                round(d.max_source_share, 4),
+                d.copied_chars,
+                len(d.sources),
+            )
+            for d in self.documents
+        ]
+        return sorted(rows, key=lambda row: (row.originality, row.path))
+
+
+def check_report(result: CheckResult, command: str = "check") -> Report:
+    return Report(command, tuple(result.results), tuple(result.errors), result.corpus)
+
+
+def audit_report(result: AuditResult, corpus: CorpusInfo | None, command: str = "audit") -> Report:
+    section = AuditSection(
+        tuple(result.references), tuple(result.families), tuple(result.clusters), tuple(result.edges)
+    )
+    return Report(command, tuple(result.results), tuple(result.errors), corpus, audit=section)
+
+
+def gate_report(result: GateResult) -> Report:
+    config = result.config
+    section = GateSection(
+        root=config.root.as_posix(),
+        config_file=config.file.as_posix() if config.file else None,
+        min_originality=config.min_originality,
+        max_source_share=config.max_source_share,
+        changed_only=result.changed_only,
+        passed=tuple(result.passed),
+        failed=tuple(result.failed),
+        errors=tuple(e.path for e in result.errors),
+        unchanged=tuple(result.unchanged),
+        reasons={
+            v.path: tuple(GateReason(r.rule, r.message) for r in v.reasons) for v in result.verdicts if not v.passed
+        },
+    )
+    return Report("gate", tuple(result.results), tuple(result.errors), result.corpus, gate=section)
