@@ -9,25 +9,14 @@ report is printed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from corpus.errors import ChachongError, InputError
-
-
-class Exit(IntEnum):
-    CLEAN = 0
-    FINDINGS = 1
-    ERROR = 2
-
+from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from corpus.errors import ChachongError
 
 AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
 
@@ -40,8 +29,6 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Build and inspect the persistent index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-
-stderr = Console(stderr=True, soft_wrap=True)  # never wrap a file name in a message
 
 IndexOption = Annotated[
     Optional[Path],
@@ -65,86 +52,6 @@ def _settings(root: Path, **flags: Any) -> Any:
     from app.config import load_settings
 
     return load_settings(root, flags=flags)
-
-
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A rich progress bar on stderr, only on a terminal and only while the
-    work runs: it is cleared when the block ends, before any report is printed."""
-    bars = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=not stderr.is_terminal,
-    )
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(stage, total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-
-    with bars:
-        yield update
-
-
-def _fail(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
-    return typer.Exit(Exit.ERROR)
-
-
-def _note(message: str) -> None:
-    stderr.print(escape(message), highlight=False)
-
-
-def _report_input_errors(errors: Sequence[InputError], label: str = "[red]skipped[/]") -> None:
-    for error in errors:
-        stderr.print(f"{label} {escape(error.path)}: {escape(error.reason)}", highlight=False)
-
-
-def _write(path: Path, content: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
-    except OSError as err:
-        raise ChachongError(f"cannot write {path}: {err.strerror or err}") from err
-
-
-def _color(no_color: bool) -> bool:
-    import os
-
-    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-
-
-def _terminal(no_color: bool) -> Any:
-    from reports.terminal import TerminalFormatter
-
-    return TerminalFormatter(width=None if sys.stdout.isatty() else 80, color=_color(no_color))
-
-
-def _emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:
-    """Write each (formatter, path) the flags asked for; a '-' path, or else
-    the terminal view, goes to stdout."""
-    to_stdout = None
-    for formatter, path in outputs:
-        if path is None:
-            continue
-        if str(path) == "-":
-            to_stdout = formatter
-            continue
-        _write(path, formatter.render(report, texts))
-        _note(f"{formatter.label}: {path}")
-    sys.stdout.write((to_stdout or _terminal(no_color)).render(report, texts))
-
-
-def _formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_sources: int | None = None) -> list:
-    from reports.html import HtmlFormatter
-    from reports.json_report import JsonFormatter
-
-    return [(HtmlFormatter(max_sources), html), (JsonFormatter(), json)]
 
 
 # -- index -------------------------------------------------------------------
@@ -177,12 +84,12 @@ def index_add(
         if shingle is not None or shingle_size is not None:
             kind = shingle or "char"
             params = FingerprintParams(shingle=kind, k=shingle_size or (3 if kind == "word" else 5))
-        with open_index(settings.index, create=True, params=params) as store, _progress() as progress:
+        with open_index(settings.index, create=True, params=params) as store, progress_bars() as progress:
             outcome, errors = add_to_index(store, paths, max_bytes=settings.max_bytes, progress=progress)
     except ChachongError as err:
-        raise _fail(str(err)) from err
-    _report_input_errors(errors)
-    _note(
+        raise fail(str(err)) from err
+    report_input_errors(errors)
+    note(
         f"indexed into {settings.index.as_posix()}: {len(outcome.added)} added, {len(outcome.replaced)} replaced, "
         f"{len(outcome.unchanged)} unchanged, {len(errors)} failed"
     )
@@ -202,10 +109,10 @@ def index_remove(
         with open_index(settings.index, create=False) as store:
             removed, missing = remove_from_index(store, paths)
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     for path in missing:
         stderr.print(f"[red]not in the index[/] {escape(path)}", highlight=False)
-    _note(f"removed {len(removed)} documents")
+    note(f"removed {len(removed)} documents")
     raise typer.Exit(Exit.ERROR if missing else Exit.CLEAN)
 
 
@@ -226,23 +133,11 @@ def index_stats(
         with open_index(settings.index, create=False) as store:
             stats = stats_of(store, with_paths=list_paths)
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     if as_json:
         sys.stdout.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
         return
-    sys.stdout.write(_stats_text(stats))
-
-
-def _stats_text(stats: dict[str, Any]) -> str:
-    keys = ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added")
-    lines = [f"{key:>12}: {stats[key]}" for key in keys]
-    fp = stats["fingerprint"]
-    lines.append(
-        f"{'fingerprint':>12}: {fp['shingle']} {fp['k']}-grams, {fp['num_perm']} perms (seed {fp['seed']}), "
-        f"LSH {fp['bands']}x{fp['rows']} @ {fp['lsh_threshold']}, grams k={fp['gram_k']} w={fp['winnow_w']}"
-    )
-    lines += stats.get("paths", [])
-    return "\n".join(lines) + "\n"
+    sys.stdout.write(stats_text(stats))
 
 
 # -- check -------------------------------------------------------------------
@@ -267,15 +162,15 @@ def check(
 
     try:
         settings = _settings(Path("."), index=index, max_bytes=max_bytes)
-        with _progress() as progress:
+        with progress_bars() as progress:
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
         report = check_report(result)
-        _emit(report, result.texts, _formatters(json=json_out, html=html_out), no_color=no_color)
+        emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
-        raise _fail(str(err)) from err
-    _report_input_errors(result.errors)
+        raise fail(str(err)) from err
+    report_input_errors(result.errors)
     if result.errors or not result.results:
         raise typer.Exit(Exit.ERROR)
     raise typer.Exit(Exit.FINDINGS if report.has_copies and not exit_zero else Exit.CLEAN)
@@ -336,19 +231,19 @@ def gate(
         config = _settings(
             folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
         )
-        with _progress() as progress:
+        with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
         report = gate_report(result)
         outputs = [
             (JunitFormatter(), junit_out),
             (SarifFormatter(config.root), sarif_out),
             (MarkdownFormatter(), markdown_out),
-            *_formatters(json=json_out, html=html_out),
+            *formatters(json=json_out, html=html_out),
         ]
-        _report_input_errors(result.errors, "[bold red]error:[/]")
-        _emit(report, result.texts, outputs, no_color=no_color)
+        report_input_errors(result.errors, "[bold red]error:[/]")
+        emit(report, result.texts, outputs, no_color=no_color)
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     if result.errors:
         raise typer.Exit(Exit.ERROR)
     raise typer.Exit(Exit.FINDINGS if result.failed and not exit_zero else Exit.CLEAN)
@@ -373,7 +268,7 @@ def config_command(
             folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
         )
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     if as_json:
         sys.stdout.write(json.dumps(config.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -410,7 +305,7 @@ def audit(
     try:
         settings = _settings(Path("."), max_bytes=max_bytes)
         params = AuditParams(max_bytes=settings.max_bytes)
-        with _progress() as progress:
+        with progress_bars() as progress:
             if index is not None:
                 with open_index(index, create=True) as store:
                     result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
@@ -419,11 +314,11 @@ def audit(
                 result = run_audit(dirs, ref or [], params=params, progress=progress)
                 corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
         report = audit_report(result, corpus)
-        outputs = [(CsvFormatter(), csv_out), *_formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
-        _emit(report, TextLookup(result.documents), outputs, no_color=no_color)
+        outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
+        emit(report, TextLookup(result.documents), outputs, no_color=no_color)
     except ChachongError as err:
-        raise _fail(str(err)) from err
-    _report_input_errors(result.errors)
+        raise fail(str(err)) from err
+    report_input_errors(result.errors)
     if result.errors:
         raise typer.Exit(Exit.ERROR)
     raise typer.Exit(Exit.FINDINGS if report.has_copies and not exit_zero else Exit.CLEAN)
@@ -445,20 +340,20 @@ def report(
     try:
         data = json_file.read_bytes()
     except OSError as err:
-        raise _fail(f"{json_file}: cannot read JSON report ({err.strerror or err})") from err
+        raise fail(f"{json_file}: cannot read JSON report ({err.strerror or err})") from err
     try:
         loaded = load_report(data)
         settings = _settings(Path("."), index=index)
         store = open_index(settings.index, create=False) if index is not None or settings.index.exists() else None
         try:
             texts = TextLookup(stores=[store] if store else [], roots=[Path("."), json_file.parent])
-            _write(html_out, HtmlFormatter().render(loaded, texts))
+            write(html_out, HtmlFormatter().render(loaded, texts))
         finally:
             if store is not None:
                 store.close()
     except ChachongError as err:
-        raise _fail(f"{json_file}: {err}") from err
-    _note(f"HTML report: {html_out}")
+        raise fail(f"{json_file}: {err}") from err
+    note(f"HTML report: {html_out}")
 
 
 @app.command()
@@ -481,10 +376,10 @@ def bench(
         with tempfile.TemporaryDirectory() as tmp:
             out = keep or Path(tmp)
             generate_corpus(out, SynthConfig(n_units=units, n_references=references, seed=seed))
-            with _progress() as progress:
+            with progress_bars() as progress:
                 result = run_benchmark(out, progress=progress)
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     sys.stdout.write(format_table(result) + "\n")
     if worst:
         sys.stdout.write("\n" + format_worst(result.chachong_docs, worst) + "\n")
@@ -505,10 +400,10 @@ def text(
         settings = _settings(Path("."), max_bytes=max_bytes)
         decoded = read_document(file, max_bytes=settings.max_bytes)
     except ChachongError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     sys.stdout.buffer.write(decoded.text.encode("utf-8"))
     sys.stdout.buffer.flush()
-    _note(f"{file}: {decoded.encoding}, {len(decoded.text)} code points")
+    note(f"{file}: {decoded.encoding}, {len(decoded.text)} code points")
 
 
 @app.command()
@@ -534,11 +429,11 @@ def demo(
     try:
         if not run:
             documents, cases = write_demo(out_dir)
-            _note(f"demo corpus: {out_dir} ({documents} documents, {cases} planted cases)")
+            note(f"demo corpus: {out_dir} ({documents} documents, {cases} planted cases)")
             return
-        with _progress() as progress:
+        with progress_bars() as progress:
             demo_run = run_demo(out_dir, progress=progress)
-        _note(f"demo corpus: {out_dir} ({demo_run.documents} documents, {demo_run.cases} planted cases)")
+        note(f"demo corpus: {out_dir} ({demo_run.documents} documents, {demo_run.cases} planted cases)")
         assert demo_run.audit is not None
         report = audit_report(demo_run.audit, demo_run.corpus, command="demo")
         report = dataclasses.replace(report, errors=tuple(demo_run.errors))
@@ -548,10 +443,10 @@ def demo(
             (CsvFormatter(), out_dir / "ranking.csv"),
             (HtmlFormatter(AUDIT_HTML_SOURCES), out_dir / "report.html"),
         ]
-        _emit(report, texts, outputs, no_color=False)
+        emit(report, texts, outputs, no_color=False)
     except ChachongError as err:
-        raise _fail(str(err)) from err
-    _note(f"index: {demo_run.index}")
+        raise fail(str(err)) from err
+    note(f"index: {demo_run.index}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

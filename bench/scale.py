@@ -381,50 +381,16 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
     """read+normalize, fingerprint, index write, stock frequencies, candidates,
     check. Returns the stage records and the first ``--naive-docs`` streams."""
     from corpus.normalize import normalize
-    from corpus.read import iter_documents
     from detector.compare import DetectorParams, compare_document
     from index.corpus import Fingerprinted
-    from index.fingerprint import FingerprintParams, all_grams, fingerprint, fingerprint_many
+    from index.fingerprint import FingerprintParams, all_grams, fingerprint
     from index.sqlite import IndexStore
 
     params = FingerprintParams()
     stages: dict[str, dict[str, Any]] = {}
 
-    log(f"[N={n:,}] read+normalize")
-    errors: list = []
-    docs: list = []
-    streams: list[str] = []
-    read = stages["read+normalize"] = {}
-    with measured(probe, read):
-        t_norm = 0.0
-        for doc in iter_documents([folder], errors):
-            t = time.perf_counter()
-            streams.append(normalize(doc.text).text)
-            t_norm += time.perf_counter() - t
-            docs.append(doc)
-    read.update(
-        docs=len(docs),
-        chars=sum(len(d.text) for d in docs),
-        normalize_seconds=t_norm,
-        errors=len(errors),
-    )
-    if errors:
-        log(f"  {len(errors)} unreadable files, e.g. {errors[0].path}: {errors[0].reason}")
-    if not docs:
-        raise SystemExit(f"no readable documents under {folder}")
-    read["notes"] = f"read {read['seconds'] - t_norm:.2f} s, normalize {t_norm:.2f} s"
-
-    log(f"[N={n:,}] fingerprint")
-    t = time.perf_counter()
-    fingerprint_many(streams[:BATCH], params)  # loads the compiled kernels (once per process)
-    warm = time.perf_counter() - t
-    fps: list = []
-    fp = stages["fingerprint"] = {"docs": len(streams), "chars": sum(len(s) for s in streams)}
-    with measured(probe, fp):
-        for lo in range(0, len(streams), BATCH):
-            fps.extend(fingerprint_many(streams[lo : lo + BATCH], params))
-    fp["warmup_seconds"] = warm
-    fp["notes"] = f"normalized chars; batches of {BATCH}, one core; warm-up batch {warm:.2f} s not counted"
+    docs, streams = _read_stage(folder, stages, probe, n)
+    fps = _fingerprint_stage(streams, params, stages, probe, n)
 
     log(f"[N={n:,}] index write")
     workdir = Path(tempfile.mkdtemp(prefix="chachong-scale-", dir=args.tmp))
@@ -432,7 +398,7 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
         db = workdir / "index.db"
         prepared = [Fingerprinted(d, f) for d, f in zip(docs, fps)]
         del fps
-        write = stages["index write"] = {"docs": len(prepared), "chars": read["chars"]}
+        write = stages["index write"] = {"docs": len(prepared), "chars": stages["read+normalize"]["chars"]}
         with measured(probe, write):
             store = IndexStore(db, params)
             outcome = store.add(p for p in prepared if store.known_hash(p.document.path) != p.document.sha256)
@@ -456,6 +422,50 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return stages, streams[: args.naive_docs]
+
+
+def _read_stage(folder: Path, stages: dict, probe: MemoryProbe, n: int) -> tuple[list, list[str]]:
+    """read+normalize: every document decoded (discover, decode, metadata) and normalized."""
+    from corpus.normalize import normalize
+    from corpus.read import iter_documents
+
+    log(f"[N={n:,}] read+normalize")
+    errors: list = []
+    docs: list = []
+    streams: list[str] = []
+    read = stages["read+normalize"] = {}
+    with measured(probe, read):
+        t_norm = 0.0
+        for doc in iter_documents([folder], errors):
+            t = time.perf_counter()
+            streams.append(normalize(doc.text).text)
+            t_norm += time.perf_counter() - t
+            docs.append(doc)
+    read.update(docs=len(docs), chars=sum(len(d.text) for d in docs), normalize_seconds=t_norm, errors=len(errors))
+    if errors:
+        log(f"  {len(errors)} unreadable files, e.g. {errors[0].path}: {errors[0].reason}")
+    if not docs:
+        raise SystemExit(f"no readable documents under {folder}")
+    read["notes"] = f"read {read['seconds'] - t_norm:.2f} s, normalize {t_norm:.2f} s"
+    return docs, streams
+
+
+def _fingerprint_stage(streams: list[str], params, stages: dict, probe: MemoryProbe, n: int) -> list:  # noqa: ANN001
+    """fingerprint: batches of BATCH streams on one core, after an untimed warm-up batch."""
+    from index.fingerprint import fingerprint_many
+
+    log(f"[N={n:,}] fingerprint")
+    t = time.perf_counter()
+    fingerprint_many(streams[:BATCH], params)  # loads the compiled kernels (once per process)
+    warm = time.perf_counter() - t
+    fps: list = []
+    fp = stages["fingerprint"] = {"docs": len(streams), "chars": sum(len(s) for s in streams)}
+    with measured(probe, fp):
+        for lo in range(0, len(streams), BATCH):
+            fps.extend(fingerprint_many(streams[lo : lo + BATCH], params))
+    fp["warmup_seconds"] = warm
+    fp["notes"] = f"normalized chars; batches of {BATCH}, one core; warm-up batch {warm:.2f} s not counted"
+    return fps
 
 
 def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_grams) -> None:
@@ -740,46 +750,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def prepare_corpora(args: argparse.Namespace, root: Path) -> list[dict[str, Any]]:
+    """One corpus folder per N (generated, or reused from ``--keep``)."""
+    runs: list[dict[str, Any]] = []
+    for n in args.docs:
+        folder = root / f"docs-{n}"
+        log(f"[N={n:,}] corpus in {folder}")
+        corpus = ensure_corpus(folder, n, args.seed)
+        log(f"  {'reused' if corpus['reused'] else 'generated'} {corpus['files']:,} files, {corpus['chars']:,} chars")
+        runs.append({"docs": n, "corpus": corpus, "folder": str(folder)})
+    return runs
+
+
+def measure_run(run: dict[str, Any], args: argparse.Namespace) -> None:
+    """Every figure of one N, each part in a process forked from this small
+    one, so the memory figures compare across N."""
+    n, folder = run["docs"], Path(run["folder"])
+    if not args.no_audit:
+        log(f"[N={n:,}] audit")
+        payload = in_fork("audit", _audit_run, str(folder), args.workers)
+        run["audit"] = finish({**payload["audit"], "docs": payload["audit"]["documents"]}, "chars")
+        run["audit"]["notes"] = (
+            f"{run['audit']['workers']} workers; {run['audit']['copy_matches']:,} copy matches, "
+            f"{run['audit']['families']} families, {run['audit']['clusters']} clusters; "
+            "workers' RSS includes pages shared copy-on-write"
+        )
+        run["report"] = finish(payload["report"], "docs")
+        run["report"]["notes"] = f"{payload['report']['bytes'] / 1e6:,.1f} MB of JSON"
+    measured_run = in_fork("library stages", measure_library, folder, args, n)
+    run["memory_method"] = measured_run["memory_method"]
+    run["stages"] = {name: finish(measured_run["stages"][name], RATES[name]) for name in LIBRARY_STAGES}
+    if measured_run["naive"]:
+        naive = measured_run["naive"]
+        run["naive"] = {k: finish(v, RATES[k]) if isinstance(v, dict) else v for k, v in naive.items()}
+        run["ratios"] = ratios(run)
+
+
+def print_report(runs: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any], probe: MemoryProbe) -> dict:
+    """The tables on stdout; returns the growth table."""
     out = print  # the tables go to stdout, everything else to stderr
-    info = machine()
-    probe = MemoryProbe()
-    report: dict[str, Any] = {"machine": info, "arguments": {k: str(v) for k, v in vars(args).items()}, "runs": []}
-
-    with tempfile.TemporaryDirectory(prefix="chachong-scale-corpus-", dir=args.tmp) as scratch:
-        root = args.keep or Path(scratch)
-        folders = {}
-        runs: list[dict[str, Any]] = []
-        for n in args.docs:
-            folder = root / f"docs-{n}"
-            log(f"[N={n:,}] corpus in {folder}")
-            corpus = ensure_corpus(folder, n, args.seed)
-            log(f"  {'reused' if corpus['reused'] else 'generated'} {corpus['files']:,} files, {corpus['chars']:,} chars")
-            folders[n] = folder
-            runs.append({"docs": n, "corpus": corpus, "folder": str(folder)})
-
-        for run in runs:  # each part in a process forked from this small one: comparable memory figures
-            n = run["docs"]
-            if not args.no_audit:
-                log(f"[N={n:,}] audit")
-                payload = in_fork("audit", _audit_run, str(folders[n]), args.workers)
-                run["audit"] = finish({**payload["audit"], "docs": payload["audit"]["documents"]}, "chars")
-                run["audit"]["notes"] = (
-                    f"{run['audit']['workers']} workers; {run['audit']['copy_matches']:,} copy matches, "
-                    f"{run['audit']['families']} families, {run['audit']['clusters']} clusters; "
-                    "workers' RSS includes pages shared copy-on-write"
-                )
-                run["report"] = finish(payload["report"], "docs")
-                run["report"]["notes"] = f"{payload['report']['bytes'] / 1e6:,.1f} MB of JSON"
-            measured_run = in_fork("library stages", measure_library, folders[n], args, n)
-            run["memory_method"] = measured_run["memory_method"]
-            run["stages"] = {name: finish(measured_run["stages"][name], RATES[name]) for name in LIBRARY_STAGES}
-            if measured_run["naive"]:
-                naive = measured_run["naive"]
-                run["naive"] = {k: finish(v, RATES[k]) if isinstance(v, dict) else v for k, v in naive.items()}
-                run["ratios"] = ratios(run)
-
     out("# chachong scale benchmark")
     out("")
     out(machine_line(info))
@@ -792,10 +801,25 @@ def main(argv: list[str] | None = None) -> int:
     out(f"seed {args.seed}; sample stages: {args.sample:,} documents (all, when N is smaller) drawn with the seed from the sorted paths")
     for run in runs:
         print_run(run, out)
-    if len(runs) > 1:
-        table = growth(runs)
-        print_growth(runs, table, out)
-        report["growth"] = {stage: {str(n): v for n, v in by_n.items()} for stage, by_n in table.items()}
+    if len(runs) < 2:
+        return {}
+    table = growth(runs)
+    print_growth(runs, table, out)
+    return {stage: {str(n): v for n, v in by_n.items()} for stage, by_n in table.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    info = machine()
+    probe = MemoryProbe()
+    report: dict[str, Any] = {"machine": info, "arguments": {k: str(v) for k, v in vars(args).items()}, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="chachong-scale-corpus-", dir=args.tmp) as scratch:
+        runs = prepare_corpora(args, args.keep or Path(scratch))
+        for run in runs:
+            measure_run(run, args)
+    growth_table = print_report(runs, args, info, probe)
+    if growth_table:
+        report["growth"] = growth_table
     report["memory_method"] = runs[0]["memory_method"] if runs else probe.describe()
     report["runs"] = runs
     if args.json:

@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from corpus.normalize import codepoints
-from index.fingerprint import rolling_hash64
+from index.hashing import rolling_hash64
 
 
 @dataclass(frozen=True)

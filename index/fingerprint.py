@@ -21,17 +21,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from corpus.errors import ConfigError
 from corpus.normalize import NORMALIZER_VERSION, Normalized, codepoints
+from index.batched import batched_windows, batched_winnow
+from index.hashing import (
+    MASK32,
+    POLY64,
+    fmix64,
+    minhash_matrix,
+    rolling_hash32,
+    rolling_hash64,
+    shingle_hash,
+)
 
-_POLY32 = np.uint32(0x01000193)
-_POLY64 = np.uint64(0x100000001B3)
-_MASK32 = (1 << 32) - 1
 SCHEME = "affine32"
 
 
@@ -102,82 +108,6 @@ def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return _BAND_CACHE[key]
 
 
-@lru_cache(maxsize=16)
-def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters (a, b) for this seed.
-
-    The same draws as ``MinHash(num_perm, seed, scheme="affine32").permutations``
-    (a test holds them equal), without importing datasketch, which costs
-    ~0.8 s (it pulls in scipy) on every ``check``.
-    """
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
-    return a, b
-
-
-def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3 32-bit finalizer, as datasketch applies before permuting."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
-def fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
-def _polynomial_windows(values: np.ndarray, k: int, dtype: type, base: np.integer) -> np.ndarray:
-    """sum(values[i + j] * base^(k-1-j)) for every k-window, wrapping in ``dtype``."""
-    n = len(values) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=dtype)
-    values = values.astype(dtype, copy=False)
-    h = values[:n].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, k):
-            h *= base
-            h += values[j : j + n]
-    return h
-
-
-def rolling_hash32(values: np.ndarray, k: int) -> np.ndarray:
-    """Polynomial hash of every k-window of ``values`` (uint32, wraps mod 2^32)."""
-    return _polynomial_windows(values, k, np.uint32, _POLY32)
-
-
-def rolling_hash64(values: np.ndarray, k: int) -> np.ndarray:
-    """64-bit gram hashes: the polynomial mod 2^64, then MurmurHash3's finalizer."""
-    with np.errstate(over="ignore"):
-        return fmix64(_polynomial_windows(values, k, np.uint64, _POLY64))
-
-
-def shingle_hash(shingle: str) -> int:
-    """Scalar twin of :func:`rolling_hash32` for one character shingle.
-
-    Pass it as ``hashfunc`` to datasketch's MinHash to reproduce chachong's
-    signatures shingle by shingle.
-    """
-    h = 0
-    for ch in shingle:
-        h = (h * int(_POLY32) + ord(ch)) & _MASK32
-    return h
-
-
-def token_shingle_hash(tokens: tuple[str, ...]) -> int:
-    """Scalar twin of word shingling: polynomial over token hashes."""
-    h = 0
-    for token in tokens:
-        h = (h * int(_POLY32) + shingle_hash(token)) & _MASK32
-    return h
-
-
 def shingles(stream: str, params: FingerprintParams) -> tuple[np.ndarray, np.ndarray]:
     """(hashes uint32, stream start position of each shingle)."""
     if params.shingle == "word":
@@ -203,19 +133,11 @@ def tokenize(stream: str) -> list[str]:
     return [t for t in jieba.cut(stream, HMM=False) if t]
 
 
-def minhash_matrix(hashes: np.ndarray, params: FingerprintParams) -> np.ndarray:
-    """(num_perm, n) permuted hash values, datasketch's affine32 layout."""
-    a, b = permutations(params.num_perm, params.seed)
-    mixed = fmix32(hashes.astype(np.uint32, copy=False))
-    with np.errstate(over="ignore"):
-        return a[:, None] * mixed[None, :] + b[:, None]
-
-
 def signature(hashes: np.ndarray, params: FingerprintParams) -> np.ndarray:
     """MinHash signature (uint32[num_perm]) of a set of shingle hashes."""
     if len(hashes) == 0:
-        return np.full(params.num_perm, _MASK32, dtype=np.uint32)
-    return minhash_matrix(hashes, params).min(axis=1)
+        return np.full(params.num_perm, MASK32, dtype=np.uint32)
+    return minhash_matrix(hashes, params.num_perm, params.seed).min(axis=1)
 
 
 def window_starts(length: int, window_chars: int) -> np.ndarray:
@@ -230,7 +152,6 @@ def window_starts(length: int, window_chars: int) -> np.ndarray:
 
 
 _BLOCK_SHINGLES = 1 << 15  # bounds the (num_perm, block) matrix to 16 MiB
-_CACHE_BLOCK = 8192  # shingles per in-place block of the batched path (fits L2)
 
 
 def chunk_minima(hashes: np.ndarray, positions: np.ndarray, step: int, params: FingerprintParams) -> np.ndarray:
@@ -241,13 +162,13 @@ def chunk_minima(hashes: np.ndarray, positions: np.ndarray, step: int, params: F
     so memory stays bounded for any document length.
     """
     n_chunks = int(positions[-1] // step) + 1 if len(positions) else 0
-    out = np.full((n_chunks, params.num_perm), _MASK32, dtype=np.uint32)
+    out = np.full((n_chunks, params.num_perm), MASK32, dtype=np.uint32)
     chunk_of = positions // step
     for lo in range(0, len(hashes), _BLOCK_SHINGLES):
         hi = min(lo + _BLOCK_SHINGLES, len(hashes))
         ids = chunk_of[lo:hi]
         firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        mins = np.minimum.reduceat(minhash_matrix(hashes[lo:hi], params), firsts, axis=1).T
+        mins = np.minimum.reduceat(minhash_matrix(hashes[lo:hi], params.num_perm, params.seed), firsts, axis=1).T
         targets = ids[firsts]  # unique within a block; blocks may share a chunk
         out[targets] = np.minimum(out[targets], mins)
     return out
@@ -271,7 +192,7 @@ def window_signatures(
     second = np.minimum(first + 1, len(chunks) - 1)
     sigs = np.minimum(chunks[first], chunks[second])
     ranges = np.stack([starts, np.minimum(starts + params.window_chars, stream_len)], axis=1)
-    nonempty = (sigs != _MASK32).any(axis=1)
+    nonempty = (sigs != MASK32).any(axis=1)
     return sigs[nonempty], ranges[nonempty]
 
 
@@ -287,7 +208,7 @@ def band_keys(sigs: np.ndarray, params: FingerprintParams) -> np.ndarray:
     with np.errstate(over="ignore"):
         key = np.broadcast_to(np.arange(b, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15), (len(sigs), b)).copy()
         for j in range(r):
-            key = key * _POLY64 + rows[:, :, j]
+            key = key * POLY64 + rows[:, :, j]
         key = fmix64(key)
     return key.view(np.int64)
 
@@ -349,10 +270,10 @@ def fingerprint_many(streams: Sequence[str], params: FingerprintParams) -> list[
     starts = np.concatenate([[0], np.cumsum(lengths)])
     cps = codepoints("".join(streams))
     kernels = bulk_kernels(int(lengths.sum()))
-    sigs, ranges, window_doc, whole = _batched_windows(cps, lengths, starts, params, kernels)
+    sigs, ranges, window_doc, whole = batched_windows(cps, lengths, starts, params, kernels)
     bands = band_keys(sigs, params)
     if kernels is None:
-        grams = _batched_winnow(cps, lengths, starts, params)
+        grams = batched_winnow(cps, lengths, starts, params)
     else:
         grams = _split(*kernels.winnowed_grams(cps, starts[:-1], lengths, params.gram_k, params.winnow_w))
     bounds = np.searchsorted(window_doc, np.arange(len(streams) + 1))
@@ -397,7 +318,7 @@ def load_kernels(params: FingerprintParams) -> bool:
     lengths = np.array([BULK_CHARS], dtype=np.int64)
     starts = np.zeros(2, dtype=np.int64)
     cps = np.zeros(0, dtype=np.uint32)
-    _batched_windows(cps, lengths * 0, starts, params, kernels)
+    batched_windows(cps, lengths * 0, starts, params, kernels)
     kernels.winnowed_grams(cps, starts[:1], lengths * 0, params.gram_k, params.winnow_w)
     kernels.distinct_grams(cps, starts[:1], lengths * 0, params.gram_k)
     return True
@@ -407,121 +328,3 @@ def _split(values: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [values[offsets[d] : offsets[d + 1]] for d in range(len(offsets) - 1)]
 
 
-def _expand_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For counts [2, 0, 3]: owners [0, 0, 2, 2, 2] and indices [0, 1, 0, 1, 2]."""
-    counts = np.asarray(counts, dtype=np.int64)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    index = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, index
-
-
-def _shingle_starts(lengths: np.ndarray, starts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Global start positions of the k-windows inside each document, and their document."""
-    doc, local = _expand_counts(np.maximum(lengths - k + 1, 0))
-    return starts[doc] + local, doc
-
-
-def _batched_windows(
-    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams, kernels=None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(window signatures, stream ranges, owning document, whole-document signatures)."""
-    k, step = params.k, max(1, params.window_chars // 2)
-    n_chunks = np.where(lengths >= k, (lengths - k) // step + 1, 0)
-    chunk_base = np.concatenate([[0], np.cumsum(n_chunks)])
-    # windows start every `step` chars (see window_starts), never past the last chunk
-    per_doc = np.where(lengths <= params.window_chars, 1, -(-(lengths - step) // step))
-    per_doc = np.minimum(per_doc, n_chunks)
-    window_doc, index_in_doc = _expand_counts(per_doc)
-    window_start = index_in_doc * step
-    ranges = np.stack([window_start, np.minimum(window_start + params.window_chars, lengths[window_doc])], axis=1)
-    if kernels is not None:
-        a, b = permutations(params.num_perm, params.seed)
-        window_base = np.concatenate([[0], np.cumsum(per_doc)])
-        sigs, whole = kernels.window_signatures(cps, starts[:-1], lengths, k, step, chunk_base, window_base, a, b)
-        return sigs, ranges, window_doc, whole  # every chunk holds a shingle: no empty window
-
-    hashes = rolling_hash32(cps, k)
-    pos, doc = _shingle_starts(lengths, starts, k)
-    local = pos - starts[doc]
-    chunks = _chunk_minima_global(hashes[pos], chunk_base[doc] + local // step, int(chunk_base[-1]), params)
-    first = chunk_base[window_doc] + window_start // step
-    second = np.minimum(first + 1, chunk_base[window_doc + 1] - 1)
-    sigs = np.minimum(chunks[first], chunks[second])
-    nonempty = (sigs != _MASK32).any(axis=1)
-    whole = np.full((len(lengths), params.num_perm), _MASK32, dtype=np.uint32)
-    has = n_chunks > 0
-    if has.any():
-        whole[has] = np.minimum.reduceat(chunks, chunk_base[:-1][has], axis=0)
-    return sigs[nonempty], ranges[nonempty], window_doc[nonempty], whole
-
-
-def _chunk_minima_global(
-    hashes: np.ndarray, chunk_ids: np.ndarray, n_chunks: int, params: FingerprintParams
-) -> np.ndarray:
-    """Per-chunk signatures, (n_chunks, num_perm), block by block.
-
-    Blocks of a few thousand shingles keep the (num_perm, block) matrix in
-    cache and are computed in place: three times faster than whole arrays.
-    """
-    out = np.full((n_chunks, params.num_perm), _MASK32, dtype=np.uint32)
-    a, b = permutations(params.num_perm, params.seed)
-    a, b = a[:, None], b[:, None]
-    mixed = fmix32(hashes.astype(np.uint32, copy=False))
-    buffer = np.empty((params.num_perm, _CACHE_BLOCK), dtype=np.uint32)
-    for lo in range(0, len(hashes), _CACHE_BLOCK):
-        hi = min(lo + _CACHE_BLOCK, len(hashes))
-        ids = chunk_ids[lo:hi]
-        firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        matrix = buffer[:, : hi - lo]
-        np.multiply(a, mixed[None, lo:hi], out=matrix)
-        matrix += b
-        mins = np.minimum.reduceat(matrix, firsts, axis=1).T
-        targets = ids[firsts]  # unique within a block; blocks may share a chunk
-        out[targets] = np.minimum(out[targets], mins)
-    return out
-
-
-def sliding_min(values: np.ndarray, w: int) -> np.ndarray:
-    """Minimum of every window of ``w`` consecutive values (len - w + 1 of them).
-
-    Doubling: minima of windows of 1, 2, 4, … then one last combination, a
-    handful of vectorized passes instead of an argmin over a strided view.
-    """
-    n = len(values) - w + 1
-    if n <= 0:
-        return values[:0]
-    span, current = 1, values
-    while span * 2 <= w:
-        current = np.minimum(current[:-span], current[span:])
-        span *= 2
-    if span == w:
-        return current[:n]
-    return np.minimum(current[:n], current[w - span : w - span + n])
-
-
-def _batched_winnow(
-    cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams
-) -> list[np.ndarray]:
-    """Distinct winnowed gram hashes of each document (int64).
-
-    Only the set of selected hashes is kept per document, so the winnowing
-    choice reduces to the minimum of every window of ``winnow_w`` grams.
-    """
-    k, w = params.gram_k, params.winnow_w
-    hashes = rolling_hash64(cps, k)
-    n_grams = np.maximum(lengths - k + 1, 0)
-    wpos, wdoc = _shingle_starts(n_grams, starts, w)  # windows inside one document
-    values = sliding_min(hashes, w)[wpos].view(np.int64) if len(wpos) else np.zeros(0, dtype=np.int64)
-    short = np.flatnonzero((n_grams > 0) & (n_grams <= w))  # shorter than one window: their minimum
-    if len(short):
-        extra = [hashes[int(starts[d]) : int(starts[d] + n_grams[d])].min() for d in short]
-        values = np.concatenate([values, np.array(extra, dtype=np.uint64).view(np.int64)])
-        wdoc = np.concatenate([wdoc, short])
-    changed = np.r_[True, (values[1:] != values[:-1]) | (wdoc[1:] != wdoc[:-1])] if len(values) else values[:0] > 0
-    values, wdoc = values[changed], wdoc[changed]  # neighbouring windows mostly share their minimum
-    order = np.lexsort((values, wdoc))
-    values, wdoc = values[order], wdoc[order]
-    keep = np.r_[True, (values[1:] != values[:-1]) | (wdoc[1:] != wdoc[:-1])] if len(values) else np.zeros(0, bool)
-    values, wdoc = values[keep], wdoc[keep]
-    bounds = np.searchsorted(wdoc, np.arange(len(lengths) + 1))
-    return [values[bounds[d] : bounds[d + 1]] for d in range(len(lengths))]

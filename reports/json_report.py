@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from detector.families import Family
-from detector.model import DocumentResult, Match, SectionShare, SourceShare
+from detector.model import DocumentResult, SourceShare
 from reports.base import TextSource, no_texts
 from reports.model import SCHEMA, GateSection, Report
 
@@ -30,16 +30,10 @@ def _round(value: float) -> float:
     return round(float(value), 4)
 
 
-def match_dict(match: Match) -> dict[str, Any]:
-    return {
-        "start": match.start,
-        "end": match.end,
-        "source": match.source,
-        "source_start": match.source_start,
-        "source_end": match.source_end,
-        "similarity": _round(match.similarity),
-        "kind": match.kind,
-    }
+def _rounded(obj: object, **extra: Any) -> dict[str, Any]:
+    """A dataclass as a dict, its shares and similarities rounded to four digits."""
+    out = {k: _round(v) if isinstance(v, float) else v for k, v in asdict(obj).items()}  # type: ignore[call-overload]
+    return {**out, **extra}
 
 
 def document_dict(result: DocumentResult) -> dict[str, Any]:
@@ -56,9 +50,9 @@ def document_dict(result: DocumentResult) -> dict[str, Any]:
         "max_source": result.max_source,
         "copied_chars": result.copied_chars,
         "stock_chars": result.stock_chars,
-        "matches": [match_dict(m) for m in result.matches],
+        "matches": [_rounded(m) for m in result.matches],
         "sources": [_source_dict(s) for s in result.sources],
-        "sections": [_section_dict(s) for s in result.sections],
+        "sections": [_rounded(s, share=_round(s.share)) for s in result.sections],
         "warnings": list(result.warnings),
     }
 
@@ -71,17 +65,6 @@ def _source_dict(source: SourceShare) -> dict[str, Any]:
         "copied_chars": source.copied_chars,
         "share": _round(source.share),
         "passages": source.passages,
-    }
-
-
-def _section_dict(section: SectionShare) -> dict[str, Any]:
-    return {
-        "title": section.title,
-        "start": section.start,
-        "end": section.end,
-        "meaningful_chars": section.meaningful_chars,
-        "copied_chars": section.copied_chars,
-        "share": _round(section.share),
     }
 
 
@@ -117,17 +100,7 @@ def _audit_dict(report: Report) -> dict[str, Any]:
             {"id": c.id, "documents": list(c.documents), "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs]}
             for c in audit.clusters
         ],
-        "edges": [
-            {
-                "copier": e.copier,
-                "source": e.source,
-                "copied_chars": e.copied_chars,
-                "share": _round(e.share),
-                "relation": e.relation,
-                "directed": e.directed,
-            }
-            for e in audit.edges
-        ],
+        "edges": [_rounded(e) for e in audit.edges],
     }
 
 

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from app.check import CorpusInfo
+from app.gate import Reason
 from corpus.document import DocMeta
 from corpus.errors import InputError, ReportError
 from detector.diff import Substitution
 from detector.families import Family, FamilyMember
 from detector.model import COPY, STOCK, DocumentResult, Match, SectionShare, SourceShare
 from detector.relations import Cluster, CopyEdge
-from reports.model import SCHEMA, AuditSection, GateReason, GateSection, Report
+from reports.model import SCHEMA, AuditSection, GateSection, Report
 
 T = TypeVar("T")
 MAX_DEPTH = 64  # a report nests a handful of levels; anything deeper is not one
@@ -172,10 +173,7 @@ def _family(obj: dict[str, Any]) -> Family:
 
 def _cluster(obj: dict[str, Any]) -> Cluster:
     pairs = _items(obj, "pairs", lambda p: (_get(p, "a", str), _get(p, "b", str), _get(p, "similarity", float)))
-    documents = obj.get("documents") or []
-    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
-        raise ReportError("field 'documents': expected a list of paths")
-    return Cluster(_get(obj, "id", str), tuple(documents), tuple(pairs))
+    return Cluster(_get(obj, "id", str), _paths(obj, "documents"), tuple(pairs))
 
 
 def _edge(obj: dict[str, Any]) -> CopyEdge:
@@ -190,21 +188,18 @@ def _edge(obj: dict[str, Any]) -> CopyEdge:
 
 
 def _audit(data: dict[str, Any]) -> AuditSection:
-    references = data.get("references") or []
-    if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
-        raise ReportError("field 'references': expected a list of paths")
     return AuditSection(
-        tuple(references),
+        _paths(data, "references"),
         tuple(_items(data, "families", _family)),
         tuple(_items(data, "clusters", _cluster)),
         tuple(_items(data, "edges", _edge)),
     )
 
 
-def _strings(obj: dict[str, Any], key: str) -> tuple[str, ...]:
+def _paths(obj: dict[str, Any], key: str) -> tuple[str, ...]:
     values = obj.get(key) or []
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ReportError(f"gate field {key!r}: expected a list of paths")
+        raise ReportError(f"field {key!r}: expected a list of paths")
     return tuple(values)
 
 
@@ -213,7 +208,7 @@ def _gate(obj: dict[str, Any]) -> GateSection:
     if not isinstance(reasons_raw, dict):
         raise ReportError("gate field 'reasons': expected an object")
     reasons = {
-        str(path): tuple(GateReason(_get(r, "rule", str), _get(r, "message", str)) for r in items if isinstance(r, dict))
+        str(path): tuple(Reason(_get(r, "rule", str), _get(r, "message", str)) for r in items if isinstance(r, dict))
         for path, items in reasons_raw.items()
         if isinstance(items, list)
     }
@@ -223,9 +218,9 @@ def _gate(obj: dict[str, Any]) -> GateSection:
         min_originality=_get(obj, "min_originality", float),
         max_source_share=_get(obj, "max_source_share", float),
         changed_only=_get(obj, "changed_only", bool),
-        passed=_strings(obj, "passed"),
-        failed=_strings(obj, "failed"),
-        errors=_strings(obj, "errors"),
-        unchanged=_strings(obj, "unchanged"),
+        passed=_paths(obj, "passed"),
+        failed=_paths(obj, "failed"),
+        errors=_paths(obj, "errors"),
+        unchanged=_paths(obj, "unchanged"),
         reasons=reasons,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from app.audit import AuditResult
 from app.check import CheckResult, CorpusInfo
-from app.gate import GateResult
+from app.gate import GateResult, Reason
 from app.version import TOOL_VERSION
 from corpus.errors import InputError
 from detector.families import Family
@@ -20,6 +20,15 @@ from detector.model import DocumentResult
 from detector.relations import Cluster, CopyEdge
 
 SCHEMA = "chachong/report-v1"
+
+
+def grade(originality: float) -> str:
+    """How a figure is coloured: "good" from 90%, "warn" from 70%, else "bad"."""
+    if originality >= 0.9:
+        return "good"
+    if originality >= 0.7:
+        return "warn"
+    return "bad"
 
 
 @dataclass(frozen=True)
@@ -45,12 +54,6 @@ class AuditSection:
 
 
 @dataclass(frozen=True)
-class GateReason:
-    rule: str
-    message: str
-
-
-@dataclass(frozen=True)
 class GateSection:
     root: str
     config_file: str | None
@@ -61,7 +64,7 @@ class GateSection:
     failed: tuple[str, ...]
     errors: tuple[str, ...]
     unchanged: tuple[str, ...]
-    reasons: dict[str, tuple[GateReason, ...]] = field(default_factory=dict)
+    reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,6 @@ def gate_report(result: GateResult) -> Report:
         failed=tuple(result.failed),
         errors=tuple(e.path for e in result.errors),
         unchanged=tuple(result.unchanged),
-        reasons={
-            v.path: tuple(GateReason(r.rule, r.message) for r in v.reasons) for v in result.verdicts if not v.passed
-        },
+        reasons={v.path: v.reasons for v in result.verdicts if not v.passed},
     )
     return Report("gate", tuple(result.results), tuple(result.errors), result.corpus, gate=section)

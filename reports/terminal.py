@@ -19,7 +19,7 @@ from rich.text import Text
 from detector.diff import folded_opcodes
 from detector.model import DocumentResult, Match
 from reports.base import TextSource, no_texts
-from reports.model import Report
+from reports.model import Report, grade
 
 EXCERPT = 150  # characters of each passage shown
 
@@ -74,12 +74,11 @@ def render_document(doc: DocumentResult, texts: TextSource, console: Console, *,
         console.print(Text(f"warning: {warning}", style="yellow"))
 
 
+_STYLES = {"good": "bold green", "warn": "bold yellow", "bad": "bold red"}
+
+
 def _score_style(originality: float) -> str:
-    if originality >= 0.9:
-        return "bold green"
-    if originality >= 0.7:
-        return "bold yellow"
-    return "bold red"
+    return _STYLES[grade(originality)]
 
 
 def _header(doc: DocumentResult) -> Panel:

@@ -11,6 +11,7 @@ from detector.diff import Edit, PassageDiff, diff_passage
 from detector.model import COPY, DocumentResult, Match, SourceShare
 from reports.html.panes import PaneMatch, kept_paragraphs, pane
 from reports.html.text import TextInfo, Texts, visible
+from reports.model import grade
 
 PALETTE_SIZE = 10  # passage colours c0..c9 in report.css
 SOURCE_FULL_LIMIT = 30_000  # longer sources are shown around their passages only
@@ -82,14 +83,6 @@ def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int
     }
 
 
-def _grade(originality: float) -> str:
-    if originality >= 0.9:
-        return "good"
-    if originality >= 0.7:
-        return "warn"
-    return "bad"
-
-
 def _header(result: DocumentResult) -> dict[str, Any]:
     return {
         "path": visible(result.path),
@@ -103,7 +96,7 @@ def _header(result: DocumentResult) -> dict[str, Any]:
         "copied_chars": result.copied_chars,
         "stock_chars": result.stock_chars,
         "originality": f"{result.originality:.1%}",
-        "grade": _grade(result.originality),
+        "grade": grade(result.originality),
         "max_source": visible(result.max_source),
         "max_source_share": f"{result.max_source_share:.1%}",
         "warnings": [visible(w) for w in result.warnings],

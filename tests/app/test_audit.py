@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from app.audit import run_audit
 from corpus.normalize import normalize
 from corpus.read import read_document
 from evaluation.synth import SynthConfig, generate_corpus
-from app.audit import run_audit
 from reports.json_report import to_dict
 from reports.model import audit_report
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_TRANSPORT

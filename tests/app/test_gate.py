@@ -14,14 +14,14 @@ import pytest
 
 import corpus.read
 from app.config import load_settings
-from corpus.errors import ConfigError
-from index.errors import IndexMismatchError, IndexStoreError
-from reports.json_report import to_dict
-from reports.model import gate_report
 from app.gate import LOW_ORIGINALITY, SOURCE_SHARE, ignored, run_gate
 from app.gate.state import read_seen
 from app.indexing import add_to_index
+from corpus.errors import ConfigError
+from index.errors import IndexMismatchError, IndexStoreError
 from index.sqlite import IndexStore
+from reports.json_report import to_dict
+from reports.model import gate_report
 
 PASSAGE = (
     "{unit}围绕河道治理这一民生难题，组织水利站和各村干部逐段排查辖区内十二条沟渠的淤塞情况，建立了一河一档的台账。"

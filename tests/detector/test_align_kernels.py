@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import detector.align as align_module
 from corpus.normalize import normalize
-from evaluation.synth import SynthConfig, generate_texts
 from detector.align import AlignParams, align, exact_runs, seed_pairs
+from evaluation.synth import SynthConfig, generate_texts
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 pytest.importorskip("numba")

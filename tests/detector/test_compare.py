@@ -4,8 +4,8 @@ import pytest
 from corpus.normalize import normalize
 from corpus.read import read_document
 from detector.compare import compare_document
-from index.sqlite import IndexStore
 from index.corpus import prepare
+from index.sqlite import IndexStore
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT, STOCK_OPENER
 
 
@@ -120,8 +120,7 @@ def test_a_copied_sentence_keeps_its_common_tail_but_not_the_next_sentence():
     """Common phrasing is cut off a passage's ends only at sentence borders:
     "…发放倡议书#余份" ends the copied sentence; the common sentence after it goes."""
     from detector.align import AlignParams, Passage, Run
-    from detector.stock import Aligned, StockParams, classify
-    from detector.stock import StockModel, sentence_starts
+    from detector.stock import Aligned, StockModel, StockParams, classify, sentence_starts
 
     copied = "我局组织执法人员深入辖区企业开展安全检查，向重点人群发放倡议书1761余份。"
     common = "各项工作取得了明显成效。"
@@ -163,8 +162,7 @@ def test_headings_and_label_lines_are_sentence_borders_broken_lines_are_not():
 
 def test_a_copied_block_keeps_its_stock_opener_a_short_passage_does_not():
     from detector.align import AlignParams, Passage, Run
-    from detector.stock import Aligned, StockParams, classify
-    from detector.stock import StockModel
+    from detector.stock import Aligned, StockModel, StockParams, classify
 
     opener = "今年以来，我局坚持在县委县政府的正确领导下，取得了较好成效。"
     body = normalize(ORIGINAL_SCHOOL + ORIGINAL_HOSPITAL + ORIGINAL_TRANSPORT).text

@@ -3,8 +3,8 @@ noise, mojibake) and 002 (simplified, topic swapped) share two passages."""
 
 from corpus.read import read_document
 from detector.compare import compare_document
-from index.sqlite import IndexStore
 from index.corpus import prepare
+from index.sqlite import IndexStore
 from tests.conftest import SEED_000, SEED_002
 
 

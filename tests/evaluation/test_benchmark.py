@@ -3,8 +3,8 @@
 import pytest
 from typer.testing import CliRunner
 
-from evaluation.synth import SynthConfig, generate_corpus
 from evaluation.benchmark import format_table, format_worst, run_benchmark
+from evaluation.synth import SynthConfig, generate_corpus
 
 
 @pytest.fixture(scope="module")

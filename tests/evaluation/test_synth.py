@@ -15,6 +15,7 @@ import opencc
 import pytest
 
 from corpus.normalize import codepoints, normalize
+from detector.align import AlignParams, exact_runs, seed_pairs
 from evaluation.synth import (
     ALL_OBFUSCATIONS,
     SCHEMA,
@@ -25,8 +26,7 @@ from evaluation.synth import (
     generate_texts,
 )
 from evaluation.synth.generator import fold_parts
-from detector.align import AlignParams, exact_runs, seed_pairs
-from index.fingerprint import rolling_hash64
+from index.hashing import rolling_hash64
 
 PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
 T2S = opencc.OpenCC("t2s")

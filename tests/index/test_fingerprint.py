@@ -10,15 +10,13 @@ from index.fingerprint import (
     FingerprintParams,
     band_keys,
     fingerprint,
-    permutations,
-    shingle_hash,
     shingles,
     signature,
-    token_shingle_hash,
     tokenize,
     window_signatures,
     winnow,
 )
+from index.hashing import permutations, shingle_hash, token_shingle_hash
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL
 
 PARAMS = FingerprintParams()

@@ -3,11 +3,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.read import read_document
-from evaluation.synth import SynthConfig, generate_texts
 from detector.compare import compare_document
+from evaluation.synth import SynthConfig, generate_texts
+from index.corpus import gram_frequencies, prepare
 from index.memory import MemoryIndex, _counted_unique
 from index.sqlite import IndexStore
-from index.corpus import gram_frequencies, prepare
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 

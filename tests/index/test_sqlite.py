@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 import index.corpus as corpus_module
 import index.sqlite.postings as postings_module
-from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from corpus.document import DocMeta
 from corpus.read import read_document
 from evaluation.synth import SynthConfig, generate_texts
-from index.fingerprint import FingerprintParams
 from index.corpus import gram_frequencies, prepare
+from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
+from index.fingerprint import FingerprintParams
 from index.sqlite import SCHEMA_VERSION, IndexStore
 from index.sqlite.textcodec import decode_text, encode_text
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT

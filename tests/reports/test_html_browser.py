@@ -9,7 +9,6 @@ screenshot in test-artifacts/html-report.png.
 from __future__ import annotations
 
 import json
-
 import shutil
 import time
 from pathlib import Path

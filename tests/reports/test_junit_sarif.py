@@ -10,8 +10,8 @@ import pytest
 
 from reports.junit import render_junit
 from reports.load import load_report
-from reports.model import Report
 from reports.markdown import render_markdown
+from reports.model import Report
 from reports.sarif import LineIndex, artifact_uri, build_sarif, passage_fingerprint, render_sarif
 
 ROOT = Path("/data/subs")
