@@ -25,6 +25,7 @@ class Match:
     source_end: int
     similarity: float
     kind: str  # COPY | STOCK
+    later: bool = False  # the source is dated after this document: it took the passage from here
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class SourceShare:
     share: float
     passages: int
     meta: DocMeta = DocMeta()
+    relation: str = ""  # 跨时抄 (the same unit, earlier) | 跨地抄 (another unit) | 范文 | 未知
 
 
 @dataclass(frozen=True)
@@ -73,15 +75,23 @@ class DocumentResult:
     sources: tuple[SourceShare, ...]
     sections: tuple[SectionShare, ...]
     warnings: tuple[str, ...] = ()
+    own_chars: int = 0  # meaningful characters neither copied nor stock
+    copy_ratio: float = 0.0  # 总文字复制比: all matched text (stock too) over meaningful characters
+    copy_ratio_excluding_own: float = 0.0  # 去除本人文献复制比: the same without the unit's own documents
+    cross_time_chars: int = 0  # 跨时抄: copied from the same unit's earlier documents
+    paragraphs: int = 0  # body paragraphs (总段落数)
+    suspect_paragraphs: int = 0  # body paragraphs holding copied text (疑似段落数)
+    copied_by: tuple[SourceShare, ...] = ()  # later documents that took text from this one
 
     @property
     def copies(self) -> tuple[Match, ...]:
-        return tuple(m for m in self.matches if m.kind == COPY)
+        """The copy matches that count against this document (not those of later copiers)."""
+        return tuple(m for m in self.matches if m.kind == COPY and not m.later)
 
     @property
     def has_copies(self) -> bool:
         """Whether anything was found copied: the one definition of "findings"."""
-        return any(m.kind == COPY for m in self.matches)
+        return any(m.kind == COPY and not m.later for m in self.matches)
 
     @classmethod
     def header_of(cls, document: Document) -> dict[str, object]:

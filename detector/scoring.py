@@ -48,25 +48,62 @@ def summarize(
     source_meta: dict[str, DocMeta] | None = None,
 ) -> DocumentResult:
     """Scores of a submission from its matches (definitions in the module doc)."""
+    source_meta = source_meta or {}
     meaningful = normalized.meaningful
     total = int(meaningful.sum())
-    copied_mask = coverage(len(document.text), (m for m in matches if m.kind == COPY))
-    stock_mask = coverage(len(document.text), (m for m in matches if m.kind == STOCK))
+    counted = [m for m in matches if not m.later]
+    copied_mask = coverage(len(document.text), (m for m in counted if m.kind == COPY))
+    stock_mask = coverage(len(document.text), (m for m in counted if m.kind == STOCK)) & ~copied_mask
     copied = int((copied_mask & meaningful).sum())
-    sources = _source_shares(document, matches, meaningful, total, source_meta or {})
+    stock = int((stock_mask & meaningful).sum())
+    sources = _source_shares(document, counted, meaningful, total, source_meta)
     top = sources[0] if sources else None
+    own_unit = _same_unit(document.meta, source_meta)
+    paragraphs, suspect = _paragraph_counts(document.text, copied_mask)
     return DocumentResult(
         **DocumentResult.header_of(document),  # type: ignore[arg-type]
         meaningful_chars=total,
         copied_chars=copied,
-        stock_chars=int((stock_mask & ~copied_mask & meaningful).sum()),
+        stock_chars=stock,
         originality=1.0 - copied / total if total else 1.0,
         max_source_share=top.share if top else 0.0,
         max_source=top.source if top else None,
         matches=tuple(matches),
         sources=tuple(sources),
         sections=_section_shares(document.text, meaningful, copied_mask),
+        own_chars=total - copied - stock,
+        copy_ratio=_ratio(coverage(len(document.text), counted), meaningful, total),
+        copy_ratio_excluding_own=_ratio(
+            coverage(len(document.text), (m for m in counted if m.source not in own_unit)), meaningful, total
+        ),
+        cross_time_chars=_chars(
+            coverage(len(document.text), (m for m in counted if m.kind == COPY and m.source in own_unit)), meaningful
+        ),
+        paragraphs=paragraphs,
+        suspect_paragraphs=suspect,
+        copied_by=tuple(_source_shares(document, [m for m in matches if m.later], meaningful, total, source_meta)),
     )
+
+
+def _chars(mask: np.ndarray, meaningful: np.ndarray) -> int:
+    return int((mask & meaningful).sum())
+
+
+def _ratio(mask: np.ndarray, meaningful: np.ndarray, total: int) -> float:
+    return _chars(mask, meaningful) / total if total else 0.0
+
+
+def _same_unit(meta: DocMeta, source_meta: dict[str, DocMeta]) -> set[str]:
+    """The sources written by the document's own unit (本人文献)."""
+    if not meta.unit:
+        return set()
+    return {path for path, m in source_meta.items() if m.unit == meta.unit}
+
+
+def _paragraph_counts(text: str, copied: np.ndarray) -> tuple[int, int]:
+    """(body paragraphs, body paragraphs holding copied text)."""
+    body = [p for p in analyze(text).paragraphs if not p.heading_level]
+    return len(body), sum(1 for p in body if copied[p.start : p.end].any())
 
 
 def coverage(length: int, matches: Iterable[Match]) -> np.ndarray:
@@ -87,11 +124,20 @@ def _source_shares(
     shares = []
     for source, found in by_source.items():
         chars = int((coverage(len(document.text), found) & meaningful).sum())
+        meta = source_meta.get(source, DocMeta())
         shares.append(
-            SourceShare(source, chars, chars / total if total else 0.0, len(found), source_meta.get(source, DocMeta()))
+            SourceShare(
+                source, chars, chars / total if total else 0.0, len(found), meta, _relation(document.meta, meta)
+            )
         )
     shares.sort(key=lambda s: (-s.copied_chars, s.source))
     return shares
+
+
+def _relation(own: DocMeta, source: DocMeta) -> str:
+    if own.unit and source.unit:
+        return "跨时抄" if own.unit == source.unit else "跨地抄"
+    return "未知"
 
 
 def _section_shares(text: str, meaningful: np.ndarray, copied: np.ndarray) -> tuple[SectionShare, ...]:

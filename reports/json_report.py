@@ -50,8 +50,15 @@ def document_dict(result: DocumentResult) -> dict[str, Any]:
         "max_source": result.max_source,
         "copied_chars": result.copied_chars,
         "stock_chars": result.stock_chars,
+        "own_chars": result.own_chars,
+        "copy_ratio": _round(result.copy_ratio),
+        "copy_ratio_excluding_own": _round(result.copy_ratio_excluding_own),
+        "cross_time_chars": result.cross_time_chars,
+        "paragraphs": result.paragraphs,
+        "suspect_paragraphs": result.suspect_paragraphs,
         "matches": [_rounded(m) for m in result.matches],
         "sources": [_source_dict(s) for s in result.sources],
+        "copied_by": [_source_dict(s) for s in result.copied_by],
         "sections": [_rounded(s, share=_round(s.share)) for s in result.sections],
         "warnings": list(result.warnings),
     }
@@ -65,6 +72,7 @@ def _source_dict(source: SourceShare) -> dict[str, Any]:
         "copied_chars": source.copied_chars,
         "share": _round(source.share),
         "passages": source.passages,
+        "relation": source.relation,
     }
 
 
@@ -97,7 +105,11 @@ def _audit_dict(report: Report) -> dict[str, Any]:
         "ranking": [asdict(row) for row in report.ranking()],
         "families": [_family_dict(f) for f in audit.families],
         "clusters": [
-            {"id": c.id, "documents": list(c.documents), "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs]}
+            {
+                "id": c.id,
+                "documents": list(c.documents),
+                "pairs": [{"a": a, "b": b, "similarity": s} for a, b, s in c.pairs],
+            }
             for c in audit.clusters
         ],
         "edges": [_rounded(e) for e in audit.edges],
@@ -141,4 +153,3 @@ def _gate_dict(gate: GateSection) -> dict[str, Any]:
         "unchanged": list(gate.unchanged),
         "reasons": {path: [asdict(r) for r in reasons] for path, reasons in gate.reasons.items()},
     }
-

@@ -101,7 +101,9 @@ def _match(obj: dict[str, Any]) -> Match:
     kind = _get(obj, "kind", str)
     if kind not in (COPY, STOCK):
         raise ReportError(f"field 'kind': {kind!r} is neither {COPY!r} nor {STOCK!r}")
-    return Match(start, end, _get(obj, "source", str), source_start, source_end, _get(obj, "similarity", float), kind)
+    later = bool(_get(obj, "later", bool, optional=True))
+    source = _get(obj, "source", str)
+    return Match(start, end, source, source_start, source_end, _get(obj, "similarity", float), kind, later)
 
 
 def _source(obj: dict[str, Any]) -> SourceShare:
@@ -111,12 +113,15 @@ def _source(obj: dict[str, Any]) -> SourceShare:
         _get(obj, "share", float),
         _get(obj, "passages", int),
         _meta(obj),
+        _get(obj, "relation", str, optional=True) or "",
     )
 
 
 def _section(obj: dict[str, Any]) -> SectionShare:
     start, end = _offsets(obj, "start", "end")
-    return SectionShare(_get(obj, "title", str), start, end, _get(obj, "meaningful_chars", int), _get(obj, "copied_chars", int))
+    return SectionShare(
+        _get(obj, "title", str), start, end, _get(obj, "meaningful_chars", int), _get(obj, "copied_chars", int)
+    )
 
 
 def _document(obj: dict[str, Any]) -> DocumentResult:
@@ -141,7 +146,18 @@ def _document(obj: dict[str, Any]) -> DocumentResult:
         sources=tuple(_items(obj, "sources", _source)),
         sections=tuple(_items(obj, "sections", _section)),
         warnings=tuple(str(w) for w in obj.get("warnings") or [] if isinstance(w, str)),
+        **_figures(obj),
     )
+
+
+def _figures(obj: dict[str, Any]) -> dict[str, Any]:
+    """The figures a report of an earlier version may lack (then 0)."""
+    ints = ("own_chars", "cross_time_chars", "paragraphs", "suspect_paragraphs")
+    floats = ("copy_ratio", "copy_ratio_excluding_own")
+    found: dict[str, Any] = {k: _get(obj, k, int, optional=True) or 0 for k in ints}
+    found.update({k: _get(obj, k, float, optional=True) or 0.0 for k in floats})
+    found["copied_by"] = tuple(_items(obj, "copied_by", _source))
+    return found
 
 
 def _corpus(obj: Any) -> CorpusInfo | None:
@@ -153,10 +169,14 @@ def _corpus(obj: Any) -> CorpusInfo | None:
 def _member(obj: dict[str, Any]) -> FamilyMember:
     start, end = _offsets(obj, "start", "end")
     edits = tuple(
-        _items(obj, "edits", lambda e: Substitution(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str)))
+        _items(
+            obj, "edits", lambda e: Substitution(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str))
+        )
     )
     meta = _meta(obj)
-    return FamilyMember(_get(obj, "path", str), start, end, meta.unit, meta.year, meta.submitted, _get(obj, "role", str), edits)
+    return FamilyMember(
+        _get(obj, "path", str), start, end, meta.unit, meta.year, meta.submitted, _get(obj, "role", str), edits
+    )
 
 
 def _family(obj: dict[str, Any]) -> Family:

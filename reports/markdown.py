@@ -50,7 +50,11 @@ def render_markdown(report: Report, *, max_passing_rows: int = 300) -> str:
             "",
             f"Bar: originality ≥ {gate.min_originality:.1%}, largest share from one source ≤ {gate.max_source_share:.1%}.",
         ]
-    lines += ["", "| Submission | Originality | Max source share | Top source | Result |", "| --- | ---: | ---: | --- | --- |"]
+    lines += [
+        "",
+        "| Submission | Originality | Max source share | Top source | Result |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
     lines += [f"| {_md(e.path)} | – | – | – | **ERROR**: {_md(e.reason)} |" for e in errors]
     lines += [_row(d, "**FAIL**") for d in failing]
     lines += [_row(d, "PASS") for d in passing[:max_passing_rows]]

@@ -215,7 +215,11 @@ def _notification(error: InputError, root: str | Path) -> dict[str, Any]:
         "level": "error",
         "message": {"text": f"{error.path}: {error.reason}"},
         "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(error.path, root), "uriBaseId": ROOT_BASE_ID}}}
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(error.path, root), "uriBaseId": ROOT_BASE_ID}
+                }
+            }
         ],
         "descriptor": {"id": "chachong/unreadable-file"},
     }

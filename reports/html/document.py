@@ -161,7 +161,9 @@ def _diff_copies(doc: _Doc) -> None:
 
 def _pane_match(mv: MatchView, primary: bool, side: str) -> PaneMatch:
     diff = mv.diff if primary else None
-    runs, marks = ([], []) if diff is None else (diff.left, diff.left_marks) if side == "left" else (diff.right, diff.right_marks)
+    runs, marks = (
+        ([], []) if diff is None else (diff.left, diff.left_marks) if side == "left" else (diff.right, diff.right_marks)
+    )
     m = mv.match
     start, end = (m.start, m.end) if side == "left" else (m.source_start, m.source_end)
     return PaneMatch(mv.j, start, end, primary, mv.kind, mv.color, mv.label, runs, marks)
