@@ -369,13 +369,13 @@ def bench(
     """Quality benchmark: chachong vs the 13-character baseline (PAN measures)."""
     import tempfile
 
-    from evaluation.benchmark import format_table, format_worst, run_benchmark
-    from evaluation.synth import SynthConfig, generate_corpus
+    from evaluation.benchmark import bench_config, format_table, format_worst, run_benchmark
+    from evaluation.synth import generate_corpus
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = keep or Path(tmp)
-            generate_corpus(out, SynthConfig(n_units=units, n_references=references, seed=seed))
+            generate_corpus(out, bench_config(units, references, seed))
             with progress_bars() as progress:
                 result = run_benchmark(out, progress=progress)
     except ChachongError as err:

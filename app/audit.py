@@ -22,7 +22,7 @@ from detector.compare import DetectorParams
 from detector.families import Family, find_families
 from detector.model import DocumentResult
 from detector.relations import Cluster, CopyEdge, copy_edges, find_clusters
-from index.corpus import Corpus, Fingerprinted
+from index.corpus import Fingerprinted
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
@@ -68,19 +68,20 @@ def run_audit(
     read = _reader(submission_paths, reference_paths, params.max_bytes, errors, submissions, references, progress)
     fp_params = index.params if index is not None else FingerprintParams()
     prepared: list[Fingerprinted] = []
-    for batch in prepare_in_pool(read, fp_params, workers=params.workers, gram_set=True, keep_normalized=True):
+    for batch in prepare_in_pool(read, fp_params, workers=params.workers, keep_normalized=True):
         prepared.extend(batch)
         progress("fingerprint", len(prepared), len(prepared))
-    comparison = _comparison(prepared, len(submissions), fp_params, params.detector)
-    progress("in-memory corpus", 1, 1)
+    corpus = MemoryIndex.build(prepared, fp_params)
     if index is not None:
-        new = [p for p in prepared[: len(submissions)] if index.known_hash(p.document.path) != p.document.sha256]
+        new = [p for p in prepared[: len(submissions)] if index.known_hash(p.document) != p.document.sha256]
         index.add(new)
-        comparison.stores.append(index)
+    comparison = Comparison.of([corpus] if index is None else [corpus, index], params.detector)
+    _keep_bulk_work(comparison, prepared, len(submissions))
+    progress("in-memory corpus", 1, 1)
     del prepared
     results = compare_all(comparison, submissions, workers=params.workers, progress=progress)
     results.sort(key=lambda r: r.path)
-    return _relations(results, submissions, references, comparison.stores[1:], errors, params, progress)
+    return _relations(results, submissions, references, comparison, errors, params, progress)
 
 
 def _reader(
@@ -108,32 +109,27 @@ def _reader(
             yield document
 
 
-def _comparison(
-    prepared: list[Fingerprinted], submissions: int, params: FingerprintParams, detector: DetectorParams
-) -> Comparison:
-    """The in-memory corpus of everything read, with each text's normalized
-    stream and each submission's fingerprints kept for the compare workers."""
-    corpus = MemoryIndex.build(prepared, params)
-    comparison = Comparison([corpus], detector)
+def _keep_bulk_work(comparison: Comparison, prepared: list[Fingerprinted], submissions: int) -> None:
+    """Each text's normalized stream and each submission's fingerprints,
+    from the fingerprint stage, for the compare workers."""
     for p in prepared:
         if p.normalized is not None:
-            comparison.normalized[p.document.path] = p.normalized
+            comparison.normalized[p.document.identity] = p.normalized
     comparison.fingerprints.update((p.document.path, p.fingerprints) for p in prepared[:submissions])
-    return comparison
 
 
 def _relations(
     results: list[DocumentResult],
     submissions: list[Document],
     references: list[Document],
-    index_stores: Sequence[Corpus],
+    comparison: Comparison,
     errors: list[InputError],
     params: AuditParams,
     progress: Progress,
 ) -> AuditResult:
     """Families, clusters and who-copied-whom over the compared corpus."""
     documents = {d.path: d for d in [*submissions, *references]}
-    extra = source_documents(results, index_stores)
+    extra = source_documents(results, comparison.view)
     documents.update((path, doc) for path, doc in extra.items() if path not in documents)
     families = find_families(results, documents, params.min_family_docs)
     progress("families", 1, 1)

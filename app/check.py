@@ -9,6 +9,7 @@ from pathlib import Path
 from app.compare import Comparison, compare_all, source_documents
 from app.indexing import open_index
 from app.texts import TextLookup
+from corpus.document import INDEXED
 from corpus.errors import InputError
 from corpus.progress import Progress, no_progress
 from corpus.read import DEFAULT_MAX_BYTES, iter_documents
@@ -44,14 +45,17 @@ def temporary_index(
     params: FingerprintParams | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    role: str = INDEXED,
     progress: Progress = no_progress,
 ) -> tuple[MemoryIndex, list[InputError]]:
-    """An in-memory corpus of the documents under ``paths`` (``--against``, reference folders)."""
+    """An in-memory corpus of the documents under ``paths``: ``--against``
+    files (``role`` INDEXED: like an index's, a 范文 when undated) or
+    reference folders (REFERENCE)."""
     params = params or FingerprintParams()
     errors: list[InputError] = []
     prepared = [
-        prepare(document, params, gram_set=True)
-        for document in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="read")
+        prepare(document, params)
+        for document in iter_documents(paths, errors, max_bytes=max_bytes, role=role, progress=progress, stage="read")
     ]
     return MemoryIndex.build(prepared, params), errors
 
@@ -73,8 +77,8 @@ def run_check(
         store, errors = open_index(index, create=False), []
     with store:
         submissions = list(iter_documents(files, errors, max_bytes=max_bytes, progress=progress, stage="read"))
-        comparison = Comparison([store], params)
+        comparison = Comparison.of([store], params)
         results = compare_all(comparison, submissions, workers=1, compiled=False, progress=progress, stage="check")
-        texts = TextLookup({**source_documents(results, [store]), **{d.path: d for d in submissions}})
+        texts = TextLookup({**source_documents(results, comparison.view), **{d.path: d for d in submissions}})
         info = CorpusInfo(store.path, store.document_count())
     return CheckResult(results, errors, info, texts)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from app.workers import WorkerPool, cpu_count
 from corpus.document import Document
 from corpus.normalize import Normalized, normalize
@@ -23,28 +25,38 @@ from index.corpus import Corpus
 from index.fingerprint import Fingerprints
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
+from index.view import CorpusView
 
 
 @dataclass
 class Comparison:
-    """Documents compared with ``stores`` (acting as one corpus) under ``params``."""
+    """Documents compared with ``view`` (several stores acting as one) under ``params``."""
 
-    stores: list[Corpus]
+    view: CorpusView
     params: DetectorParams = field(default_factory=DetectorParams)
     normalized: dict[str, Normalized] = field(default_factory=dict)
     fingerprints: dict[str, Fingerprints] = field(default_factory=dict)
 
-    def normalize(self, path: str, text: str) -> Normalized:
+    @classmethod
+    def of(cls, stores: Sequence[Corpus], params: DetectorParams = DetectorParams()) -> Comparison:
+        """``stores`` in priority order: the first holding a document provides it."""
+        return cls(CorpusView(stores), params)
+
+    @property
+    def stores(self) -> list[Corpus]:
+        return self.view.stores
+
+    def normalize(self, document: Document) -> Normalized:
         """Each document is normalized once per process, however many pairs it is in."""
-        found = self.normalized.get(path)
+        found = self.normalized.get(document.identity)
         if found is None:
-            found = self.normalized[path] = normalize(text)
+            found = self.normalized[document.identity] = normalize(document.text)
         return found
 
     def compare(self, document: Document) -> DocumentResult:
         return compare_document(
             document,
-            self.stores,
+            self.view,
             self.params,
             normalizer=self.normalize,
             fingerprints=self.fingerprints.get(document.path),
@@ -60,7 +72,8 @@ class Comparison:
         """In a forked worker: its own connection to each index file (an SQLite
         connection must not be used across a fork). The inherited ones are
         left open and unused, so the parent's stay intact."""
-        self.stores = [IndexStore(s.path, create=False) if isinstance(s, IndexStore) else s for s in self.stores]
+        stores = self.view.stores
+        self.view.stores = [IndexStore(s.path, create=False) if isinstance(s, IndexStore) else s for s in stores]
 
 
 def _compare_task(comparison: Comparison, document: Document) -> DocumentResult:
@@ -80,6 +93,7 @@ def compare_all(
     corpus copy-on-write when there are enough documents. ``compiled`` loads
     the compiled seeding (numba) before any fork."""
     count = cpu_count(workers) if comparison.shareable() else 1
+    comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))  # the sample, once, before any fork
     results: list[DocumentResult] = []
     with _compiled_seeding(compiled):
         pool = WorkerPool(_compare_task, comparison, workers=count)
@@ -104,13 +118,11 @@ class _compiled_seeding:
             use_compiled(False)
 
 
-def source_documents(results: Sequence[DocumentResult], stores: Sequence[Corpus]) -> dict[str, Document]:
+def source_documents(results: Sequence[DocumentResult], view: CorpusView) -> dict[str, Document]:
     """The documents the results name as sources, from the first store holding each."""
     found: dict[str, Document] = {}
     for source in sorted({m.source for r in results for m in r.matches}):
-        for store in stores:
-            doc_id = store.document_id(source)
-            if doc_id is not None:
-                found[source] = store.document(doc_id)
-                break
+        document = view.find(source)
+        if document is not None:
+            found[source] = document
     return found

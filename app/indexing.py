@@ -36,7 +36,7 @@ def add_to_index(
 
     def readable() -> Iterator[Document]:
         for document in iter_documents(paths, errors, max_bytes=max_bytes, progress=progress, stage="index"):
-            if store.known_hash(document.path) == document.sha256:
+            if store.known_hash(document) == document.sha256:
                 unchanged.append(document.path)  # re-adding an unchanged file is a no-op
                 continue
             yield document

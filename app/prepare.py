@@ -18,7 +18,6 @@ def prepare_in_pool(
     params: FingerprintParams,
     *,
     workers: int = 0,
-    gram_set: bool = False,
     keep_normalized: bool = False,
     batch_size: int = BATCH,
 ) -> Iterator[list[Fingerprinted]]:
@@ -26,7 +25,7 @@ def prepare_in_pool(
     order, in a forked pool; ``documents`` is iterated here (it may read
     files), one batch ahead of the pool. The compiled kernels load before the
     fork so the workers inherit them."""
-    work = functools.partial(prepare_many, params=params, gram_set=gram_set, keep_normalized=keep_normalized)
+    work = functools.partial(prepare_many, params=params, keep_normalized=keep_normalized)
     yield from ordered_in_pool(
         work, batched(documents, batch_size), workers=workers, before_fork=functools.partial(load_kernels, params)
     )

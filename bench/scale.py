@@ -227,7 +227,9 @@ def measured(probe: MemoryProbe, record: dict[str, Any]) -> Iterator[dict[str, A
 
 
 def _count_files(folder: Path) -> int:
-    return sum(1 for p in folder.rglob("*.txt") if not any(part.startswith(".") for part in p.parts[len(folder.parts) :]))
+    return sum(
+        1 for p in folder.rglob("*.txt") if not any(part.startswith(".") for part in p.parts[len(folder.parts) :])
+    )
 
 
 def ensure_corpus(folder: Path, docs: int, seed: int) -> dict[str, Any]:
@@ -401,7 +403,7 @@ def library_stages(folder: Path, args: argparse.Namespace, probe: MemoryProbe, n
         write = stages["index write"] = {"docs": len(prepared), "chars": stages["read+normalize"]["chars"]}
         with measured(probe, write):
             store = IndexStore(db, params)
-            outcome = store.add(p for p in prepared if store.known_hash(p.document.path) != p.document.sha256)
+            outcome = store.add(p for p in prepared if store.known_hash(p.document) != p.document.sha256)
             store.close()
         del prepared
         size = sum(p.stat().st_size for p in workdir.iterdir() if p.name.startswith("index.db"))
@@ -469,58 +471,46 @@ def _fingerprint_stage(streams: list[str], params, stages: dict, probe: MemoryPr
 
 
 def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_grams) -> None:
-    """The two SQLite queries of a check, timed alone on the sample."""
-    from detector.compare import DetectorParams
-    from index.corpus import gram_frequencies
+    """The two index queries of a check, timed alone on the sample: the
+    document frequencies of every gram (the stock model's evidence) and the
+    candidate query."""
+    import numpy as np
+
+    from detector.compare import DetectorParams, stock_model
+    from index.view import CorpusView
 
     detector = DetectorParams()
+    view = CorpusView([store])
+    view.statistics()  # the sample index is built once per run, not per check
     inputs = []
-    for doc in sample:  # what check_document computes before it queries (not timed)
+    for doc in sample:  # what compare_document computes before it queries (not timed)
         normalized = normalize(doc.text)
-        inputs.append((doc, normalized, fingerprint(normalized, store.params), all_grams(normalized.text, store.params)))
+        inputs.append(
+            (doc, normalized, fingerprint(normalized, store.params), all_grams(normalized.text, store.params))
+        )
 
     log(f"[N={n:,}] stock frequencies of {len(sample)} sample documents")
     freq = stages["stock frequencies"] = {"docs": len(sample), "chars": sum(len(d.text) for d in sample)}
     with measured(probe, freq):
-        for _, _, _, grams in inputs:
-            gram_frequencies(store, grams)
-    freq["notes"] = "gram_frequencies over every gram (part of check)"
+        for doc, _, _, grams in inputs:
+            view.document_frequencies(np.unique(grams), doc)
+    freq["notes"] = "document frequencies of every gram over the sample (part of check)"
 
-    queries, how = _candidate_queries(store, inputs, detector)
+    queries = [(doc, fp, stock_model(doc, normalized, view, detector.stock)[1]) for doc, normalized, fp, _ in inputs]
     log(f"[N={n:,}] candidates of {len(sample)} sample documents")
     cand = stages["candidates"] = {"docs": len(sample), "chars": freq["chars"]}
     found = 0
     with measured(probe, cand):
-        for fp, stock, skip in queries:
-            found += len(store.candidates(fp, stock=stock, exclude=skip, limit=detector.max_candidates))
-    shared = sum(len(store.candidates(fp, stock=stock, exclude=skip, limit=10**9)) for fp, stock, skip in queries)
+        for doc, fp, busy in queries:
+            found += len(view.candidates(fp, doc, busy=busy, limit=detector.max_candidates))
+    shared = sum(
+        len(store.candidates(fp, busy=busy, exclude=view.excluded(doc)[0], limit=10**9)) for doc, fp, busy in queries
+    )
     cand["shared_per_doc"] = shared / len(sample)
     cand["notes"] = (
-        f"store.candidates, {found / len(sample):.1f} returned/doc (limit {detector.max_candidates}) of "
-        f"{shared / len(sample):,.0f} documents sharing a bucket or gram; {how}"
+        f"CorpusView.candidates, {found / len(sample):.1f} returned/doc (limit {detector.max_candidates}) of "
+        f"{shared / len(sample):,.0f} documents sharing a band or a gram"
     )
-
-
-def _candidate_queries(store, inputs, detector) -> tuple[list, str]:
-    """(fingerprints, stock grams, excluded ids) as detector/compare.py builds
-    them. Its helpers are private: when they change shape, the query runs
-    without the stock filter and the note says so."""
-    try:
-        from detector.compare import excluded_ids, stock_model
-
-        queries = []
-        for doc, normalized, fp, _ in inputs:
-            skip = excluded_ids(store, doc, ())
-            stock = stock_model(normalized, [fp], [store], doc, detector.stock, [skip])
-            queries.append((fp, stock.common, skip))
-        return queries, "stock grams as check.py passes them"
-    except (ImportError, TypeError, AttributeError, ValueError) as err:
-        log(f"  detector.compare helpers unusable ({err!r}): candidates without the stock filter")
-        queries = []
-        for doc, _, fp, _ in inputs:
-            own = store.document_id(doc.path)
-            queries.append((fp, set(), {own} if own is not None else set()))
-        return queries, f"WITHOUT the stock filter ({type(err).__name__})"
 
 
 # -- the naive pipeline ------------------------------------------------------------------
@@ -658,7 +648,9 @@ def print_run(run: dict[str, Any], out: Callable[[str], None]) -> None:
         "writes and queries an SQLite index of all N documents (text, windows, LSH buckets, gram postings)."
     )
     out("")
-    out("| naive stage | docs | seconds | throughput | ms/doc | peak RSS MiB | Δ MiB | vs chachong stage | chachong | chachong/naive | notes |")
+    out(
+        "| naive stage | docs | seconds | throughput | ms/doc | peak RSS MiB | Δ MiB | vs chachong stage | chachong | chachong/naive | notes |"
+    )
     out("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
     for label, r in ((s, naive[s]) for s in ("tokenize+MinHash", "LSH insert", "LSH query")):
         other_label, ratio = run["ratios"][label]
@@ -673,7 +665,10 @@ def print_run(run: dict[str, Any], out: Callable[[str], None]) -> None:
 def ratios(run: dict[str, Any]) -> dict[str, tuple[str, float]]:
     naive, stages = run["naive"], run["stages"]
     return {
-        "tokenize+MinHash": ("fingerprint", stages["fingerprint"]["mchars_per_s"] / naive["tokenize+MinHash"]["mchars_per_s"]),
+        "tokenize+MinHash": (
+            "fingerprint",
+            stages["fingerprint"]["mchars_per_s"] / naive["tokenize+MinHash"]["mchars_per_s"],
+        ),
         "LSH insert": ("index write", stages["index write"]["docs_per_s"] / naive["LSH insert"]["docs_per_s"]),
         "LSH query": ("candidates", naive["LSH query"]["ms_per_doc"] / stages["candidates"]["ms_per_doc"]),
     }
@@ -681,6 +676,7 @@ def ratios(run: dict[str, Any]) -> dict[str, tuple[str, float]]:
 
 def growth(runs: list[dict[str, Any]]) -> dict[str, dict[int, float]]:
     """Time per document at each N ÷ at the smallest N, per stage."""
+
     def per_doc(run: dict[str, Any]) -> dict[str, float]:
         out = {(CHECK_LABEL if s == "check" else s): run["stages"][s]["ms_per_doc"] for s in LIBRARY_STAGES}
         if "audit" in run:
@@ -734,14 +730,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--docs", type=int, nargs="+", default=[1000], metavar="N", help="corpus sizes N (default 1000)")
+    parser.add_argument(
+        "--docs", type=int, nargs="+", default=[1000], metavar="N", help="corpus sizes N (default 1000)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="generator and sample seed (default 7)")
-    parser.add_argument("--sample", type=int, default=200, help="documents for the candidates/check stages and LSH queries")
-    parser.add_argument("--naive-docs", type=int, default=300, help="first N sorted documents for the naive pipeline (0: skip it)")
+    parser.add_argument(
+        "--sample", type=int, default=200, help="documents for the candidates/check stages and LSH queries"
+    )
+    parser.add_argument(
+        "--naive-docs", type=int, default=300, help="first N sorted documents for the naive pipeline (0: skip it)"
+    )
     parser.add_argument("--no-audit", action="store_true", help="skip the audit and report stages")
     parser.add_argument("--workers", type=int, default=0, help="audit processes (default 0: one per core)")
-    parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep (and reuse) the corpora in DIR/docs-N/")
-    parser.add_argument("--tmp", type=Path, default=None, metavar="DIR", help="where temporary corpora and SQLite indexes go")
+    parser.add_argument(
+        "--keep", type=Path, default=None, metavar="DIR", help="keep (and reuse) the corpora in DIR/docs-N/"
+    )
+    parser.add_argument(
+        "--tmp", type=Path, default=None, metavar="DIR", help="where temporary corpora and SQLite indexes go"
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     if any(n < 1 for n in args.docs) or args.sample < 1 or args.naive_docs < 0:
@@ -786,7 +792,9 @@ def measure_run(run: dict[str, Any], args: argparse.Namespace) -> None:
         run["ratios"] = ratios(run)
 
 
-def print_report(runs: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any], probe: MemoryProbe) -> dict:
+def print_report(
+    runs: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any], probe: MemoryProbe
+) -> dict:
     """The tables on stdout; returns the growth table."""
     out = print  # the tables go to stdout, everything else to stderr
     out("# chachong scale benchmark")
@@ -798,7 +806,9 @@ def print_report(runs: list[dict[str, Any]], args: argparse.Namespace, info: dic
         "stages), so the figures compare across N; audit workers' peak = the largest worker "
         "(RUSAGE_CHILDREN ru_maxrss), not their sum"
     )
-    out(f"seed {args.seed}; sample stages: {args.sample:,} documents (all, when N is smaller) drawn with the seed from the sorted paths")
+    out(
+        f"seed {args.seed}; sample stages: {args.sample:,} documents (all, when N is smaller) drawn with the seed from the sorted paths"
+    )
     for run in runs:
         print_run(run, out)
     if len(runs) < 2:

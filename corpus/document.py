@@ -45,10 +45,26 @@ class Document:
     role: str = SUBMISSION
     warnings: tuple[str, ...] = ()
     size: int = 0  # bytes of the file it was read from (0 when unknown)
+    key: str = ""  # canonical identity: the resolved absolute path of the file ("" when unknown)
+
+    @property
+    def identity(self) -> str:
+        """What makes two spellings of a path one document: the canonical path, else the path."""
+        return self.key or self.path
+
+    @property
+    def name(self) -> str:
+        """The file name (the last path segment)."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
     @property
     def chars(self) -> int:
         return len(self.text)
+
+    @property
+    def is_fanwen(self) -> bool:
+        """Whether the document is a 范文 (see :func:`is_fanwen`)."""
+        return is_fanwen(self.role, self.meta)
 
     def with_path(self, path: str) -> Document:
         return replace(self, path=path)
@@ -58,3 +74,9 @@ class Document:
 
     def with_meta(self, meta: DocMeta) -> Document:
         return replace(self, meta=meta)
+
+
+def is_fanwen(role: str, meta: DocMeta) -> bool:
+    """A 范文: a reference, or an indexed document with no date or year (a
+    page from the web). It is always the source of the text it shares."""
+    return role == REFERENCE or role == INDEXED and not meta.dated

@@ -8,9 +8,10 @@ and goes on with the others.
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from corpus.decode import decode_text
@@ -49,7 +50,12 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
 def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION) -> Document:
     """:func:`read_document` with the display path ('/'-separated, as given) and metadata."""
     document = read_document(path, max_bytes=max_bytes)
-    return replace(document, path=display_path(path), meta=metadata_for(path), role=role)
+    return replace(document, path=display_path(path), meta=metadata_for(path), role=role, key=canonical_path(path))
+
+
+def canonical_path(path: Path) -> str:
+    """The resolved absolute path: one document however its path is spelled."""
+    return Path(os.path.realpath(path)).as_posix()
 
 
 def display_path(path: Path) -> str:

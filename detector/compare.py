@@ -1,17 +1,16 @@
 """Compare one document with a corpus: candidates, alignment, classification, scores.
 
-The detector does no I/O: it reads the corpus through the
-:class:`~index.corpus.Corpus` interface and returns a typed
+The detector does no I/O: it reads the corpus through a
+:class:`~index.view.CorpusView` and returns a typed
 :class:`~detector.model.DocumentResult`. Whether a passage is copying or
-stock phrasing (套话) is :mod:`detector.stock`'s decision; the scores are
-:mod:`detector.scoring`'s.
+stock phrasing (套话) is :mod:`detector.stock`'s decision; who copied whom
+is decided here from the dates; the scores are :mod:`detector.scoring`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -20,21 +19,16 @@ from corpus.normalize import Normalized, normalize
 from detector.align import AlignParams, Passage, align, similarity
 from detector.model import DocumentResult, Match
 from detector.scoring import summarize, through_sentence_end
-from detector.stock import (
-    Aligned,
-    StockModel,
-    StockParams,
-    classify,
-    heading_mask,
-    line_starts,
-    sentence_starts,
-)
+from detector.stock import GramCounts, StockModel, StockParams
 from index.corpus import Corpus
 from index.fingerprint import Fingerprints, all_grams, fingerprint
+from index.view import CorpusView, as_view
 
 # Bump when what a check reports for the same inputs changes (classification,
 # scoring): cached gate verdicts (gate --changed-only) are then rechecked.
-RULES_VERSION = 2
+RULES_VERSION = 3
+
+Normalizer = Callable[[Document], Normalized]
 
 
 @dataclass(frozen=True)
@@ -46,146 +40,124 @@ class DetectorParams:
     max_candidates: int = 25
 
 
+def normalize_document(document: Document) -> Normalized:
+    return normalize(document.text)
+
+
 def compare_document(
     document: Document,
-    stores: Corpus | Sequence[Corpus],
+    corpus: CorpusView | Corpus | Sequence[Corpus],
     params: DetectorParams = DetectorParams(),
     *,
-    exclude_paths: Iterable[str] = (),
-    normalizer: Callable[[str, str], Normalized] | None = None,
+    normalizer: Normalizer = normalize_document,
     fingerprints: Fingerprints | None = None,
 ) -> DocumentResult:
-    """Compare ``document`` with everything in ``stores`` but itself.
+    """Compare ``document`` with every other document of ``corpus`` (a view,
+    or stores that make one, in priority order).
 
-    ``normalizer(path, text)`` may serve normalized texts from a cache (an
-    audit normalizes each document once, not once per pair), and
-    ``fingerprints`` the submission's, when a bulk pass already computed them
-    with the stores' parameters.
-
-    Several stores act as one corpus (a persistent index plus the other
-    submissions of a folder): candidates come from each, and document
-    frequencies for the stock model are summed over all of them.
+    ``normalizer`` may serve normalized texts from a cache (an audit
+    normalizes each document once, not once per pair), and ``fingerprints``
+    the document's own, when a bulk pass already computed them.
     """
-    stores = list(stores) if isinstance(stores, (list, tuple)) else [stores]
-    normalizer = normalizer or _normalize_uncached
-    normalized = normalizer(document.path, document.text)
-    excluded = [excluded_ids(store, document, exclude_paths) for store in stores]
-    fps = [
-        fingerprints
-        if fingerprints is not None and store.params == stores[0].params
-        else fingerprint(normalized, store.params)
-        for store in stores
-    ]
-    stock = stock_model(normalized, fps, stores, document, params.stock, excluded)
-    aligned: list[Aligned] = []
-    source_meta: dict[str, DocMeta] = {}
-    for store, fp, skip in zip(stores, fps, excluded):
-        for candidate in store.candidates(fp, stock=stock.common, exclude=skip, limit=params.max_candidates):
-            source = store.document(candidate.doc_id)
-            if source.path in source_meta:
-                continue  # the same path in two stores is one source
-            source_meta[source.path] = source.meta
-            source_stream = normalizer(source.path, source.text)
-            aligned.extend(_align_with(normalized, source.path, source.text, source_stream, params.align))
-    corpus_size = sum(store.document_count() - len(skip) for store, skip in zip(stores, excluded))
-    stock.model.add_shared(_coverage_counts(len(normalized.text), aligned), params.stock.shared_threshold(corpus_size))
-    matches = sorted(
-        (
-            _to_match(document.text, normalized, a, *classify(normalized, a, stock.model, params.stock, params.align))
-            for a in aligned
-        ),
-        key=lambda m: (m.start, m.end, m.source),
-    )
-    return summarize(document, normalized, matches, source_meta)
-
-
-def _coverage_counts(length: int, aligned: list[Aligned]) -> np.ndarray:
-    """How many distinct sources cover each submission stream position."""
-    per_source: dict[str, np.ndarray] = {}
-    for a in aligned:
-        mask = per_source.setdefault(a.path, np.zeros(length, dtype=bool))
-        mask[a.passage.a0 : a.passage.a1] = True
-    counts = np.zeros(length, dtype=np.int32)
-    for mask in per_source.values():
-        counts += mask
-    return counts
-
-
-@dataclass(frozen=True)
-class _StockView:
-    model: StockModel
-    common: np.ndarray  # sorted gram hashes too frequent to propose candidates
-
-
-def excluded_ids(store: Corpus, document: Document, other_paths: Iterable[str]) -> set[int]:
-    """The submission itself: its path, or the same bytes under the same file
-    name (the file indexed under another spelling of its path)."""
-    ids = {store.document_id(p) for p in [document.path, *other_paths]}
-    name = PurePosixPath(document.path.replace("\\", "/")).name
-    for doc_id, path in store.documents_with_hash(document.sha256):
-        if PurePosixPath(path).name == name:
-            ids.add(doc_id)
-    return {i for i in ids if i is not None}
+    view = as_view(corpus)
+    normalized = normalizer(document)
+    fp = fingerprints if fingerprints is not None else fingerprint(normalized, view.params)
+    model, busy = stock_model(document, normalized, view, params.stock)
+    matches: list[Match] = []
+    sources: dict[str, Document] = {}
+    for candidate in view.candidates(fp, document, busy=busy, limit=params.max_candidates):
+        source = view.document(candidate)
+        if source.path in sources:
+            continue
+        sources[source.path] = source
+        matches += _matches(document, normalized, source, normalizer(source), model, params.align)
+    matches.sort(key=lambda m: (m.start, m.end, m.source))
+    return summarize(document, normalized, matches, sources, model.decoded_stock(normalized))
 
 
 def stock_model(
-    normalized: Normalized,
-    fps: list[Fingerprints],
-    stores: list[Corpus],
+    document: Document, normalized: Normalized, view: CorpusView, params: StockParams
+) -> tuple[StockModel, np.ndarray]:
+    """The document's stock model, and the gram hashes too common to propose candidates."""
+    grams = all_grams(normalized.text, view.params)
+    distinct, position = np.unique(grams, return_inverse=True)
+    frequencies = view.document_frequencies(distinct, document)
+    others = view.sample_count(document)
+    at = position.ravel()
+    counts = GramCounts(
+        frequencies[at], lambda i: view.holders(int(distinct[at[i]]), document), others, view.params.gram_k
+    )
+    model = StockModel.build(document.text, normalized, counts, params)
+    return model, _busy(distinct, frequencies, at, model, params.busy(others), view.params.gram_k)
+
+
+def _busy(
+    distinct: np.ndarray, frequencies: np.ndarray, at: np.ndarray, model: StockModel, threshold: int, gram_k: int
+) -> np.ndarray:
+    """Grams that propose no candidates: held by ``threshold`` documents or
+    more and stock wherever the document has them. A widely held gram of the
+    document's own text (a section fifty units pasted) still proposes its
+    holders; a formula held by half the corpus does not."""
+    if not len(at):
+        return distinct
+    inside = np.convolve(model.stock.astype(np.int64), np.ones(gram_k, dtype=np.int64), mode="full")
+    stock_gram = inside[gram_k - 1 : gram_k - 1 + len(at)] == gram_k  # every character of the gram is stock
+    own = np.zeros(len(distinct), dtype=bool)
+    np.logical_or.at(own, at, ~stock_gram)
+    return distinct[(frequencies >= threshold) & ~own]
+
+
+def _matches(
     document: Document,
-    params: StockParams,
-    excluded: list[set[int]],
-) -> _StockView:
-    """Stock positions of the submission from gram document frequencies."""
-    gram_k = stores[0].params.gram_k
-    grams = all_grams(normalized.text, stores[0].params)
-    queries, at = np.unique(grams, return_inverse=True)
-    frequencies = np.zeros(len(queries), dtype=np.int64)
-    corpus_size = 0
-    for store, fp, skip in zip(stores, fps, excluded):
-        counts = store.document_frequencies(queries)
-        if skip and store.known_hash(document.path) == document.sha256:
-            # the submission itself is indexed: its own grams do not count
-            own = counts > 0
-            if not store.exact_frequencies:
-                own &= np.isin(queries, fp.grams)
-            counts[own] -= 1
-        frequencies += counts
-        corpus_size += store.document_count() - len(skip)
-    threshold = params.threshold(corpus_size)
-    positions = np.flatnonzero(frequencies[at.ravel()] >= threshold)
-    headings = heading_mask(document.text, normalized)
-    # a gram in more than 1% of the corpus proposes no candidates: its posting
-    # list grows with the corpus, and long shared passages still reach their
-    # sources through the LSH windows and their rarer grams
-    crowded = max(params.min_docs + 2, int(np.ceil(0.01 * corpus_size)))
-    busy = queries[frequencies >= min(threshold, crowded)]
-    sentences = sentence_starts(document.text, normalized)
-    pieces = sentences | line_starts(document.text, normalized)
-    return _StockView(StockModel.build(normalized.text, positions, gram_k, params, headings, sentences, pieces), busy)
+    normalized: Normalized,
+    source: Document,
+    source_stream: Normalized,
+    model: StockModel,
+    params: AlignParams,
+) -> list[Match]:
+    later = is_later(source, document)
+    found = []
+    for passage in align(normalized.text, source_stream.text, params):
+        for piece, kind in model.classify(passage, normalized.text, source_stream.text, params):
+            found.append(_to_match(document.text, normalized, source, source_stream, piece, kind, later))
+    return found
 
 
-def _normalize_uncached(path: str, text: str) -> Normalized:
-    return normalize(text)
+def is_later(source: Document, document: Document) -> bool:
+    """Whether ``source`` is dated after ``document``: then it took the shared
+    text from ``document``, which keeps its originality. A 范文 (a reference)
+    is always a source; undated documents, or dated alike, are undirected."""
+    if source.is_fanwen:
+        return False
+    order = date_order(source.meta, document.meta)
+    return order is not None and order > 0
 
 
-def _align_with(
-    submission: Normalized, source_path: str, source_text: str, source: Normalized, params: AlignParams
-) -> list[Aligned]:
-    return [
-        Aligned(source_path, source, passage, source_text) for passage in align(submission.text, source.text, params)
-    ]
+def date_order(a: DocMeta, b: DocMeta) -> int | None:
+    """-1, 0 or 1 as ``a`` is dated before, alike or after ``b``; None when
+    either has no date. Submission dates are compared where both have one,
+    else years (a submission date's year counts as the year)."""
+    if a.submitted and b.submitted:
+        return (a.submitted > b.submitted) - (a.submitted < b.submitted)
+    ya = a.year or (int(a.submitted[:4]) if a.submitted and a.submitted[:4].isdigit() else None)
+    yb = b.year or (int(b.submitted[:4]) if b.submitted and b.submitted[:4].isdigit() else None)
+    if ya is None or yb is None:
+        return None
+    return (ya > yb) - (ya < yb)
 
 
-def _to_match(text: str, submission: Normalized, aligned: Aligned, passage: Passage, kind: str) -> Match:
+def _to_match(
+    text: str, submission: Normalized, source: Document, stream: Normalized, passage: Passage, kind: str, later: bool
+) -> Match:
     start, end = submission.to_original(passage.a0, passage.a1)
-    source_start, source_end = aligned.source.to_original(passage.b0, passage.b1)
+    source_start, source_end = stream.to_original(passage.b0, passage.b1)
     return Match(
         start=start,
         end=through_sentence_end(text, end),
-        source=aligned.path,
+        source=source.path,
         source_start=source_start,
-        source_end=through_sentence_end(aligned.source_text, source_end),
-        similarity=similarity(submission.text, aligned.source.text, passage),
+        source_end=through_sentence_end(source.text, source_end),
+        similarity=similarity(submission.text, stream.text, passage),
         kind=kind,
+        later=later,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.document import INDEXED, REFERENCE, DocMeta, Document
+from corpus.document import INDEXED, DocMeta, Document
 from detector.diff import Substitution, substitutions
 from detector.model import COPY, DocumentResult
 
@@ -147,8 +147,7 @@ def family_origin(members: list[tuple[str, int, int]], documents: Mapping[str, D
 def is_fanwen(path: str, documents: Mapping[str, Document]) -> bool:
     """A 范文: a reference, or an indexed document with no year or date (a page from the web)."""
     known = documents.get(path)
-    role = known.role if known is not None else INDEXED
-    return role == REFERENCE or role == INDEXED and (known is None or not known.meta.dated)
+    return known is None or known.is_fanwen
 
 
 def _text(documents: Mapping[str, Document], path: str) -> str:
@@ -170,5 +169,3 @@ def _components(count: int, links: list[tuple[int, int]]) -> list[list[int]]:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
     return [order[bounds[i] : bounds[i + 1]].tolist() for i in range(len(bounds) - 1)]
-
-

@@ -30,12 +30,13 @@ class CopyEdge:
 
 
 def pair_similarity(results: list[DocumentResult]) -> dict[tuple[str, str], float]:
-    """For each pair of documents: the smaller of the two shares each copies
-    from the other (1.0 = the same document)."""
+    """For each pair of documents: the smaller of the two shares each has in
+    common with the other (1.0 = the same document), whichever way the text
+    went (a source lists its later copier under ``copied_by``)."""
     share: dict[tuple[str, str], float] = {}
     for result in results:
-        for source in result.sources:
-            share[(result.path, source.source)] = source.share
+        for source in (*result.sources, *result.copied_by):
+            share[(result.path, source.source)] = max(source.share, share.get((result.path, source.source), 0.0))
     pairs: dict[tuple[str, str], float] = {}
     for (a, b), s in share.items():
         if (b, a) in share and a < b:

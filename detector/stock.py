@@ -1,33 +1,53 @@
-"""Stock phrasing (套话): what every unit writes, told apart from copying.
+"""Stock phrasing (套话) versus copying: a model of what units write independently.
 
-Two sources of evidence, both over the normalized stream:
+套话 are short formulas that many units write, each inside different
+surroundings; a pasted section is a block whose pieces occur together, in
+however many documents it was pasted into. The evidence, per position of a
+document's normalized stream, comes from the corpus sample
+(:mod:`index.view`): ``d[i]``, the number of other documents holding the
+gram (``gram_k`` characters) that starts at position *i*, and for a few
+grams the documents themselves.
 
-* corpus statistics: a gram whose document frequency in the index reaches
-  ``max(min_docs, share × N)`` is stock (MOSS ``-m``, Dolos ``-M``);
-* a short built-in list of formulas of official Chinese prose, for corpora
-  too small for statistics (checking against two or three files).
+1. **Blocks.** The stream's grams are cut where ``d`` changes from one gram
+   to the next: a block is a stretch held by as many documents.
+2. **Units.** A high block (held by ``m`` documents or more) is joined with
+   the next high block at most ``slot`` characters away (what lies between
+   is a slot: the unit name, a number, or a word some of the holders
+   changed) when the two are held by the same documents: of the documents
+   holding either, the share holding both, corrected for chance, reaches
+   ``together`` (:func:`together`). A unit is a template with its slots, or
+   a section pasted with its names swapped and words edited here and there.
+3. **Formulas.** A unit held by at least ``m`` documents that hold it
+   without its left or its right neighbour (``d`` drops by ``m`` across its
+   edge: it stands in other surroundings) and no longer than
+   ``formula_length`` characters is a formula: stock. A longer unit is a
+   pasted section however many documents hold it: pasting it into more units
+   never turns it into stock.
+4. **Prior and structure.** A short built-in list of formulas
+   (:data:`STOCK_PHRASES`) for corpora too small for statistics; headings,
+   the title, the 落款 and its date (:mod:`detector.borders`).
 
-Only *short* passages can be stock: a 60-character paragraph pasted by half
-the city is a copied passage however common it is (that is a boilerplate
-family, reported as copying).
+Every other position is the unit's own. The **evidence** of a passage
+aligned with a source is its matched own characters. A passage is a
+**copy** when its evidence reaches ``min_evidence`` characters; its leading
+and trailing sentences without evidence are cut off and reported as stock;
+otherwise the whole passage is stock. Parameters: ``m = max(min_docs,
+ceil(share * (n + 1))) - 1`` over the ``n`` other documents of the sample,
+``formula_length``, ``slot``, ``together`` and ``min_evidence``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from corpus.normalize import Normalized, codepoints, normalize
-from corpus.structure import Paragraph, analyze
-from corpus.textchars import CLOSING_MARKS, LINE_BREAK_CHARS, SENTENCE_BORDER_CHARS
+from corpus.normalize import Normalized, normalize
 from detector.align import AlignParams, Passage, is_evidence, trim
+from detector.borders import sentence_starts, structure_mask
 from detector.model import COPY, STOCK
-
-_TITLE_MAX = 40
-_SENTENCE_END = re.compile(f"[{SENTENCE_BORDER_CHARS}]")
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -116,117 +136,74 @@ STOCK_PHRASES: tuple[str, ...] = (
     "思想认识",
     "工作格局",
     "工作机制",
+    # common in closers, openers and transitions of summaries and reports
+    "下一步",
+    "在新的一年里",
+    "取得了一定成绩",
+    "在肯定成绩的同时",
+    "清醒地认识到",
+    "不容忽视",
+    "认真总结经验",
+    "查找不足",
+    "以更高的标准",
+    "更实的举措",
+    "再上新台阶",
+    "锐意进取",
+    "开拓创新",
+    "奋力开创",
+    "新局面",
+    "新篇章",
+    "真抓实干",
+    "凝心聚力",
+    "坚强领导下",
+    "决策部署",
+    "目标任务",
+    "圆满完成",
+    "稳中求进工作总基调",
+    "以人民为中心的发展思想",
+    "高质量发展",
+    "解放思想",
+    "问题导向",
+    "目标导向",
+    "群众期盼",
+    "扎实推进",
+    "全面推进",
+    "深入推进",
+    "持续推进",
+    "统筹推进",
+    "不断提高",
+    "不断增强",
+    "在巩固现有成果的基础上",
+    "做好以下工作",
 )
 
 
 @dataclass(frozen=True)
 class StockParams:
-    share: float = 0.05  # a gram in this share of the corpus is stock...
-    min_docs: int = 3  # ... and in at least this many documents
-    max_len: int = 40  # longest passage (stream chars) the formula list can make stock
-    max_len_common: int = 80  # longest passage corpus frequencies can make stock
-    min_cover: float = 0.5  # share of a short passage that formulas + common phrasing must cover
-    min_cover_common: float = 0.75  # share of a longer passage that common phrasing must cover
-    copied_block: int = 250  # a passage this long (stream chars) keeps its stock edges: they were copied with it
-    stock_sentence: float = 0.65  # a sentence this much common phrasing is stock (is_stock_sentence) ...
-    sentence_slots: int = 12  # ... with at most this many other characters (its slots: year, 我街道, topic)
+    share: float = 0.05  # a unit held in other surroundings by this share of the corpus is stock ...
+    min_docs: int = 3  # ... counting the document itself, and by at least this many documents
+    formula_length: int = 48  # the longest formula (stream characters, slots included)
+    together: float = 0.5  # of the documents holding either of two pieces, the share holding both (beyond chance)
+    slot: int = 12  # the longest slot inside a unit (a unit name, a number, a changed word)
+    min_evidence: int = 18  # matched own characters that make a passage a copy
+    busy_share: float = 0.01  # a gram in this share of the corpus proposes no candidates
 
-    shared_cap: int = 10  # ... by this many aligned sources at most (candidates are capped)
+    def threshold(self, others: int) -> int:
+        """``m``: how many *other* documents must hold a gram in other
+        surroundings for it to be stock, in a sample of ``others`` documents
+        (the document itself makes one more)."""
+        return max(self.min_docs, int(np.ceil(self.share * (others + 1)))) - 1
 
-    def threshold(self, corpus_size: int) -> int:
-        """How many *other* documents must have a gram for it to be stock in a
-        corpus of ``corpus_size`` others: the submission itself makes one more."""
-        return max(self.min_docs, int(np.ceil(self.share * (corpus_size + 1)))) - 1
-
-    def shared_threshold(self, corpus_size: int) -> int:
-        """How many aligned sources must share a stretch for it to be common."""
-        return min(self.threshold(corpus_size), max(self.min_docs, self.shared_cap) - 1)
+    def busy(self, others: int) -> int:
+        """Grams held by this many other documents propose no candidates:
+        their posting lists grow with the corpus, and long shared passages
+        reach their sources through the LSH windows and rarer grams."""
+        return min(self.threshold(others), max(self.min_docs + 2, int(np.ceil(self.busy_share * others))))
 
 
 @lru_cache(maxsize=1)
 def normalized_phrases() -> tuple[str, ...]:
     return tuple(sorted({normalize(p).text for p in STOCK_PHRASES}, key=len, reverse=True))
-
-
-def heading_mask(text: str, normalized: Normalized) -> np.ndarray:
-    """Stream positions inside headings (一、 （一） 1. …) and other short
-    unpunctuated lines: the title, the signature (落款) and its date.
-
-    Structure, not content: copying ``二、存在的问题`` or a date line proves nothing.
-    """
-    mask = np.zeros(len(normalized.text), dtype=bool)
-    for paragraph in _structure_lines(text):
-        body = text[paragraph.start : paragraph.end]
-        end = paragraph.end
-        if paragraph.heading_level:
-            cut = _SENTENCE_END.search(body)  # 1.强化督查考核。围绕…: only the title part
-            end = paragraph.start + cut.start() if cut else paragraph.end
-        lo, hi = normalized.to_stream(paragraph.start, end)
-        mask[lo:hi] = True
-    return mask
-
-
-def _structure_lines(text: str) -> list[Paragraph]:
-    """Headings, and short lines without a sentence end or a comma (title, 落款, date).
-
-    A short line counts only after a line that ended a sentence (or another
-    structure line): a line broken mid-sentence, as text pasted from a PDF
-    is, leaves short fragments that are body text.
-    """
-    lines: list[Paragraph] = []
-    after_end = True  # the start of the document ends nothing open
-    for paragraph in analyze(text).paragraphs:
-        body = text[paragraph.start : paragraph.end]
-        is_label = after_end and len(body) <= _TITLE_MAX and not _SENTENCE_END.search(body) and not _CLAUSE.search(body)
-        if paragraph.heading_level or is_label:
-            lines.append(paragraph)
-            after_end = True
-        else:
-            after_end = body.rstrip(CLOSING_MARKS)[-1:] in SENTENCE_BORDER_CHARS
-    return lines
-
-
-_CLAUSE = re.compile(r"[，,]")  # a title, a signature or a date has no clauses
-
-
-def sentence_starts(text: str, normalized: Normalized) -> np.ndarray:
-    """True at stream positions that begin a sentence: sentence-ending
-    punctuation (。！？；：) or the line break around a heading or a short
-    label line lies in the decoded text between the previous stream
-    character and this one.
-
-    Other line breaks are not borders: text pasted from a PDF or a web page
-    breaks lines mid-sentence.
-    """
-    ends = np.isin(codepoints(text), _SENTENCE_BREAKS)
-    for line in _structure_lines(text):  # the whitespace just outside the line
-        if line.start > 0:
-            ends[line.start - 1] = True
-        if line.end < len(text):
-            ends[line.end] = True
-    return _starts_after(ends, normalized)
-
-
-def line_starts(text: str, normalized: Normalized) -> np.ndarray:
-    """True at stream positions that begin a line (any line break before them)."""
-    return _starts_after(np.isin(codepoints(text), _LINE_BREAKS), normalized)
-
-
-def _starts_after(ends: np.ndarray, normalized: Normalized) -> np.ndarray:
-    """True at stream positions with a break character of ``ends`` (a mask
-    over the decoded text) between the previous stream character and them."""
-    n = len(normalized.text)
-    starts = np.zeros(n, dtype=bool)
-    if n == 0:
-        return starts
-    seen = np.concatenate([[0], np.cumsum(ends)])  # breaks before each decoded offset
-    starts[0] = True
-    starts[1:] = seen[normalized.starts[1:]] > seen[normalized.ends[:-1]]
-    return starts
-
-
-_SENTENCE_BREAKS = np.array([ord(c) for c in SENTENCE_BORDER_CHARS], dtype=np.uint32)
-_LINE_BREAKS = np.array([ord(c) for c in LINE_BREAK_CHARS], dtype=np.uint32)
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
@@ -240,208 +217,192 @@ def lexicon_mask(stream: str) -> np.ndarray:
     return mask
 
 
-def _spans(borders: np.ndarray | None, start: int, end: int) -> list[tuple[int, int, bool]]:
-    """``start:end`` cut at the positions where ``borders`` is True: ``(lo,
-    hi, whole)``, ``whole`` when the piece is not clipped by ``start:end``."""
-    if borders is None:
-        return [(start, end, False)]
-    inner = (start + 1 + np.flatnonzero(borders[start + 1 : end])).tolist()
-    whole_start = bool(borders[start]) if start < len(borders) else False
-    whole_end = end >= len(borders) or bool(borders[end])
-    cuts = [start, *inner, end]
-    spans = []
-    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
-        spans.append((lo, hi, (i > 0 or whole_start) and (i < len(cuts) - 2 or whole_end)))
-    return spans
+Holders = Callable[[int], np.ndarray]  # gram position -> the sample documents holding that gram
+
+
+@dataclass(frozen=True)
+class GramCounts:
+    """The sample's evidence about one document's grams."""
+
+    d: np.ndarray  # per gram position: how many other documents of the sample hold the gram
+    holders: Holders  # per gram position: which of them
+    others: int  # how many other documents the sample has
+    gram_k: int  # characters per gram
+
+
+def stock_grams(counts: GramCounts, params: StockParams) -> np.ndarray:
+    """True at each gram of a formula (steps 1 to 3 of the module doc)."""
+    d = np.asarray(counts.d, dtype=np.int64)
+    threshold = params.threshold(counts.others)
+    stock = np.zeros(len(d), dtype=bool)
+    for lo, hi in _units(_blocks(d), d, threshold, counts, params):
+        left = d[lo - 1] if lo > 0 else 0
+        right = d[hi] if hi < len(d) else 0
+        free = d[lo] - left >= threshold or d[hi - 1] - right >= threshold
+        if free and hi - lo - 1 + counts.gram_k <= params.formula_length:
+            stock[lo:hi] = True
+    return stock
+
+
+def _blocks(d: np.ndarray) -> list[tuple[int, int]]:
+    """Gram ranges ``[lo, hi)`` of equal ``d`` (held by as many documents)."""
+    if not len(d):
+        return []
+    cuts = np.flatnonzero(np.diff(d)) + 1
+    bounds = [0, *cuts.tolist(), len(d)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _units(
+    blocks: list[tuple[int, int]], d: np.ndarray, threshold: int, counts: GramCounts, params: StockParams
+) -> list[tuple[int, int]]:
+    """High blocks (held by ``threshold`` documents or more) joined with the
+    next high block held by the same documents, at most a slot away (see
+    :func:`_next_together`)."""
+    high = [int(d[lo:hi].min()) >= threshold for lo, hi in blocks]
+    units: list[tuple[int, int]] = []
+    i = 0
+    while i < len(blocks):
+        if not high[i]:
+            i += 1
+            continue
+        members = [i]
+        while (step := _next_together(members, blocks, high, counts, params)) is not None:
+            members.append(step)
+        units.append((blocks[i][0], blocks[members[-1]][1]))
+        i = members[-1] + 1
+    return units
+
+
+def _next_together(
+    members: list[int], blocks: list[tuple[int, int]], high: list[bool], counts: GramCounts, params: StockParams
+) -> int | None:
+    """The next high block held by the documents that hold the unit made of
+    blocks ``members``, at most a slot after it: whatever lies between (a
+    unit name, a number, a word some of the holders changed) spans at most
+    ``params.slot`` characters (a changed character touches the ``gram_k``
+    grams over it). The unit's holders are those of its typical block (the
+    length-weighted median of ``d``), not of its edges, which may be a
+    phrase other documents use too."""
+    reach = params.slot + counts.gram_k - 1
+    end = blocks[members[-1]][1]
+    unit = _typical_holders(members, blocks, counts)
+    for j in range(members[-1] + 1, len(blocks)):
+        if blocks[j][0] - end > reach:
+            return None
+        if high[j] and together(unit, counts.holders(blocks[j][0]), counts.others) >= params.together:
+            return j
+    return None
+
+
+def _typical_holders(members: list[int], blocks: list[tuple[int, int]], counts: GramCounts) -> np.ndarray:
+    """The holders of the block whose ``d`` is the length-weighted median of the unit's."""
+    ranked = sorted(members, key=lambda m: int(counts.d[blocks[m][0]]))
+    lengths = np.array([blocks[m][1] - blocks[m][0] for m in ranked])
+    middle = ranked[int(np.searchsorted(np.cumsum(lengths), lengths.sum() / 2))]
+    return counts.holders(blocks[middle][0])
+
+
+def together(a: np.ndarray, b: np.ndarray, others: int) -> float:
+    """How much two pieces are held by the same documents: of the documents
+    holding either, the share holding both (Jaccard), rescaled so that the
+    share expected by chance (pieces held independently) counts 0 and all of
+    them counts 1. Two pieces of one pasted section score high however many
+    documents hold them, even when some copies edited one piece; two formulas
+    most documents use, or a formula and the rarer phrase that follows it in
+    a few documents, score low."""
+    union = len(np.union1d(a, b))
+    if not union or others <= 0:
+        return 0.0
+    common = len(a) + len(b) - union
+    pa, pb = min(len(a) / others, 1.0), min(len(b) / others, 1.0)
+    chance = pa * pb / (pa + pb - pa * pb)
+    if chance >= 1.0:
+        return 0.0
+    return max(0.0, (common / union - chance) / (1.0 - chance))
+
+
+def covered(starts: np.ndarray, width: int, length: int) -> np.ndarray:
+    """Positions of a ``length``-long stream covered by a ``width``-wide window
+    starting where ``starts`` is True."""
+    marks = np.zeros(length + width + 1, dtype=np.int64)
+    at = np.flatnonzero(starts)
+    np.add.at(marks, at, 1)
+    np.add.at(marks, at + width, -1)
+    return np.cumsum(marks)[:length] > 0
 
 
 @dataclass
 class StockModel:
-    """Where the stream of one submission is stock phrasing."""
+    """Where the stream of one document is stock phrasing, and how its
+    aligned passages are classified."""
 
-    formulas: np.ndarray  # built-in formula list and the document's headings
-    common: np.ndarray  # what much of the corpus shares (gram frequencies, aligned sources)
-    headings: np.ndarray  # headings and the title line
-    params: StockParams = field(default_factory=StockParams)
-    sentences: np.ndarray | None = None  # True where a sentence starts (see sentence_starts)
-    pieces: np.ndarray | None = None  # True where a sentence or a line starts (see piece_spans)
+    stock: np.ndarray  # stream positions of stock phrasing: formulas, the prior, structure
+    structure: np.ndarray  # stream positions of headings, title, 落款
+    sentences: np.ndarray  # True where a sentence starts
+    params: StockParams
 
     @classmethod
     def build(
         cls,
-        stream: str,
-        common_gram_positions: np.ndarray,
-        gram_k: int,
+        text: str,
+        normalized: Normalized,
+        counts: GramCounts,
         params: StockParams,
-        headings: np.ndarray | None = None,
-        sentences: np.ndarray | None = None,
-        pieces: np.ndarray | None = None,
     ) -> StockModel:
-        common = np.zeros(len(stream), dtype=bool)
-        for pos in common_gram_positions:
-            common[pos : pos + gram_k] = True
-        headings = np.zeros(len(stream), dtype=bool) if headings is None else headings
-        return cls(lexicon_mask(stream) | headings, common, headings, params, sentences, pieces)
+        """The model of a document from the sample's counts of its grams."""
+        stream = normalized.text
+        structure = structure_mask(text, normalized)
+        formulas = covered(stock_grams(counts, params), counts.gram_k, len(stream))
+        stock = formulas | lexicon_mask(stream) | structure
+        return cls(stock, structure, sentence_starts(text, normalized), params)
 
-    def add_shared(self, source_counts: np.ndarray, threshold: int) -> None:
-        """Positions that at least ``threshold`` aligned sources also contain are
-        common phrasing, whatever the sampled gram frequencies said."""
-        self.common |= source_counts >= threshold
+    def decoded_stock(self, normalized: Normalized) -> np.ndarray:
+        """The stock positions as a mask over the decoded text."""
+        mask = np.zeros(normalized.source_length, dtype=bool)
+        at = np.flatnonzero(self.stock)
+        for lo, hi in zip(normalized.starts[at].tolist(), normalized.ends[at].tolist()):
+            mask[lo:hi] = True
+        return mask
 
-    def neutral_edges(self) -> np.ndarray:
-        """What may be cut off the ends of a passage: headings and common phrasing."""
-        return self.headings | self.common
+    def own(self, passage: Passage) -> np.ndarray:
+        """The evidence of copying in ``passage``: its matched own characters."""
+        mask = np.zeros(len(self.stock), dtype=bool)
+        for run in passage.runs:
+            mask[run.a0 : run.a1] = True
+        return mask & ~self.stock
 
-    def sentence_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
-        """The sentences of ``start:end``, clipped to it: ``(lo, hi, whole)``,
-        ``whole`` when the sentence lies inside ``start:end`` from end to end."""
-        return _spans(self.sentences, start, end)
+    def classify(self, passage: Passage, submission: str, source: str, align: AlignParams) -> list[tuple[Passage, str]]:
+        """The passage as a copy (with its stock edge sentences apart) or as stock."""
+        body = trim(passage, self.structure, align.min_passage)
+        if body is None:
+            return [(passage, STOCK)]
+        own = self.own(body)
+        if int(own.sum()) < self.params.min_evidence:
+            return [(passage, STOCK)]
+        first, last = int(np.argmax(own)), len(own) - 1 - int(np.argmax(own[::-1]))
+        lo, hi = self._sentence_start(first, body.a0), self._sentence_end(last, body.a1)
+        core = _clip(body, lo, hi, align.min_passage)
+        if core is None or core is not body and not is_evidence(submission, source, core, align):
+            return [(body, COPY)]
+        edges = [_clip(body, body.a0, lo, align.min_passage), _clip(body, hi, body.a1, align.min_passage)]
+        return [(core, COPY)] + [(edge, STOCK) for edge in edges if edge is not None and edge is not body]
 
-    def piece_spans(self, start: int, end: int) -> list[tuple[int, int, bool]]:
-        """Like :meth:`sentence_spans`, split at every line break too (the
-        items of a list pasted without 。)."""
-        return _spans(self.pieces, start, end) if self.pieces is not None else self.sentence_spans(start, end)
-
-    def is_stock_sentence(self, common: np.ndarray, lo: int, hi: int) -> bool:
-        """A sentence that is mostly common phrasing is stock from end to end.
-
-        A stock sentence has slots ("2023年，我街道将…奋力开创党建工作新局面"):
-        the year, the self-reference and the topic are not common phrasing,
-        but sharing them with another unit is no evidence of copying.
-        """
-        if hi <= lo:
-            return False
-        shared = int(common[lo:hi].sum())
-        return shared >= self.params.stock_sentence * (hi - lo) and hi - lo - shared <= self.params.sentence_slots
-
-    def sentence_end(self, position: int, limit: int) -> int:
-        """End of the sentence holding stream ``position`` (at most ``limit``)."""
-        if self.sentences is None:
-            return position + 1
-        later = np.flatnonzero(self.sentences[position + 1 : limit])
-        return position + 1 + int(later[0]) if len(later) else limit
-
-    def sentence_start(self, position: int, limit: int) -> int:
-        """Start of the sentence holding stream ``position`` (at least ``limit``)."""
-        if self.sentences is None:
-            return position
+    def _sentence_start(self, position: int, limit: int) -> int:
         earlier = np.flatnonzero(self.sentences[limit : position + 1])
         return limit + int(earlier[-1]) if len(earlier) else limit
 
-    def is_stock(self, start: int, end: int) -> bool:
-        """A passage is stock when it is short and mostly stock phrasing.
-
-        Corpus frequencies are the stronger evidence, so they may mark a
-        longer passage stock than the built-in formula list may.
-        """
-        content = ~self.headings[start:end]  # structure lines (headings, 落款) do not count
-        length = int(content.sum())
-        if length <= 0:
-            return end > start
-        common = self.common[start:end][content]
-        if length <= self.params.max_len_common and common.mean() >= self.params.min_cover_common:
-            return True
-        either = self.formulas[start:end][content] | common
-        return length <= self.params.max_len and float(either.mean()) >= self.params.min_cover
+    def _sentence_end(self, position: int, limit: int) -> int:
+        later = np.flatnonzero(self.sentences[position + 1 : limit])
+        return position + 1 + int(later[0]) if len(later) else limit
 
 
-@dataclass(frozen=True)
-class Aligned:
-    """One aligned passage before it is classified copy or stock."""
-
-    path: str
-    source: Normalized
-    passage: Passage
-    source_text: str  # the source's decoded text (offsets in matches refer to it)
-
-
-def classify(
-    submission: Normalized, aligned: Aligned, stock: StockModel, params: StockParams, align_params: AlignParams
-) -> tuple[Passage, str]:
-    """Cut headings and common phrasing off the ends, then decide copy or stock.
-
-    Stock: what is left after the cut is no evidence of copying on its own,
-    or the shared runs are common phrasing but for a few characters (a
-    closer with its slots and a fragment of the sentence before it), or the
-    passage is short and mostly formulas. Copy: a long paragraph of common
-    phrasing that units pasted (a boilerplate family), a sentence matched
-    from end to end that is not a stock sentence, anything else shared.
-    """
-    passage = aligned.passage
-    if trim(passage, stock.headings, align_params.min_passage) is None:
-        return passage, STOCK
-    if passage.length >= params.copied_block:
-        return passage, COPY  # a copied block (a whole summary): its opener and closer came with it
-    common = stock.neutral_edges()
-    neutral = common  # what trimming may cut; a copied sentence's common edges are taken out below
-    core = trim(passage, neutral, align_params.min_passage, params.max_len_common)
-    if core is not None and (core.a0 > passage.a0 or core.a1 < passage.a1):
-        # a copied sentence keeps its common head and tail ("…发放倡议书200余份"): cut at its ends only
-        start = stock.sentence_start(core.a0, passage.a0)
-        end = stock.sentence_end(core.a1 - 1, passage.a1)
-        if start < core.a0 or end > core.a1:
-            neutral = neutral.copy()
-            neutral[start : core.a0] = False
-            neutral[core.a1 : end] = False
-            core = trim(passage, neutral, align_params.min_passage, params.max_len_common)
-    if core is None:  # common phrasing, or too little else to be evidence
-        return passage, COPY if _is_boilerplate(passage, common, stock, params, align_params) else STOCK
-    if core is not passage and not is_evidence(submission.text, aligned.source.text, core, align_params):
-        return passage, STOCK
-    own, matched, whole_sentences = _own_evidence(core, common, stock)
-    if own < align_params.min_matched and 2 * own < matched and not _is_boilerplate(core, common, stock, params, align_params):
-        # the shared runs are mostly common phrasing: a closer every unit
-        # writes ("锐意进取、开拓创新…作出新的更大贡献") with a few shared
-        # characters of the sentence before it is stock, however long
-        return passage, STOCK
-    if whole_sentences >= align_params.min_matched:
-        return core, COPY  # a sentence matched from end to end is copied, formulas and all
-    return core, STOCK if stock.is_stock(core.a0, core.a1) else "copy"
-
-
-def _is_boilerplate(
-    passage: Passage, common: np.ndarray, stock: StockModel, params: StockParams, align_params: AlignParams
-) -> bool:
-    """Whether the common phrasing in a passage is a paragraph units pasted
-    (a boilerplate family: a copy) rather than stock phrases.
-
-    More common text than a stock passage is long makes a paragraph, unless
-    all but a few characters of it are one stock sentence (a long closer and
-    the fragment of the sentence before it). Sentences are cut at line
-    breaks too here: a pasted list has no 。.
-    """
-    content = common & ~stock.headings  # structure lines do not count
-    total = int(content[passage.a0 : passage.a1].sum())
-    if total <= params.max_len_common:
-        return False
-    for lo, hi, _ in stock.piece_spans(passage.a0, passage.a1):
-        rest = total - int(content[lo:hi].sum())
-        if rest < align_params.min_matched and stock.is_stock_sentence(common, lo, hi):
-            return False
-    return True
-
-
-def _own_evidence(core: Passage, common: np.ndarray, stock: StockModel) -> tuple[int, int, int]:
-    """``(own, matched, whole_sentences)``: characters of a passage that show
-    copying beyond common phrasing, characters in exact runs, and how many
-    characters are in whole sentences matched from end to end.
-
-    Exact runs outside common phrasing count as own, and so does a whole
-    sentence matched from end to end (a copied sentence keeps its common
-    phrases), unless it is a stock sentence: that counts for nothing, even
-    matched in full (see :meth:`StockModel.is_stock_sentence`).
-    """
-    covered = np.zeros(core.a1 - core.a0, dtype=bool)
-    for run in core.runs:
-        covered[run.a0 - core.a0 : run.a1 - core.a0] = True
-    own = covered & ~common[core.a0 : core.a1]
-    stock_text = common | stock.formulas
-    whole_sentences = 0
-    for lo, hi, whole in stock.sentence_spans(core.a0, core.a1):
-        span = slice(lo - core.a0, hi - core.a0)
-        if stock.is_stock_sentence(stock_text, lo, hi):
-            own[span] = False
-        elif whole and covered[span].all():
-            own[span] = True
-            whole_sentences += hi - lo
-    return int(own.sum()), int(covered.sum()), whole_sentences
+def _clip(passage: Passage, lo: int, hi: int, min_length: int) -> Passage | None:
+    """The part of ``passage`` inside stream positions ``lo:hi`` (runs clipped along their diagonals)."""
+    if hi - lo < min_length:
+        return None
+    if (lo, hi) == (passage.a0, passage.a1):
+        return passage
+    outside = np.ones(max(passage.a1, hi) + 1, dtype=bool)
+    outside[lo:hi] = False
+    return trim(passage, outside, min_length)

@@ -2,13 +2,21 @@
 
 A corpus is the persistent SQLite index (:mod:`index.sqlite`) or an
 in-memory one built for a run (:mod:`index.memory`); both implement
-:class:`Corpus`. Documents go in as :class:`Fingerprinted` (a
+:class:`Corpus`. Several act as one through :class:`index.view.CorpusView`.
+Documents go in as :class:`Fingerprinted` (a
 :class:`~corpus.document.Document` with its fingerprints) and come out as
 :class:`~corpus.document.Document`; queries return :class:`Candidate` rows.
+
+Every corpus keeps a *sample*: its :data:`SAMPLE_SIZE` + 1 documents of
+lowest :func:`sample_rank` (a hash of the document's identity), each with
+the set of all its grams. Document frequencies, the evidence that tells
+stock phrasing from copying, are counted over the sample of the whole
+view, so they are the same whichever store holds which document.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -17,14 +25,22 @@ import numpy as np
 
 from corpus.document import Document
 from corpus.normalize import Normalized, normalize
-from index.fingerprint import (
-    FingerprintParams,
-    Fingerprints,
-    all_grams,
-    distinct_grams_many,
-    fingerprint,
-    fingerprint_many,
-)
+from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
+
+#: Documents whose gram sets the document frequencies are counted over (a
+#: uniform sample of larger corpora; every document of smaller ones).
+SAMPLE_SIZE = 2000
+
+
+def sample_rank(identity: str) -> int:
+    """A document's place in the sample order: a hash of its identity (63 bits)."""
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def distinct_grams(text: str, params: FingerprintParams) -> np.ndarray:
+    """Every distinct gram hash of a decoded text's stream, sorted (int64)."""
+    return np.unique(all_grams(normalize(text).text, params))
 
 
 @dataclass(frozen=True)
@@ -33,8 +49,89 @@ class Fingerprinted:
 
     document: Document
     fingerprints: Fingerprints
-    gram_set: np.ndarray | None = None  # every distinct gram, for exact in-memory frequencies
     normalized: Normalized | None = None  # kept on request, so a bulk run normalizes each document once
+
+
+@dataclass(frozen=True)
+class DocumentIdentity:
+    """What tells two documents apart: canonical path, content hash, file name."""
+
+    doc_id: int
+    identity: str
+    sha256: str
+    name: str
+
+    @classmethod
+    def of(cls, document: Document, doc_id: int = -1) -> DocumentIdentity:
+        return cls(doc_id, document.identity, document.sha256, document.name)
+
+    def same_as(self, other: DocumentIdentity) -> bool:
+        return self.identity == other.identity or (self.sha256 == other.sha256 and self.name == other.name)
+
+
+@dataclass(frozen=True)
+class SampleMember:
+    """A document of a corpus's sample: its rank, identity and grams."""
+
+    rank: int
+    identity: str
+    grams: np.ndarray  # sorted distinct int64 gram hashes
+    doc_id: int = -1  # in the corpus it came from
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document sharing LSH band keys or rare grams with a query."""
+
+    doc_id: int
+    band_hits: int
+    gram_hits: int
+    identity: str = ""
+    precedence: tuple[int, str] = (1, "")  # (0 for a 范文, its date): who comes first among equals
+    hits: np.ndarray | None = None  # which query keys it shares (see query_keys), sorted
+
+    @property
+    def score(self) -> int:
+        return self.band_hits + 2 * self.gram_hits
+
+
+def query_keys(fp: Fingerprints, busy: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The keys a candidate query looks up: the distinct LSH band keys of the
+    document's windows, and its distinct winnowed grams but the ``busy``
+    ones. A candidate's ``hits`` index bands first, then grams."""
+    bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
+    grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
+    if busy is not None and len(busy):
+        grams = grams[~np.isin(grams, busy)]
+    return bands, grams
+
+
+def hits_of(
+    doc_ids: Sequence[int],
+    band_which: np.ndarray,
+    band_docs: np.ndarray,
+    gram_which: np.ndarray,
+    gram_docs: np.ndarray,
+    bands: int,
+) -> dict[int, np.ndarray]:
+    """For each of ``doc_ids``, the query keys it holds (from the postings found)."""
+    which = np.concatenate([band_which, gram_which + bands])
+    docs = np.concatenate([band_docs, gram_docs])
+    wanted = np.isin(docs, np.asarray(doc_ids, dtype=np.int64))
+    which, docs = which[wanted], docs[wanted]
+    order = np.lexsort((which, docs))
+    which, docs = which[order], docs[order]
+    bounds = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True]) if len(docs) else np.zeros(1, dtype=np.int64)
+    return {int(docs[bounds[i]]): np.unique(which[bounds[i] : bounds[i + 1]]) for i in range(len(bounds) - 1)}
+
+
+def precedence(document_meta: object, fanwen: bool) -> tuple[int, str]:
+    """The order in which equally good candidates are taken: a 范文 first,
+    then the earliest dated (a source more likely than a copier)."""
+    submitted = getattr(document_meta, "submitted", None)
+    year = getattr(document_meta, "year", None)
+    when = submitted or (f"{year:04d}" if year else "9999")
+    return (0 if fanwen else 1, when)
 
 
 @runtime_checkable
@@ -44,41 +141,34 @@ class Corpus(Protocol):
     params: FingerprintParams
     path: str
 
-    @property
-    def exact_frequencies(self) -> bool:
-        """Whether :meth:`document_frequencies` counts every gram (else winnowed ones)."""
-        ...
-
     def document_count(self) -> int: ...
 
     def document(self, doc_id: int) -> Document: ...
 
     def document_id(self, path: str) -> int | None: ...
 
-    def documents_with_hash(self, sha256: str) -> list[tuple[int, str]]: ...
+    def identities(self) -> list[DocumentIdentity]:
+        """Who every document is, without reading its text."""
+        ...
 
-    def known_hash(self, path: str) -> str | None: ...
+    def matching_ids(self, identity: DocumentIdentity) -> set[int]:
+        """The ids of the documents that are ``identity``: the same identity, or
+        the same bytes under the same file name (one file indexed under
+        another spelling of its path)."""
+        ...
 
-    def paths(self) -> list[str]: ...
-
-    def document_frequencies(self, queries: np.ndarray) -> np.ndarray: ...
+    def sample(self, count: int) -> list[SampleMember]:
+        """The ``count`` documents of lowest (rank, identity), with their grams."""
+        ...
 
     def candidates(
-        self, fp: Fingerprints, *, stock: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
-    ) -> list[Candidate]: ...
+        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
+    ) -> list[Candidate]:
+        """The ``limit`` best documents by score, and any tied with the last;
+        ``busy`` gram hashes (sorted) propose no candidates."""
+        ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Candidate:
-    doc_id: int
-    band_hits: int
-    gram_hits: int
-
-    @property
-    def score(self) -> float:
-        return self.band_hits + 2.0 * self.gram_hits
 
 
 _DENSE_SPAN = 16  # count hits in an array over the id range when it is at most this many times the postings
@@ -122,12 +212,12 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def top_candidates(
     ids: np.ndarray, band_hits: np.ndarray, gram_hits: np.ndarray, *, exclude: Iterable[int] = (), limit: int
 ) -> list[Candidate]:
-    """The ``limit`` best of documents ``ids`` (ascending) with their hits, as
-    a full sort by (-score, doc id) would rank them, ``exclude`` left out;
-    without sorting them all."""
+    """The ``limit`` best of documents ``ids`` with their hits, ``exclude``
+    left out, and every document tied with the last of them (the caller
+    breaks ties by identity, which ids do not know), best first."""
     if limit <= 0 or not len(ids):
         return []
-    score = band_hits + 2 * gram_hits  # Candidate.score, in integers: the same order
+    score = band_hits + 2 * gram_hits  # Candidate.score
     excluded = np.fromiter(set(exclude), dtype=np.int64)
     keep = score > 0
     if len(excluded):
@@ -135,9 +225,7 @@ def top_candidates(
     ids, band_hits, gram_hits, score = ids[keep], band_hits[keep], gram_hits[keep], score[keep]
     if len(ids) > limit:
         threshold = np.partition(score, len(score) - limit)[len(score) - limit]  # the limit-th highest
-        above = np.flatnonzero(score > threshold)
-        tied = np.flatnonzero(score == threshold)[: limit - len(above)]  # lowest ids first, as the sort does
-        chosen = np.concatenate([above, tied])
+        chosen = score >= threshold
         ids, band_hits, gram_hits, score = ids[chosen], band_hits[chosen], gram_hits[chosen], score[chosen]
     order = np.lexsort((ids, -score))
     return [
@@ -147,34 +235,17 @@ def top_candidates(
 
 
 def prepare_many(
-    documents: Sequence[Document],
-    params: FingerprintParams,
-    *,
-    gram_set: bool = False,
-    keep_normalized: bool = False,
+    documents: Sequence[Document], params: FingerprintParams, *, keep_normalized: bool = False
 ) -> list[Fingerprinted]:
     """:func:`prepare` for many documents with one batched fingerprint pass."""
     normalized = [normalize(document.text) for document in documents]
-    streams = [n.text for n in normalized]
-    fingerprints = fingerprint_many(streams, params)
-    gram_sets: list[np.ndarray | None] = distinct_grams_many(streams, params) if gram_set else [None] * len(streams)
+    fingerprints = fingerprint_many([n.text for n in normalized], params)
     return [
-        Fingerprinted(document, fp, grams, norm if keep_normalized else None)
-        for document, fp, grams, norm in zip(documents, fingerprints, gram_sets, normalized)
+        Fingerprinted(document, fp, norm if keep_normalized else None)
+        for document, fp, norm in zip(documents, fingerprints, normalized)
     ]
 
 
-def prepare(document: Document, params: FingerprintParams, *, gram_set: bool = False) -> Fingerprinted:
-    """Fingerprint a document; ``gram_set`` also keeps all its distinct grams
-    (an in-memory corpus counts exact document frequencies from them)."""
-    normalized = normalize(document.text)
-    grams = np.unique(all_grams(normalized.text, params)) if gram_set else None
-    return Fingerprinted(document, fingerprint(normalized, params), grams)
-
-
-def gram_frequencies(corpus: Corpus, grams: np.ndarray) -> dict[int, int]:
-    """Document frequency of each gram hash the corpus holds (for inspection and benchmarks)."""
-    queries = np.unique(np.asarray(grams, dtype=np.int64))
-    counts = corpus.document_frequencies(queries)
-    found = counts > 0
-    return dict(zip(queries[found].tolist(), counts[found].tolist()))
+def prepare(document: Document, params: FingerprintParams) -> Fingerprinted:
+    """Fingerprint one document."""
+    return Fingerprinted(document, fingerprint(normalize(document.text), params))

@@ -24,7 +24,7 @@ from app.gate.select import select_files
 from app.gate.state import GateState
 from app.texts import TextLookup
 from app.version import TOOL_VERSION
-from corpus.document import Document
+from corpus.document import REFERENCE, Document
 from corpus.errors import ConfigError, InputError
 from corpus.progress import Progress, no_progress
 from corpus.read import display_path, iter_documents
@@ -117,10 +117,7 @@ def run_gate(
         if index is not None:
             stack.callback(index.close)
         fingerprint = config.fingerprint_params(index.params if index is not None else None)
-        stores: list[Corpus] = [index] if index is not None else []
         references = _references(config, fingerprint, errors, progress)
-        if references is not None:
-            stores.append(references)
         state: GateState | None = None
         unchanged: list[str] = []
         if changed_only:
@@ -130,25 +127,23 @@ def run_gate(
         else:
             loaded = list(iter_documents(files, errors, max_bytes=config.max_bytes, progress=progress, stage="read"))
             submissions = MemoryIndex.build([prepare(d, fingerprint) for d in loaded], fingerprint)
-        stores.append(submissions)
-        results = _compare(loaded, stores, params, progress)
+        # priority: the folder's current files, then the references, then the index
+        stores: list[Corpus] = [s for s in (submissions, references, index) if s is not None]
+        comparison = Comparison.of(stores, params)
+        results = _compare(loaded, comparison, progress)
         verdicts = [evaluate(r, config) for r in results]
-        texts = TextLookup({**source_documents(results, stores), **{d.path: d for d in loaded}})
+        texts = TextLookup({**source_documents(results, comparison.view), **{d.path: d for d in loaded}})
         if state is not None:
             state.record(files, loaded, {v.path: v.passed for v in verdicts}, errors)
         corpus = CorpusInfo(index.path, index.document_count()) if index is not None else None
     return GateResult(config, results, verdicts, errors, unchanged, changed_only, corpus, texts)
 
 
-def _compare(
-    loaded: list[Document], stores: list[Corpus], params: DetectorParams, progress: Progress
-) -> list[DocumentResult]:
+def _compare(loaded: list[Document], comparison: Comparison, progress: Progress) -> list[DocumentResult]:
     """From ``BULK_FROM`` submissions: compiled seeding in forked workers
     (each opens index files anew); below it, one process on numpy."""
     bulk = len(loaded) >= BULK_FROM
-    return compare_all(
-        Comparison(stores, params), loaded, workers=0 if bulk else 1, compiled=bulk, progress=progress, stage="check"
-    )
+    return compare_all(comparison, loaded, workers=0 if bulk else 1, compiled=bulk, progress=progress, stage="check")
 
 
 def _changed_submissions(
@@ -179,7 +174,7 @@ def _references(
             origin = config.sources.get("references", "references")
             raise ConfigError(f"{origin}: references: {ref} does not exist")
     references, ref_errors = temporary_index(
-        config.references, fingerprint, max_bytes=config.max_bytes, progress=progress
+        config.references, fingerprint, max_bytes=config.max_bytes, role=REFERENCE, progress=progress
     )
     errors.extend(ref_errors)
     return references

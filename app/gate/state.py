@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from corpus.document import Document
+from corpus.document import SUBMISSION, Document
 from corpus.errors import InputError
-from corpus.read import display_path
+from corpus.read import canonical_path, display_path
 from index.errors import IndexMismatchError
 from index.fingerprint import FingerprintParams
 from index.sqlite import IndexStore
@@ -59,10 +59,10 @@ class GateState:
         (or by another version) is rebuilt. Anything else at ``path`` is an
         error (:class:`~index.errors.IndexCorruptError`): it is never replaced."""
         try:
-            store = IndexStore(path, params)
+            store = IndexStore(path, params, role=SUBMISSION)
         except IndexMismatchError:
             _remove_index_file(path)
-            store = IndexStore(path, params)
+            store = IndexStore(path, params, role=SUBMISSION)
         return cls(store, settings)
 
     def close(self) -> None:
@@ -86,7 +86,12 @@ class GateState:
     def _unchanged(self, file: Path, path: str) -> bool | None:
         """None: check it; False: unchanged by size and mtime; True: by content (touched)."""
         row = self.rows.get(path)
-        if row is None or not row.passed or row.settings != self.settings or self.store.known_hash(path) != row.sha256:
+        if (
+            row is None
+            or not row.passed
+            or row.settings != self.settings
+            or self.store.known_hash(canonical_path(file)) != row.sha256
+        ):
             return None
         try:
             info = file.stat()

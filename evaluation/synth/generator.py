@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import io
 import json
 import random
@@ -75,9 +76,19 @@ from evaluation.synth import lexicon as L
 from evaluation.synth import obfuscate as O
 
 ALL_OBFUSCATIONS = (
-    "verbatim", "entity_swap", "light_edit", "reorder", "heavy_rewrite",
-    "script_noise", "format_noise", "mosaic", "whole_copy",
+    "verbatim",
+    "entity_swap",
+    "light_edit",
+    "reorder",
+    "heavy_rewrite",
+    "script_noise",
+    "format_noise",
+    "mosaic",
+    "whole_copy",
 )
+#: Cases the generator plants besides the obfuscations: members of a 范文
+#: family (``SynthConfig.families``) and next-year reuse (``reuse_units``).
+FAMILY, SELF_REUSE = "family", "self_reuse"
 SCHEMA = "chachong/truth-v1"
 
 # Private-use marks around stock phrasing inside generated strings; removed
@@ -87,17 +98,20 @@ SO, SC = "\ue000", "\ue001"
 
 @dataclass
 class SynthConfig:
-    n_units: int = 12            # submissions
-    n_references: int = 4        # 范文 in references/
+    n_units: int = 12  # submissions
+    n_references: int = 4  # 范文 in references/
     seed: int = 7
-    doc_chars: int = 3000        # approximate target length of a submission
-    copy_rate: float = 0.5       # share of submissions that copy something
+    doc_chars: int = 3000  # approximate target length of a submission
+    copy_rate: float = 0.5  # share of submissions that copy something
     obfuscations: tuple[str, ...] = ALL_OBFUSCATIONS
-    encodings: tuple[tuple[str, float], ...] = (("utf-8", .7), ("gb18030", .2), ("utf-8-sig", .1))
-    clean_units: int = 2         # submissions guaranteed to copy NOTHING (but share stock phrasing)
-    crlf_rate: float = 0.2       # share of files written with \r\n newlines
-    unique_guard: bool = True    # regenerate sentences repeating a 13-gram of another document
-    family_units: int = 0        # this many submissions paste the same 范文 passage, entities swapped (a family)
+    encodings: tuple[tuple[str, float], ...] = (("utf-8", 0.7), ("gb18030", 0.2), ("utf-8-sig", 0.1))
+    clean_units: int = 2  # submissions guaranteed to copy NOTHING (but share stock phrasing)
+    crlf_rate: float = 0.2  # share of files written with \r\n newlines
+    unique_guard: bool = True  # regenerate sentences repeating a 13-gram of another document
+    family_units: int = 0  # this many submissions paste the same 范文 passage, entities swapped (a family)
+    families: tuple[int, ...] = ()  # more families: each size pastes one 范文 section (verbatim, swapped, edited)
+    reuse_units: int = 0  # units that hand in next year's summary reusing paragraphs of this one (跨时抄)
+    docx_rate: float = 0.0  # share of submissions written as .docx
 
 
 def is_meaningful(ch: str) -> bool:
@@ -132,6 +146,7 @@ def count_meaningful(text: str) -> int:
 # Numbers and other precomputed tables
 # ---------------------------------------------------------------------------
 
+
 def _num_tables():
     rr = random.Random(20240607)
     big, small = [], []
@@ -146,11 +161,13 @@ def _num_tables():
         big.append(str(v))
         x = rr.random()
         small.append(str(rr.randint(2, 60) if x < 0.7 else rr.randint(61, 300)))
-    pct = [f"{80 + i / 10:.1f}" for i in range(200)] * 3 + ["100"] * 4 + \
-        [f"{60 + i / 100:.2f}" for i in range(4000)][::7]
+    pct = (
+        [f"{80 + i / 10:.1f}" for i in range(200)] * 3 + ["100"] * 4 + [f"{60 + i / 100:.2f}" for i in range(4000)][::7]
+    )
     pts = [f"{i / 10:.1f}" for i in range(3, 160)]
-    money = [f"{v / 10:.1f}" if v % 3 else str(v // 10 or 5) for v in
-             (int(30 * 270 ** rr.random()) for _ in range(4096))]
+    money = [
+        f"{v / 10:.1f}" if v % 3 else str(v // 10 or 5) for v in (int(30 * 270 ** rr.random()) for _ in range(4096))
+    ]
     return tuple(big), tuple(small), tuple(pct), tuple(pts), tuple(money)
 
 
@@ -183,6 +200,7 @@ def _cn_date(y: int, m: int, d: int) -> str:
         if n < 20:
             return "十" + L.CN_NUM[n - 11]
         return L.CN_NUM[n // 10 - 1] + "十" + (L.CN_NUM[n % 10 - 1] if n % 10 else "")
+
     return "".join(CN_YEAR_DIGITS[int(c)] for c in str(y)) + "年" + cn(m) + "月" + cn(d) + "日"
 
 
@@ -190,29 +208,35 @@ def _cn_date(y: int, m: int, d: int) -> str:
 # Units
 # ---------------------------------------------------------------------------
 
+
 @dataclass
 class Unit:
-    kind: str                 # bureau / town / street / school / hospital
-    name: str                 # as in file names and manifest
-    full: str                 # 临水县城关镇
-    short: str                # 城关镇 / 司法局
-    self_ref: str             # 我镇
-    scope: str                # 全镇
-    region: str               # 临水县
-    level: str                # 县 / 市 / 区
-    leader: str               # 县委、县政府 / 县教育局
-    P: str                    # 镇 / 乡 / 局 ... used in subjects
-    locals: tuple[str, ...]   # villages, communities, roads ...
-    loc_group: str            # 村（社区）...
+    kind: str  # bureau / town / street / school / hospital
+    name: str  # as in file names and manifest
+    full: str  # 临水县城关镇
+    short: str  # 城关镇 / 司法局
+    self_ref: str  # 我镇
+    scope: str  # 全镇
+    region: str  # 临水县
+    level: str  # 县 / 市 / 区
+    leader: str  # 县委、县政府 / 县教育局
+    P: str  # 镇 / 乡 / 局 ... used in subjects
+    locals: tuple[str, ...]  # villages, communities, roads ...
+    loc_group: str  # 村（社区）...
     year: int | None
-    year_text: str            # "2023" or "20xx"
+    year_text: str  # "2023" or "20xx"
     topic: str
     placeholder: bool = False
 
 
 _SELF = {"bureau": ("我局", "全局"), "school": ("我校", "全校"), "hospital": ("我院", "全院")}
-_LOC_GROUP = {"bureau": "乡镇（街道）", "town": "村（社区）", "street": "社区",
-              "school": "教学点", "hospital": "乡镇卫生院"}
+_LOC_GROUP = {
+    "bureau": "乡镇（街道）",
+    "town": "村（社区）",
+    "street": "社区",
+    "school": "教学点",
+    "hospital": "乡镇卫生院",
+}
 
 
 def _region_name(rng: random.Random) -> str:
@@ -288,8 +312,23 @@ def make_unit(rng: random.Random, kind: str, year: int, topic: str, taken: set) 
             leader = level + "卫生健康局"
         else:
             leader = rng.choice(L.LEADER_LINES[level])
-        return Unit(kind, name, full, short, self_ref, scope, region, level, leader, P,
-                    _local_names(rng, kind), _LOC_GROUP[kind], year, str(year), topic)
+        return Unit(
+            kind,
+            name,
+            full,
+            short,
+            self_ref,
+            scope,
+            region,
+            level,
+            leader,
+            P,
+            _local_names(rng, kind),
+            _LOC_GROUP[kind],
+            year,
+            str(year),
+            topic,
+        )
     raise RuntimeError("could not find a free unit name")
 
 
@@ -317,16 +356,42 @@ def placeholder_unit(rng: random.Random, kind: str, topic: str) -> Unit:
     region = mark + level
     locs = list(_local_names(rng, kind, 9))
     locs.insert(rng.randrange(len(locs)), mark + ("村" if kind == "town" else "社区"))
-    leader = (level + "教育局" if kind == "school" else level + "卫生健康局" if kind == "hospital"
-              else L.LEADER_LINES[level][0])
-    return Unit(kind, short, short, short, self_ref, scope, region, level, leader, P,
-                tuple(locs), _LOC_GROUP[kind], None, ymark, topic, placeholder=True)
+    leader = (
+        level + "教育局"
+        if kind == "school"
+        else level + "卫生健康局"
+        if kind == "hospital"
+        else L.LEADER_LINES[level][0]
+    )
+    return Unit(
+        kind,
+        short,
+        short,
+        short,
+        self_ref,
+        scope,
+        region,
+        level,
+        leader,
+        P,
+        tuple(locs),
+        _LOC_GROUP[kind],
+        None,
+        ymark,
+        topic,
+        placeholder=True,
+    )
 
 
 def entity_pairs(src: Unit, dst: Unit, rng: random.Random) -> list[tuple[str, str]]:
     """Candidate (old, new) entity replacements when ``dst`` copies from ``src``."""
-    pairs = [(src.full, dst.full), (src.short, dst.short), (src.region, dst.region),
-             (src.self_ref, dst.self_ref), (src.scope, dst.scope)]
+    pairs = [
+        (src.full, dst.full),
+        (src.short, dst.short),
+        (src.region, dst.region),
+        (src.self_ref, dst.self_ref),
+        (src.scope, dst.scope),
+    ]
     if src.kind == dst.kind and src.leader != dst.leader:
         pairs.append((src.leader, dst.leader))
     dl = list(dst.locals)
@@ -346,12 +411,33 @@ def entity_pairs(src: Unit, dst: Unit, rng: random.Random) -> list[tuple[str, st
 # Grammar
 # ---------------------------------------------------------------------------
 
+
 class _G:
     """State used by the slot functions while one document is written."""
 
-    __slots__ = ("r", "rng", "u", "obj", "act", "ppl", "mat", "sysl", "area", "metric",
-                 "prob", "camp", "means", "subj", "locs", "ordn", "objn", "pplnames",
-                 "guard", "mods", "weak")
+    __slots__ = (
+        "r",
+        "rng",
+        "u",
+        "obj",
+        "act",
+        "ppl",
+        "mat",
+        "sysl",
+        "area",
+        "metric",
+        "prob",
+        "camp",
+        "means",
+        "subj",
+        "locs",
+        "ordn",
+        "objn",
+        "pplnames",
+        "guard",
+        "mods",
+        "weak",
+    )
 
     def __init__(self, rng: random.Random, unit: Unit, guard: UniqueGuard | None = None):
         self.guard = guard
@@ -359,8 +445,20 @@ class _G:
         self.r = rng.random
         self.u = unit
         gm = _grammar(unit.kind, unit.topic)
-        (self.obj, self.act, self.ppl, self.mat, self.sysl, self.area, self.metric,
-         self.prob, self.camp, self.means, self.objn, self.pplnames) = gm
+        (
+            self.obj,
+            self.act,
+            self.ppl,
+            self.mat,
+            self.sysl,
+            self.area,
+            self.metric,
+            self.prob,
+            self.camp,
+            self.means,
+            self.objn,
+            self.pplnames,
+        ) = gm
         self.subj = tuple(s.replace("{P}", unit.P) for s in L.SUBJECTS[unit.kind])
         self.mods = L.OBJ_MODS[unit.topic]
         self.weak = L.WEAK_OBJ[unit.kind]
@@ -372,8 +470,8 @@ class _G:
 # Uniqueness guard
 # ---------------------------------------------------------------------------
 
-GRAM = 12        # folded stream: digit runs and placeholders are one "#"
-GRAM_RAW = 13    # stream with digits kept (the 13-character baseline)
+GRAM = 12  # folded stream: digit runs and placeholders are one "#"
+GRAM_RAW = 13  # stream with digits kept (the 13-character baseline)
 STOCK_SHARE = 0.55  # a window with more stock than this (in code points) is stock
 _EMPTY = np.zeros(0, np.uint64)
 _BASE = np.uint64(1000003)
@@ -449,7 +547,7 @@ def _rolling(cps, gram: int):
     with np.errstate(over="ignore"):
         for j in range(1, gram):
             h *= _BASE
-            h += cps[j:j + n]
+            h += cps[j : j + n]
     return h
 
 
@@ -484,7 +582,7 @@ class UniqueGuard:
     deterministic."""
 
     def __init__(self, expected_grams: int, max_rounds: int = 24):
-        want = max(1, expected_grams) * 2 * 48 // 64   # two streams, ~48 bits a window
+        want = max(1, expected_grams) * 2 * 48 // 64  # two streams, ~48 bits a window
         nwords = 1 << max(14, min(25, (want - 1).bit_length()))
         self.mask = np.uint64(nwords - 1)
         self.words = np.zeros(nwords, np.uint64)
@@ -566,8 +664,7 @@ class UniqueGuard:
         own = np.array([o for _, o in cache] + [False], bool)
         pending = np.concatenate(self.pending) if self.pending else _EMPTY
         streams = self.stream(cache)
-        for (cps, stk, wgt, elem), gram, salt in ((streams[0], GRAM, None),
-                                                  (streams[1], GRAM_RAW, _SALT_RAW)):
+        for (cps, stk, wgt, elem), gram, salt in ((streams[0], GRAM, None), (streams[1], GRAM_RAW, _SALT_RAW)):
             h, pos = self.windows(cps, stk, wgt, gram)
             if salt is not None:
                 h = h ^ salt
@@ -618,8 +715,8 @@ class UniqueGuard:
         blocks[bi].elems[ei] = new
         cache[k] = (fold_parts(new), True)
 
-    TRIES = 8    # sentences tried for one rewrite
-    BUDGET = 2   # sentences written per original sentence of a document, at most
+    TRIES = 8  # sentences tried for one rewrite
+    BUDGET = 2  # sentences written per original sentence of a document, at most
 
     def _seen_alone(self, e: str) -> bool:
         """Whether a window of the folded sentence alone was seen before (a
@@ -678,13 +775,21 @@ class UniqueGuard:
             for ei, e in enumerate(b.elems):
                 elems.append((bi, ei))
                 if e.__class__ is str:
-                    own = tgt and (bi, ei) not in doc.used and \
-                        not (e.startswith(SO) and e.endswith(SC) and e.count(SO) == 1)
+                    own = (
+                        tgt
+                        and (bi, ei) not in doc.used
+                        and not (e.startswith(SO) and e.endswith(SC) and e.count(SO) == 1)
+                    )
                     cache.append((fold_parts(e), own))
                 else:
-                    parts = ((_SELF_RE.sub("@", normalize(e.text).text),
-                              _SELF_RE.sub("@", normalize(e.text, fold_numbers=False).text), False,
-                              len(e.text)),)
+                    parts = (
+                        (
+                            _SELF_RE.sub("@", normalize(e.text).text),
+                            _SELF_RE.sub("@", normalize(e.text, fold_numbers=False).text),
+                            False,
+                            len(e.text),
+                        ),
+                    )
                     cache.append((parts, False))
                     planted.append(len(cache) - 1)
         if not planted:
@@ -747,10 +852,20 @@ def _grammar(kind: str, topic: str):
         ppl = tuple((n, m, NUM_BIG) for n, m in L.PEOPLE[kind])
         mat = tuple((tuple(n.split("|")), m, tuple(v.split("|")), tbl(m)) for n, m, v in T["mat"])
         sysl = tuple((n, L.SYS_VERBS[t]) for n, t in T["sys"])
-        g = (obj, act, ppl, mat, sysl, tuple(T["area"]), tuple(T["metric"]),
-             tuple((a, tuple(b.split("|"))) for a, b in T["prob"]),
-             tuple(T["camp"]), tuple(T["means"]), tuple(x for o in obj for x in o[0]),
-             tuple(p[0] for p in ppl))
+        g = (
+            obj,
+            act,
+            ppl,
+            mat,
+            sysl,
+            tuple(T["area"]),
+            tuple(T["metric"]),
+            tuple((a, tuple(b.split("|"))) for a, b in T["prob"]),
+            tuple(T["camp"]),
+            tuple(T["means"]),
+            tuple(x for o in obj for x in o[0]),
+            tuple(p[0] for p in ppl),
+        )
         _GRAMMARS[key] = g
     return g
 
@@ -779,16 +894,36 @@ _METRIC_SUBJ = tuple((s, tuple(r.split("|"))) for s, r in L.METRIC_SUBJ)
 _NUM_FEW = tuple(str(v) for v in range(3, 31))
 _NUM_KINDS = tuple(str(v) for v in range(3, 10))
 _SMALL64 = NUM_SMALL[:64]
-_ACT_VERBS = ("开展", "组织", "组织开展", "举办", "开展了", "组织了", "开展", "组织开展",
-              "举行", "组织实施", "策划开展", "安排")
+_ACT_VERBS = (
+    "开展",
+    "组织",
+    "组织开展",
+    "举办",
+    "开展了",
+    "组织了",
+    "开展",
+    "组织开展",
+    "举行",
+    "组织实施",
+    "策划开展",
+    "安排",
+)
 _ACT_MODS = ("各类", "系列", "多轮", "专题")
 _ACT_MID = ("", "", "", "", "", "达", "达", "累计达")
 _PPL_VERBS = ("出动", "动员", "组织", "发动", "培训", "投入", "组织动员", "调配", "出动")
 _PPL_JOIN = ("动员", "组织", "发动", "组织动员")
-_ACT_PLAIN = ("常态化开展", "定期开展", "持续开展", "深入开展", "广泛开展", "扎实开展",
-              "轮流开展", "分批次开展", "经常性开展")
-_PRE = ("累计", "共", "先后", "集中", "全面", "逐一", "及时", "分批", "全年", "年内", "再次",
-        "全部", "累计")
+_ACT_PLAIN = (
+    "常态化开展",
+    "定期开展",
+    "持续开展",
+    "深入开展",
+    "广泛开展",
+    "扎实开展",
+    "轮流开展",
+    "分批次开展",
+    "经常性开展",
+)
+_PRE = ("累计", "共", "先后", "集中", "全面", "逐一", "及时", "分批", "全年", "年内", "再次", "全部", "累计")
 _CONN = ("并", "同步", "同时", "另")
 _SYSQ_UNIT = ("项", "个", "套", "份")
 _METRIC_VERBS = ("达到", "提升至", "达", "提高到", "为", "稳定在", "保持在", "已达", "达到了")
@@ -880,8 +1015,14 @@ def _s_voq(g):
     if x < 0.72:
         return "完成" + n + v + q
     if x < 0.86:
-        return "对" + q + n + _c(("进行", "进行了", "开展", "实施"), r) + \
-            _c(("", "", "集中", "全面", "逐一", "专项"), r) + v
+        return (
+            "对"
+            + q
+            + n
+            + _c(("进行", "进行了", "开展", "实施"), r)
+            + _c(("", "", "集中", "全面", "逐一", "专项"), r)
+            + v
+        )
     return v + n + _c(("共计", "达", "合计", "达到"), r) + q
 
 
@@ -940,8 +1081,13 @@ def _s_pq(g):
     if x < 0.72:
         return _PPL_VERBS[int(r() * len(_PPL_VERBS))] + n + _qty(tbl, m, r)
     if x < 0.87:
-        return _PPL_JOIN[int(r() * len(_PPL_JOIN))] + n + _qty(tbl, m, r) + "参与" + \
-            _c(("", "其中", "活动", "整治", "志愿服务"), r)
+        return (
+            _PPL_JOIN[int(r() * len(_PPL_JOIN))]
+            + n
+            + _qty(tbl, m, r)
+            + "参与"
+            + _c(("", "其中", "活动", "整治", "志愿服务"), r)
+        )
     if x < 0.95:
         return "参与" + n + _c(("达", "累计达", "共计"), r) + _qty(tbl, m, r)
     return "覆盖" + n + _qty(tbl, m, r)
@@ -957,8 +1103,13 @@ def _s_mq(g):
     if x < 0.82:
         return verbs[int(r() * len(verbs))] + _qty(tbl, m, r) + n
     if x < 0.9:
-        return "向" + _c(("群众", "居民", "商户", "辖区单位", "服务对象", "重点人群"), r) + \
-            verbs[int(r() * len(verbs))] + n + _qty(tbl, m, r)
+        return (
+            "向"
+            + _c(("群众", "居民", "商户", "辖区单位", "服务对象", "重点人群"), r)
+            + verbs[int(r() * len(verbs))]
+            + n
+            + _qty(tbl, m, r)
+        )
     return "在" + g.locs[int(r() * len(g.locs))] + verbs[int(r() * len(verbs))] + n + _qty(tbl, m, r)
 
 
@@ -967,8 +1118,11 @@ def _s_sys(g):
     n, verbs = g.sysl[int(r() * len(g.sysl))]
     s = verbs[int(r() * len(verbs))] + n
     if r() < 0.2:
-        s += "，" + _c(("明确", "细化", "压实", "厘清"), r) + \
-            _c(("责任分工", "时间节点", "工作标准", "责任主体", "任务要求"), r)
+        s += (
+            "，"
+            + _c(("明确", "细化", "压实", "厘清"), r)
+            + _c(("责任分工", "时间节点", "工作标准", "责任主体", "任务要求"), r)
+        )
     return s
 
 
@@ -1027,22 +1181,25 @@ def _metric_name(g):
 def _s_metric(g):
     r = g.r
     head = g.u.scope if r() < 0.15 else ""
-    return head + _metric_name(g) + _METRIC_VERBS[int(r() * len(_METRIC_VERBS))] + \
-        PCTS[int(r() * len(PCTS))] + "%"
+    return head + _metric_name(g) + _METRIC_VERBS[int(r() * len(_METRIC_VERBS))] + PCTS[int(r() * len(PCTS))] + "%"
 
 
 def _s_metric2(g):
     r = g.r
     a, b = sorted((PCTS[int(r() * len(PCTS))], PCTS[int(r() * len(PCTS))]), key=float)
-    return _metric_name(g) + _c(("由", "从"), r) + a + "%" + \
-        _c(("提高到", "提升至", "上升到", "提高至"), r) + b + "%"
+    return _metric_name(g) + _c(("由", "从"), r) + a + "%" + _c(("提高到", "提升至", "上升到", "提高至"), r) + b + "%"
 
 
 def _s_metric_goal(g):
     r = g.r
     x = int(r() * 6)
-    return _metric_name(g) + ("稳定在", "达到", "保持在", "不低于", "提高到", "达")[x] + \
-        PCTS[int(r() * len(PCTS))] + "%" + ("以上" if x in (1, 4, 5) and r() < 0.3 else "")
+    return (
+        _metric_name(g)
+        + ("稳定在", "达到", "保持在", "不低于", "提高到", "达")[x]
+        + PCTS[int(r() * len(PCTS))]
+        + "%"
+        + ("以上" if x in (1, 4, 5) and r() < 0.3 else "")
+    )
 
 
 def _s_pts(g):
@@ -1063,20 +1220,44 @@ def _s_unfinished(g):
 
 def _s_cmp(g):
     r = g.r
-    return L.COMPARE[int(r() * len(L.COMPARE))] + L.UP_WORDS[int(r() * len(L.UP_WORDS))] + \
-        POINTS[int(r() * len(POINTS))] + "个百分点"
+    return (
+        L.COMPARE[int(r() * len(L.COMPARE))]
+        + L.UP_WORDS[int(r() * len(L.UP_WORDS))]
+        + POINTS[int(r() * len(POINTS))]
+        + "个百分点"
+    )
 
 
 def _s_cmp_down(g):
     r = g.r
-    return L.COMPARE[int(r() * len(L.COMPARE))] + L.DOWN_WORDS[int(r() * len(L.DOWN_WORDS))] + \
-        POINTS[int(r() * len(POINTS))] + "个百分点"
+    return (
+        L.COMPARE[int(r() * len(L.COMPARE))]
+        + L.DOWN_WORDS[int(r() * len(L.DOWN_WORDS))]
+        + POINTS[int(r() * len(POINTS))]
+        + "个百分点"
+    )
 
 
 def _s_money(g):
     r = g.r
-    return _c(("投入资金", "筹措资金", "争取资金", "落实经费", "整合资金", "争取上级资金",
-               "投入专项经费", "安排资金", "统筹资金"), r) + MONEY[int(r() * len(MONEY))] + "万元"
+    return (
+        _c(
+            (
+                "投入资金",
+                "筹措资金",
+                "争取资金",
+                "落实经费",
+                "整合资金",
+                "争取上级资金",
+                "投入专项经费",
+                "安排资金",
+                "统筹资金",
+            ),
+            r,
+        )
+        + MONEY[int(r() * len(MONEY))]
+        + "万元"
+    )
 
 
 def _s_money_n(g):
@@ -1112,7 +1293,14 @@ def _s_locs(g):
 def _s_camp(g):
     r = g.r
     if r() < 0.3:
-        return "“" + g.camp[int(r() * len(g.camp))] + "·" + g.locs[int(r() * len(g.locs))][:2] + "”" + L.CAMP_TYPE[int(r() * len(L.CAMP_TYPE))]
+        return (
+            "“"
+            + g.camp[int(r() * len(g.camp))]
+            + "·"
+            + g.locs[int(r() * len(g.locs))][:2]
+            + "”"
+            + L.CAMP_TYPE[int(r() * len(L.CAMP_TYPE))]
+        )
     return "“" + g.camp[int(r() * len(g.camp))] + "”" + L.CAMP_TYPE[int(r() * len(L.CAMP_TYPE))]
 
 
@@ -1123,10 +1311,19 @@ def _s_date(g):
 def _s_honor(g):
     r = g.r
     x = r()
-    what = g.u.topic if x < 0.5 else g.objn[int(r() * len(g.objn))] + _c(("整治", "管理", "工作"), r) \
-        if x < 0.8 else _c(("年度", "综合考评", "目标考核"), r)
-    return _c(("评为", "授予", "表彰为", "命名为", "确定为"), r) + L.HONOR_LEVEL[int(r() * len(L.HONOR_LEVEL))] + \
-        what + L.HONOR_NAME[int(r() * len(L.HONOR_NAME))]
+    what = (
+        g.u.topic
+        if x < 0.5
+        else g.objn[int(r() * len(g.objn))] + _c(("整治", "管理", "工作"), r)
+        if x < 0.8
+        else _c(("年度", "综合考评", "目标考核"), r)
+    )
+    return (
+        _c(("评为", "授予", "表彰为", "命名为", "确定为"), r)
+        + L.HONOR_LEVEL[int(r() * len(L.HONOR_LEVEL))]
+        + what
+        + L.HONOR_NAME[int(r() * len(L.HONOR_NAME))]
+    )
 
 
 def _s_honor_name(g):
@@ -1195,13 +1392,14 @@ def _s_dates(g):
 
 
 def _s_effect(g):
-    return _c(("成效显著", "成效明显", "成效突出", "初见成效", "效果良好", "亮点突出",
-               "进展顺利", "成效较好"), g.r)
+    return _c(("成效显著", "成效明显", "成效突出", "初见成效", "效果良好", "亮点突出", "进展顺利", "成效较好"), g.r)
 
 
 def _s_prob_word(g):
-    return _c(("较为突出", "比较集中", "反复出现", "尚未根治", "整改滞后", "时有反弹",
-               "相对集中", "屡改屡犯", "仍然存在"), g.r)
+    return _c(
+        ("较为突出", "比较集中", "反复出现", "尚未根治", "整改滞后", "时有反弹", "相对集中", "屡改屡犯", "仍然存在"),
+        g.r,
+    )
 
 
 def _s_weak(g):
@@ -1414,6 +1612,7 @@ _FAMILIES = {"practice": PRACTICE_T, "result": RESULT_T, "problem": PROBLEM_T, "
 # Documents
 # ---------------------------------------------------------------------------
 
+
 class Planted:
     """Text planted by a case; its offsets are filled in when rendered."""
 
@@ -1453,8 +1652,8 @@ class Doc:
     clean: bool = False
     copier: bool = False
     whole_copy: bool = False
-    essays: list = field(default_factory=list)     # (first block, last block) of each essay
-    used: set = field(default_factory=set)         # (block, elem) used as a source
+    essays: list = field(default_factory=list)  # (first block, last block) of each essay
+    used: set = field(default_factory=set)  # (block, elem) used as a source
     block_state: dict = field(default_factory=dict)  # block index -> "src" / "tgt"
     text: str | None = None
     stock: list = field(default_factory=list)
@@ -1498,8 +1697,14 @@ def _fill(g: _G, templates, target: int, min_n: int = 2) -> list[str]:
     return out
 
 
-def compose_essay(rng: random.Random, unit: Unit, target_chars: int, indent: str,
-                  title_prefix: str = "", guard: UniqueGuard | None = None) -> list[Block]:
+def compose_essay(
+    rng: random.Random,
+    unit: Unit,
+    target_chars: int,
+    indent: str,
+    title_prefix: str = "",
+    guard: UniqueGuard | None = None,
+) -> list[Block]:
     """The blocks of one summary of about ``target_chars`` characters."""
     g = _G(rng, unit, guard)
     r = rng.random
@@ -1511,8 +1716,9 @@ def compose_essay(rng: random.Random, unit: Unit, target_chars: int, indent: str
     if unit.placeholder and r() < 0.5:
         title = title_prefix + y + "年" + unit.full + rng.choice(T["title"]) + "工作总结"
     blocks.append(Block("title", [_mark(title)]))
-    opener = rng.choice(L.OPENERS).format(y=y, self=unit.self_ref, leader=unit.leader,
-                                          mid=rng.choice(L.OPENER_MID), short=T["short"])
+    opener = rng.choice(L.OPENERS).format(
+        y=y, self=unit.self_ref, leader=unit.leader, mid=rng.choice(L.OPENER_MID), short=T["short"]
+    )
     blocks.append(Block("opener", [_mark(opener)], indent))
 
     body = max(600, target_chars - 420)
@@ -1555,8 +1761,7 @@ def compose_essay(rng: random.Random, unit: Unit, target_chars: int, indent: str
             for k in range(n_sub):
                 sub = heads_pool[hi % len(heads_pool)]
                 hi += 1
-                blocks.append(Block("heading", [_mark("（" + _cn_ord(k) + "）" + sub)], indent,
-                                    "practice"))
+                blocks.append(Block("heading", [_mark("（" + _cn_ord(k) + "）" + sub)], indent, "practice"))
                 n_para = rng.randint(1, 2)
                 for _ in range(n_para):
                     sents = _fill(g, PRACTICE_T, int(budget / n_sub / n_para))
@@ -1591,8 +1796,9 @@ def compose_essay(rng: random.Random, unit: Unit, target_chars: int, indent: str
                     lead = "（" + _cn_ord(pi) + "）" + lead + "。"
                 sents.insert(0, _mark(lead))
             blocks.append(Block("para", sents, indent, kind))
-    closer = rng.choice(L.CLOSERS).format(self=unit.self_ref, mid=rng.choice(L.CLOSER_MID),
-                                          goal=rng.choice(L.CLOSER_GOAL), y1=y1, short=T["short"])
+    closer = rng.choice(L.CLOSERS).format(
+        self=unit.self_ref, mid=rng.choice(L.CLOSER_MID), goal=rng.choice(L.CLOSER_GOAL), y1=y1, short=T["short"]
+    )
     blocks.append(Block("closer", [_mark(closer)], indent))
     blocks.append(Block("sign", [_mark(unit.full)]))
     if guard is not None:
@@ -1613,6 +1819,7 @@ def _sign_date(rng: random.Random, unit: Unit, submitted: str | None) -> str:
 # Rendering
 # ---------------------------------------------------------------------------
 
+
 def _strip_marks(s: str, base: int, stock: list) -> str:
     out = []
     pos = 0
@@ -1621,7 +1828,7 @@ def _strip_marks(s: str, base: int, stock: list) -> str:
         out.append(s[pos:i])
         j = s.index(SC, i)
         start = base + sum(len(x) for x in out)
-        body = s[i + 1:j]
+        body = s[i + 1 : j]
         out.append(body)
         stock.append((start, start + len(body)))
         pos = j + 1
@@ -1692,7 +1899,7 @@ def _merge(ranges, text: str | None = None):
     for s, e in sorted(ranges):
         if e <= s:
             continue
-        if out and (s <= out[-1][1] or (text is not None and text[out[-1][1]:s].isspace())):
+        if out and (s <= out[-1][1] or (text is not None and text[out[-1][1] : s].isspace())):
             out[-1][1] = max(out[-1][1], e)
         else:
             out.append([s, e])
@@ -1711,8 +1918,7 @@ def fast_text(blocks, newline: str = "\n") -> str:
 # Corpus building
 # ---------------------------------------------------------------------------
 
-_KIND_WEIGHTS = (("bureau", 0.36), ("town", 0.3), ("street", 0.09), ("school", 0.15),
-                 ("hospital", 0.10))
+_KIND_WEIGHTS = (("bureau", 0.36), ("town", 0.3), ("street", 0.09), ("school", 0.15), ("hospital", 0.10))
 
 
 def _weighted(rng: random.Random, pairs):
@@ -1730,8 +1936,9 @@ def _pick_topic(rng: random.Random, kind: str, main: str) -> str:
     return rng.choice(L.KIND_TOPICS[kind])
 
 
-def _submission(rng: random.Random, i: int, cfg: SynthConfig, main: str, taken: set,
-                guard: UniqueGuard | None = None) -> Doc:
+def _submission(
+    rng: random.Random, i: int, cfg: SynthConfig, main: str, taken: set, guard: UniqueGuard | None = None
+) -> Doc:
     kind = _weighted(rng, _KIND_WEIGHTS)
     year = rng.randint(2019, 2024)
     unit = make_unit(rng, kind, year, _pick_topic(rng, kind, main), taken)
@@ -1744,12 +1951,24 @@ def _submission(rng: random.Random, i: int, cfg: SynthConfig, main: str, taken: 
     blocks.append(Block("sign", [_mark(_sign_date(rng, unit, submitted))]))
     if guard is not None:
         guard.commit()
-    return Doc(f"submissions/{year}_{unit.name}.txt", "submission", unit, enc, nl, indent, blocks,
-               submitted=submitted)
+    return Doc(f"submissions/{year}_{unit.name}.txt", "submission", unit, enc, nl, indent, blocks, submitted=submitted)
 
 
-def _reference(rng: random.Random, i: int, cfg: SynthConfig, topic: str,
-               guard: UniqueGuard | None = None) -> Doc:
+def _follow_up(rng: random.Random, earlier: Doc, cfg: SynthConfig, guard: UniqueGuard | None) -> Doc | None:
+    """The same unit's summary of the next year, handed in about a year later."""
+    year = earlier.unit.year + 1
+    unit = dataclasses.replace(earlier.unit, year=year, year_text=str(year))
+    submitted = (date.fromisoformat(earlier.submitted) + timedelta(days=rng.randint(350, 380))).isoformat()
+    path = f"submissions/{year}_{unit.name}{Path(earlier.path).suffix}"
+    target = int(cfg.doc_chars * rng.uniform(0.8, 1.2))
+    blocks = compose_essay(rng, unit, target, earlier.indent, guard=guard)
+    blocks.append(Block("sign", [_mark(_sign_date(rng, unit, submitted))]))
+    if guard is not None:
+        guard.commit()
+    return Doc(path, "submission", unit, earlier.encoding, earlier.newline, earlier.indent, blocks, submitted=submitted)
+
+
+def _reference(rng: random.Random, i: int, cfg: SynthConfig, topic: str, guard: UniqueGuard | None = None) -> Doc:
     kinds = L.TOPICS[topic]["kinds"]
     kind = rng.choice(kinds)
     unit = placeholder_unit(rng, kind, topic)
@@ -1762,8 +1981,16 @@ def _reference(rng: random.Random, i: int, cfg: SynthConfig, topic: str,
     T = L.TOPICS[topic]
     blocks = [
         Block("chrome", [_mark(rng.choice(L.REF_TITLE).format(py=pub_year, short=T["short"], k=k))]),
-        Block("chrome", [_mark(rng.choice(L.CHROME_HEAD).format(
-            pub=f"{pub.year}.{pub.month:02d}.{pub.day:02d}" if rng.random() < 0.5 else pub.isoformat()))]),
+        Block(
+            "chrome",
+            [
+                _mark(
+                    rng.choice(L.CHROME_HEAD).format(
+                        pub=f"{pub.year}.{pub.month:02d}.{pub.day:02d}" if rng.random() < 0.5 else pub.isoformat()
+                    )
+                )
+            ],
+        ),
     ]
     essays = []
     n_essays = 2 if rng.random() < 0.35 else 1
@@ -1782,12 +2009,10 @@ def _reference(rng: random.Random, i: int, cfg: SynthConfig, topic: str,
     if rng.random() < 0.7:
         blocks.append(Block("chrome", [_mark(rng.choice(L.CHROME_RELATED_HEAD))]))
         for line in rng.sample(L.CHROME_RELATED, rng.randint(2, 5)):
-            blocks.append(Block("chrome", [_mark(line.format(py=rng.randint(2018, 2023),
-                                                             k=rng.randint(3, 8)))]))
+            blocks.append(Block("chrome", [_mark(line.format(py=rng.randint(2018, 2023), k=rng.randint(3, 8)))]))
     if guard is not None:
         guard.commit()
-    doc = Doc(f"references/范文{i + 1:02d}.txt", "reference", unit, enc, nl, indent, blocks,
-              published=pub.isoformat())
+    doc = Doc(f"references/范文{i + 1:02d}.txt", "reference", unit, enc, nl, indent, blocks, published=pub.isoformat())
     doc.essays = essays
     return doc
 
@@ -1834,12 +2059,13 @@ def _pick_passage(rng: random.Random, doc: Doc, k_min: int, k_max: int, need_rou
 
 
 def _target_block(rng: random.Random, doc: Doc):
-    cands = [bi for bi, b in enumerate(doc.blocks)
-             if b.kind == "para" and b.section in ("practice", "result") and bi not in doc.block_state
-             and len(b.elems) >= 2]
+    cands = [
+        bi
+        for bi, b in enumerate(doc.blocks)
+        if b.kind == "para" and b.section in ("practice", "result") and bi not in doc.block_state and len(b.elems) >= 2
+    ]
     if not cands:
-        cands = [bi for bi, b in enumerate(doc.blocks)
-                 if b.kind == "para" and bi not in doc.block_state and b.elems]
+        cands = [bi for bi, b in enumerate(doc.blocks) if b.kind == "para" and bi not in doc.block_state and b.elems]
     return rng.choice(cands) if cands else None
 
 
@@ -1850,8 +2076,7 @@ def _insert(rng: random.Random, doc: Doc, bi: int, planted: Planted):
     p = rng.randint(first, len(b.elems))
     removed = 0
     goal = 0.8 * len(planted.text)
-    while p < len(b.elems) and removed < goal and len(b.elems) - first > 1 \
-            and b.elems[p].__class__ is str:
+    while p < len(b.elems) and removed < goal and len(b.elems) - first > 1 and b.elems[p].__class__ is str:
         removed += len(b.elems[p])
         del b.elems[p]
     b.elems.insert(p, planted)
@@ -1875,14 +2100,17 @@ class _Builder:
         if cfg.unique_guard and expected <= GUARD_MAX_GRAMS:
             guard = UniqueGuard(expected)
         self.guard = guard
-        subs = [_submission(random.Random(rng.getrandbits(64)), i, cfg, main, taken, guard)
-                for i in range(cfg.n_units)]
+        subs = [_submission(random.Random(rng.getrandbits(64)), i, cfg, main, taken, guard) for i in range(cfg.n_units)]
         topics = [main] + [d.unit.topic for d in subs]
         refs = []
         for i in range(cfg.n_references):
             topic = main if i % 2 == 0 or not subs else rng.choice(topics)
             refs.append(_reference(random.Random(rng.getrandbits(64)), i, cfg, topic, guard))
         self.subs, self.refs = subs, refs
+        if cfg.docx_rate:  # decided before any text is rendered: a .docx has one line a paragraph
+            for d in subs:
+                if rng.random() < cfg.docx_rate:
+                    d.path, d.newline, d.encoding = d.path[: -len(".txt")] + ".docx", "\n", "docx"
 
     # -- roles -------------------------------------------------------------
     def roles(self):
@@ -1958,8 +2186,11 @@ class _Builder:
         refs_same = [d for d in self.refs if d.unit.topic == topic]
         if whole:
             kind = target.unit.kind
-            refs_same = [d for d in refs_same if d.unit.kind == kind] or \
-                [d for d in self.refs if d.unit.kind == kind] or refs_same
+            refs_same = (
+                [d for d in refs_same if d.unit.kind == kind]
+                or [d for d in self.refs if d.unit.kind == kind]
+                or refs_same
+            )
         for attempt in range(40):
             x = rng.random()
             if x < 0.45 and self.refs:
@@ -2003,6 +2234,10 @@ class _Builder:
                     self._plant_passage(d, obf)
         if self.cfg.family_units >= 2:
             self._plant_family(self.cfg.family_units)
+        for size in self.cfg.families:
+            if size >= 2:
+                self._plant_family(size, mixed=True)
+        self._plant_reuse(self.cfg.reuse_units)
         # drop copiers that ended up without a case
         targets = {id(c.target) for c in self.cases}
         if self.guard is not None:
@@ -2030,8 +2265,7 @@ class _Builder:
                 first, last = 0, len(src.blocks) - 1
             s0, s1 = src.blocks[first].start, src.blocks[last].end
             region = src.text[s0:s1]
-            res = O.swap_entities(region, entity_pairs(src.unit, target.unit, rng), rng,
-                                  number_rate=0.35, min_swaps=2)
+            res = O.swap_entities(region, entity_pairs(src.unit, target.unit, rng), rng, number_rate=0.35, min_swaps=2)
             if res is None:
                 continue
             text, swaps = res
@@ -2041,7 +2275,8 @@ class _Builder:
             # the source's stock phrasing is stock in the copy too (towards
             # every other document)
             c.stock = O.map_through_swaps(
-                region, swaps, [(max(a, s0) - s0, min(b, s1) - s0) for a, b in src.stock if a < s1 and s0 < b])
+                region, swaps, [(max(a, s0) - s0, min(b, s1) - s0) for a, b in src.stock if a < s1 and s0 < b]
+            )
             c.source_text = region
             c.src_block, c.src_lo, c.src_hi = first, last, -1
             c.planted = Planted(text, c)
@@ -2057,9 +2292,15 @@ class _Builder:
 
     def _plant_passage(self, target: Doc, obf: str):
         rng = self.rng
-        kmin, kmax = {"verbatim": (2, 7), "entity_swap": (2, 6), "light_edit": (3, 7),
-                      "reorder": (3, 6), "heavy_rewrite": (4, 8), "script_noise": (2, 5),
-                      "format_noise": (2, 6)}[obf]
+        kmin, kmax = {
+            "verbatim": (2, 7),
+            "entity_swap": (2, 6),
+            "light_edit": (3, 7),
+            "reorder": (3, 6),
+            "heavy_rewrite": (4, 8),
+            "script_noise": (2, 5),
+            "format_noise": (2, 6),
+        }[obf]
         tried = []
         for _ in range(8):
             src = self._choose_source(target, exclude=tried)
@@ -2108,27 +2349,36 @@ class _Builder:
             _insert(rng, target, tb, c.planted)
             return
 
-    def _plant_family(self, size: int):
+    def _plant_family(self, size: int, mixed: bool = False):
         """One 范文 passage pasted by ``size`` submissions, each with its own
-        names and numbers: the boilerplate family an audit groups."""
+        names and numbers (``mixed``: in turn verbatim, with its names and
+        numbers swapped, and lightly edited): the boilerplate family an audit
+        groups. Its cases are labelled ``family`` when ``mixed``."""
         rng = self.rng
         refs = [d for d in self.refs if d.blocks]
         targets = [d for d in self.subs if not d.clean and not d.whole_copy]
         if not refs or len(targets) < size:
             return
         src = rng.choice(refs)
-        pick = _pick_passage(rng, src, 3, 5)
+        pick = _pick_passage(rng, src, 3, 6 if mixed else 5)
         if pick is None:
             return
         bi, lo, hi = pick
-        text = "".join(src.blocks[bi].elems[lo:hi])
-        for target in rng.sample(targets, size):
+        sents = src.blocks[bi].elems[lo:hi]
+        text = "".join(sents)
+        for j, target in enumerate(rng.sample(targets, size)):
             tb = _target_block(rng, target)
-            res = O.swap_entities(text, entity_pairs(src.unit, target.unit, rng), rng, 0.7)
+            how = ("entity_swap", "verbatim", "light_edit")[j % 3] if mixed else "entity_swap"
+            if how == "verbatim":
+                res = (text, [])
+            elif how == "light_edit":
+                res = (O.light_edit(sents, rng), [])
+            else:
+                res = O.swap_entities(text, entity_pairs(src.unit, target.unit, rng), rng, 0.7)
             if tb is None or res is None:
                 continue
             out, swaps = res
-            c = self._new_case("entity_swap", target, src)
+            c = self._new_case(FAMILY if mixed else "entity_swap", target, src)
             c.src_block, c.src_lo, c.src_hi = bi, lo, hi
             c.swaps = swaps
             c.source_text = text
@@ -2138,6 +2388,38 @@ class _Builder:
         src.block_state.setdefault(bi, "src")
         for ei in range(lo, hi):
             src.used.add((bi, ei))
+
+    def _plant_reuse(self, count: int):
+        """``count`` units hand in next year's summary too, reusing one to three
+        paragraphs of this year's with the numbers changed (跨时抄)."""
+        rng = self.rng
+        prev = [d for d in self.subs if not d.clean and not d.whole_copy and d.unit.year is not None]
+        paths = {d.path for d in self.subs}
+        for earlier in rng.sample(prev, min(count, len(prev))):
+            later = _follow_up(random.Random(rng.getrandbits(64)), earlier, self.cfg, self.guard)
+            if later is None or later.path in paths:
+                continue
+            paths.add(later.path)
+            self.subs.append(later)
+            for _ in range(rng.randint(1, 3)):
+                pick = _pick_passage(rng, earlier, 2, 5)
+                tb = _target_block(rng, later)
+                if pick is None or tb is None:
+                    break
+                bi, lo, hi = pick
+                text = "".join(earlier.blocks[bi].elems[lo:hi])
+                res = O.swap_entities(text, [], rng, number_rate=0.8)
+                out, swaps = res if res is not None else (text, [])
+                c = self._new_case(SELF_REUSE, later, earlier)
+                c.src_block, c.src_lo, c.src_hi = bi, lo, hi
+                c.swaps = swaps
+                c.source_text = text
+                c.planted = Planted(out, c)
+                earlier.block_state.setdefault(bi, "src")
+                for ei in range(lo, hi):
+                    earlier.used.add((bi, ei))
+                _insert(rng, later, tb, c.planted)
+                later.copier = True
 
     def _plant_mosaic(self, target: Doc):
         rng = self.rng
@@ -2198,14 +2480,15 @@ class _Builder:
                 offs = c.source.blocks[c.src_block].offs
                 c.source_start = offs[c.src_lo][0]
                 c.source_end = offs[c.src_hi - 1][1]
-            assert c.source.text[c.source_start:c.source_end] == c.source_text
+            assert c.source.text[c.source_start : c.source_end] == c.source_text
         truth_docs = []
         by_target: dict = {}
         case_stock: dict = {}
         for c in self.cases:
             by_target.setdefault(id(c.target), []).append((c.planted.start, c.planted.end))
             case_stock.setdefault(id(c.target), []).extend(
-                (c.planted.start + a, c.planted.start + b) for a, b in c.stock)
+                (c.planted.start + a, c.planted.start + b) for a, b in c.stock
+            )
         for d in docs:
             ranges = _merge(by_target.get(id(d), []))
             copied = sum(e - s for s, e in ranges)
@@ -2215,7 +2498,8 @@ class _Builder:
                 stock = _merge(stock + case_stock[id(d)], d.text)
             u = d.unit
             entry = {
-                "path": d.path, "role": d.role,
+                "path": d.path,
+                "role": d.role,
                 "unit": None if u.placeholder else u.name,
                 "year": u.year,
                 "encoding": d.encoding,
@@ -2224,35 +2508,61 @@ class _Builder:
                 "meaningful_chars": count_meaningful(d.text),
                 "copied_chars": copied,
                 "copied_meaningful_chars": meaningful,
-                "kind": u.kind, "topic": u.topic,
+                "kind": u.kind,
+                "topic": u.topic,
                 "stock_ranges": stock,
             }
             if d.role == "submission":
-                entry.update({"full_name": u.full, "submitted": d.submitted, "clean": d.clean,
-                              "copier": d.copier})
+                entry.update({"full_name": u.full, "submitted": d.submitted, "clean": d.clean, "copier": d.copier})
             else:
-                entry.update({"published": d.published, "chrome_ranges": [list(r) for r in d.chrome],
-                              "essays": [[d.blocks[a].start, d.blocks[b].end] for a, b in d.essays]})
+                entry.update(
+                    {
+                        "published": d.published,
+                        "chrome_ranges": [list(r) for r in d.chrome],
+                        "essays": [[d.blocks[a].start, d.blocks[b].end] for a, b in d.essays],
+                    }
+                )
             truth_docs.append(entry)
         cases = []
         for c in self.cases:
-            cases.append({
-                "id": c.id, "obfuscation": c.obfuscation,
-                "suspicious": c.target.path, "start": c.planted.start, "end": c.planted.end,
-                "source": c.source.path, "source_start": c.source_start, "source_end": c.source_end,
-                "swaps": [list(s) for s in c.swaps],
-            })
-        return {"schema": SCHEMA, "seed": self.cfg.seed,
-                "config": _config_dict(self.cfg),
-                "documents": truth_docs, "cases": cases}
+            cases.append(
+                {
+                    "id": c.id,
+                    "obfuscation": c.obfuscation,
+                    "suspicious": c.target.path,
+                    "start": c.planted.start,
+                    "end": c.planted.end,
+                    "source": c.source.path,
+                    "source_start": c.source_start,
+                    "source_end": c.source_end,
+                    "swaps": [list(s) for s in c.swaps],
+                }
+            )
+        return {
+            "schema": SCHEMA,
+            "seed": self.cfg.seed,
+            "config": _config_dict(self.cfg),
+            "documents": truth_docs,
+            "cases": cases,
+        }
 
 
 def _config_dict(cfg: SynthConfig) -> dict:
-    return {"n_units": cfg.n_units, "n_references": cfg.n_references, "seed": cfg.seed,
-            "doc_chars": cfg.doc_chars, "copy_rate": cfg.copy_rate,
-            "obfuscations": list(cfg.obfuscations),
-            "encodings": [list(e) for e in cfg.encodings], "clean_units": cfg.clean_units,
-            "crlf_rate": cfg.crlf_rate, "family_units": cfg.family_units}
+    return {
+        "n_units": cfg.n_units,
+        "n_references": cfg.n_references,
+        "seed": cfg.seed,
+        "doc_chars": cfg.doc_chars,
+        "copy_rate": cfg.copy_rate,
+        "obfuscations": list(cfg.obfuscations),
+        "encodings": [list(e) for e in cfg.encodings],
+        "clean_units": cfg.clean_units,
+        "crlf_rate": cfg.crlf_rate,
+        "family_units": cfg.family_units,
+        "families": list(cfg.families),
+        "reuse_units": cfg.reuse_units,
+        "docx_rate": cfg.docx_rate,
+    }
 
 
 def build(config: SynthConfig):
@@ -2268,7 +2578,17 @@ def build(config: SynthConfig):
 
 
 def encode(doc_text: str, encoding: str) -> bytes:
-    return doc_text.encode(encoding)
+    """The bytes of a file: the text in its encoding, or a .docx with one paragraph a line."""
+    if encoding != "docx":
+        return doc_text.encode(encoding)
+    import docx
+
+    document = docx.Document()
+    for line in doc_text.split("\n"):
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 def generate_corpus(out_dir: str | Path, config: SynthConfig = SynthConfig()) -> dict:
@@ -2280,15 +2600,13 @@ def generate_corpus(out_dir: str | Path, config: SynthConfig = SynthConfig()) ->
     (out / "submissions").mkdir(parents=True, exist_ok=True)
     for d in builder.refs + builder.subs:
         (out / d.path).write_bytes(encode(d.text, d.encoding))
-    (out / "truth.json").write_bytes(
-        json.dumps(truth, ensure_ascii=False, indent=1).encode("utf-8"))
+    (out / "truth.json").write_bytes(json.dumps(truth, ensure_ascii=False, indent=1).encode("utf-8"))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["path", "unit", "year", "submitted"])
     for d in builder.refs + builder.subs:
         u = d.unit
-        w.writerow([d.path, "" if u.placeholder else u.name, "" if u.year is None else u.year,
-                    d.submitted or ""])
+        w.writerow([d.path, "" if u.placeholder else u.name, "" if u.year is None else u.year, d.submitted or ""])
     (out / "manifest.csv").write_bytes(buf.getvalue().encode("utf-8"))
     return truth
 
@@ -2304,6 +2622,7 @@ def demo_corpus(out_dir: str | Path) -> dict:
 # Fast in-memory texts
 # ---------------------------------------------------------------------------
 
+
 def generate_texts(config: SynthConfig) -> Iterator[tuple[str, str]]:
     """Yield ``(relative path, text)`` for ``n_references`` 范文 and ``n_units``
     submissions without writing anything or recording cases.  Documents have
@@ -2314,8 +2633,7 @@ def generate_texts(config: SynthConfig) -> Iterator[tuple[str, str]]:
     main = rng.choice(("创卫", "巩卫", "文明创建", "安全生产", "党建", "创卫"))
     pool: list[list[str]] = []
     for i in range(cfg.n_references):
-        d = _reference(random.Random(rng.getrandbits(64)), i, cfg, main if i % 2 == 0 else
-                       rng.choice(tuple(L.TOPICS)))
+        d = _reference(random.Random(rng.getrandbits(64)), i, cfg, main if i % 2 == 0 else rng.choice(tuple(L.TOPICS)))
         pool.extend([e for e in b.elems if SO not in e] for b in d.blocks if b.kind == "para")
         yield d.path, fast_text(d.blocks, d.newline)
     taken: set = set()
@@ -2331,9 +2649,9 @@ def generate_texts(config: SynthConfig) -> Iterator[tuple[str, str]]:
                 b = paras[int(rng.random() * len(paras))]
                 k = rng.randint(1, min(4, len(src)))
                 s = rng.randint(0, len(src) - k)
-                piece = src[s:s + k]
+                piece = src[s : s + k]
                 text = "".join(piece) if rng.random() < 0.5 else O.synonyms("".join(piece), rng, 0.5)
-                b.elems[len(b.elems) // 2:] = [text]
+                b.elems[len(b.elems) // 2 :] = [text]
         paras_all = [b for b in d.blocks if b.kind == "para"]
         if paras_all:
             b = paras_all[int(rng.random() * len(paras_all))]

@@ -98,40 +98,10 @@ def _bucket_rows(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int,
         yield b, data[s:e]
 
 
-def key_counts(buckets: np.ndarray, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(bucket, count entry) of each distinct key of unique postings sorted
-    by (bucket, posting): the entry is the key's 32 bits (high half) and its
-    number of postings, i.e. of documents (low half)."""
-    if not len(buckets):
-        return buckets, np.zeros(0, dtype=np.uint64)
-    bits = packed >> np.uint64(32)
-    firsts = np.flatnonzero(np.r_[True, (buckets[1:] != buckets[:-1]) | (bits[1:] != bits[:-1])])
-    counts = np.diff(np.r_[firsts, len(buckets)]).astype(np.uint64)
-    return buckets[firsts], (bits[firsts] << np.uint64(32)) | counts
-
-
-def _gram_rows(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, bytes, bytes]]:
-    """(bucket, counts BLOB, postings BLOB) rows of unique gram postings
-    sorted by (bucket, posting)."""
-    count_buckets, entries = key_counts(buckets, packed)
-    if not len(count_buckets):
-        return
-    starts = _runs(count_buckets)
-    ends = np.r_[starts[1:], len(count_buckets)] * 8
-    data = entries.astype("<u8", copy=False).tobytes()
-    for (b, blob), s, e in zip(_bucket_rows(buckets, packed), (starts * 8).tolist(), ends.tolist()):
-        yield b, data[s:e], blob
-
-
 def _write_rows(db: sqlite3.Connection, table: str, buckets: np.ndarray, packed: np.ndarray) -> None:
     """Write the bucket rows of ``table`` holding exactly these postings
     (unique, sorted by (bucket, posting)), replacing the rows there."""
-    if table == GRAMS:
-        db.executemany(
-            f"INSERT OR REPLACE INTO {GRAMS}(bucket, counts, postings) VALUES (?, ?, ?)", _gram_rows(buckets, packed)
-        )
-    else:
-        db.executemany(f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed))
+    db.executemany(f"INSERT OR REPLACE INTO {table}(bucket, postings) VALUES (?, ?)", _bucket_rows(buckets, packed))
 
 
 _SPILL_POSTINGS = 8_000_000  # buffered postings (12 bytes each) before they go to spill files
@@ -234,20 +204,14 @@ class BucketTables:
         self.db = db
         self.path = path
 
-    def read_buckets(
-        self, table: str, buckets: np.ndarray, column: str = "postings"
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def read_buckets(self, table: str, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The stored buckets among ``buckets`` (sorted, unique): (their ids,
-        their entry counts, all their entries in bucket order); the entries
-        are the postings, or with ``column="counts"`` the key counts of
-        ``gram_buckets``."""
-        if column not in ("postings", "counts"):
-            raise ValueError(f"not a bucket column: {column!r}")
+        their posting counts, all their postings in bucket order)."""
         rows: list[tuple[int, bytes]] = []
         for lo in range(0, len(buckets), SQL_CHUNK):
             chunk = buckets[lo : lo + SQL_CHUNK].tolist()
             rows += self.db.execute(
-                f"SELECT bucket, {column} FROM {table} WHERE bucket IN ({','.join('?' * len(chunk))}) ORDER BY bucket",
+                f"SELECT bucket, postings FROM {table} WHERE bucket IN ({','.join('?' * len(chunk))}) ORDER BY bucket",
                 chunk,
             ).fetchall()
         if not rows:
@@ -297,14 +261,14 @@ class BucketTables:
         self.db.executemany(f"DELETE FROM {table} WHERE bucket = ?", [(b,) for b in emptied.tolist()])
         _write_rows(self.db, table, buckets, packed)
 
-    def search(self, table: str, keys: np.ndarray, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Entries of ``keys`` in their buckets' ``column``: (all entries read,
-        the first index of each key's entries, their number); the entries of
+    def search(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Postings of ``keys`` in their buckets: (all postings read, the
+        first index of each key's postings, their number); the postings of
         one key are consecutive."""
         keys = np.asarray(keys, dtype=np.int64)
         buckets, bits = split_keys(keys)
         wanted, slot = np.unique(buckets, return_inverse=True)
-        ids, counts, stored = self.read_buckets(table, wanted, column)
+        ids, counts, stored = self.read_buckets(table, wanted)
         if not len(stored):
             none = np.zeros(len(keys), dtype=np.int64)
             return stored, none, none
@@ -317,7 +281,7 @@ class BucketTables:
 
     def lookup(self, table: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Postings of ``keys``: (index into ``keys`` of each, its document id)."""
-        stored, lo, counts = self.search(table, keys, "postings")
+        stored, lo, counts = self.search(table, keys)
         total = int(counts.sum())
         if not total:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

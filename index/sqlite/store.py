@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,23 +51,40 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.document import INDEXED, DocMeta, Document
+from corpus.document import INDEXED, DocMeta, Document, is_fanwen
 from corpus.normalize import normalize
-from index.corpus import Candidate, Fingerprinted, hit_counts, top_candidates
+from index.corpus import (
+    Candidate,
+    DocumentIdentity,
+    Fingerprinted,
+    SampleMember,
+    hit_counts,
+    hits_of,
+    precedence,
+    query_keys,
+    sample_rank,
+    top_candidates,
+)
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
-from index.sqlite.postings import BANDS, GRAMS, LOW32, BucketTables, PendingPostings, document_postings
+from index.sqlite.postings import BANDS, GRAMS, SQL_CHUNK, BucketTables, PendingPostings, document_postings
+from index.sqlite.sample import SCHEMA as SAMPLE_SCHEMA
+from index.sqlite.sample import read_sample, refresh_sample
 from index.sqlite.textcodec import decode_text, encode_text
 
-SCHEMA_VERSION = "chachong-index-3"
-# 2: band postings by window id and a windows table; 1: a b-tree row per posting, UTF-8 text
+SCHEMA_VERSION = "chachong-index-4"
+# 3: gram key counts beside the postings and no sample; 2: band postings by window id and a windows table;
+# 1: a b-tree row per posting, UTF-8 text
 _PAGE_SIZE = 4096  # a query reads one page per bucket it hits: larger pages read more
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL,
+    rank INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     encoding TEXT NOT NULL,
     format TEXT NOT NULL,
@@ -79,13 +96,13 @@ CREATE TABLE IF NOT EXISTS documents (
     text BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_sha ON documents(sha256);
+CREATE INDEX IF NOT EXISTS documents_key ON documents(key);
+CREATE INDEX IF NOT EXISTS documents_rank ON documents(rank, key);
 CREATE TABLE IF NOT EXISTS band_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS gram_buckets (
-    bucket INTEGER PRIMARY KEY,
-    counts BLOB NOT NULL,
-    postings BLOB NOT NULL
-);
+CREATE TABLE IF NOT EXISTS gram_buckets (bucket INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 """
+    + SAMPLE_SCHEMA
+)
 _NOTE = "note:"  # meta keys of the texts callers keep with the index (read_note)
 
 
@@ -99,8 +116,11 @@ class AddOutcome:
 class IndexStore:
     """A chachong index in one SQLite file (``:memory:`` for a temporary one)."""
 
-    def __init__(self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = True, role: str = INDEXED
+    ) -> None:
         self.path = str(path)
+        self.role = role  # of every document it gives: INDEXED, or SUBMISSION for the gate's folder
         self._pending: PendingPostings | None = None
         if self.path != ":memory:":
             target = Path(self.path)
@@ -176,8 +196,9 @@ class IndexStore:
     def add(self, documents: Iterable[Fingerprinted]) -> AddOutcome:
         """Add or replace documents in one transaction.
 
-        A path already indexed with the same content hash is left alone; with
-        another hash its old rows are replaced.
+        A document already indexed (the same canonical path, however it is
+        spelled) with the same content hash is left alone; with another hash
+        its old rows are replaced.
         """
         added: list[str] = []
         replaced: list[str] = []
@@ -186,9 +207,7 @@ class IndexStore:
         try:
             with self.transaction():
                 for doc in documents:
-                    existing = self.db.execute(
-                        "SELECT id, sha256 FROM documents WHERE path = ?", (doc.document.path,)
-                    ).fetchone()
+                    existing = self._existing(doc.document.identity)
                     if existing and existing[1] == doc.document.sha256:
                         unchanged.append(doc.document.path)
                         continue
@@ -199,6 +218,7 @@ class IndexStore:
                         added.append(doc.document.path)
                     self._insert(doc)
                 self._flush()
+                refresh_sample(self.db, self.params)
         finally:
             self._pending.close()
             self._pending = None
@@ -215,17 +235,26 @@ class IndexStore:
         pending.rows = 0
         pending.docs.clear()
 
-    def known_hash(self, path: str) -> str | None:
-        row = self.db.execute("SELECT sha256 FROM documents WHERE path = ?", (path,)).fetchone()
-        return row[0] if row else None
+    def _existing(self, identity: str) -> tuple[int, str] | None:
+        """(id, sha256) of the document indexed under ``identity`` (its key, else its path)."""
+        row = self.db.execute("SELECT id, sha256 FROM documents WHERE key = ? ORDER BY id", (identity,)).fetchone()
+        return (int(row[0]), row[1]) if row else None
+
+    def known_hash(self, document: Document | str) -> str | None:
+        """The content hash indexed for ``document`` (whatever spelling of its
+        path), or for an identity (a canonical path), if any."""
+        found = self._existing(document if isinstance(document, str) else document.identity)
+        return found[1] if found else None
 
     def _insert(self, doc: Fingerprinted) -> int:
         d, fp = doc.document, doc.fingerprints
         cur = self.db.execute(
-            "INSERT INTO documents(path, sha256, encoding, format, chars, unit, year, submitted, added, windows,"
-            " signature, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents(path, key, rank, sha256, encoding, format, chars, unit, year, submitted, added,"
+            " windows, signature, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 d.path,
+                d.identity,
+                sample_rank(d.identity),
                 d.sha256,
                 d.encoding,
                 d.format,
@@ -257,6 +286,7 @@ class IndexStore:
                     ids.append(row[0])
                     removed.append(path)
             self._delete(ids)
+            refresh_sample(self.db, self.params)
         return removed
 
     def _delete(self, doc_ids: Sequence[int]) -> None:
@@ -269,6 +299,7 @@ class IndexStore:
             for table, posted in document_postings(fp, doc_id).items():
                 parts[table].append(posted)
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            self.db.execute("DELETE FROM sample WHERE doc_id = ?", (doc_id,))
         for table, posted in parts.items():
             if posted:
                 self.buckets.remove(
@@ -277,67 +308,73 @@ class IndexStore:
 
     # -- reading -------------------------------------------------------------
 
-    exact_frequencies = False  # frequencies count winnowed grams only
-
     def document_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
     def document(self, doc_id: int) -> Document:
         row = self.db.execute(
-            "SELECT path, sha256, encoding, format, unit, year, submitted, text FROM documents WHERE id = ?",
+            "SELECT path, sha256, encoding, format, unit, year, submitted, text, key FROM documents WHERE id = ?",
             (doc_id,),
         ).fetchone()
         if row is None:
             raise IndexStoreError(f"{self.path}: no document with id {doc_id}")
-        path, sha256, encoding, fmt, unit, year, submitted, text = row
-        return Document(path, decode_text(text), sha256, encoding, fmt, DocMeta(unit, year, submitted), INDEXED)
+        path, sha256, encoding, fmt, unit, year, submitted, text, key = row
+        meta = DocMeta(unit, year, submitted)
+        return Document(path, decode_text(text), sha256, encoding, fmt, meta, self.role, key=key)
 
     def document_id(self, path: str) -> int | None:
         row = self.db.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
         return int(row[0]) if row else None
 
-    def documents_with_hash(self, sha256: str) -> list[tuple[int, str]]:
-        return [(int(i), p) for i, p in self.db.execute("SELECT id, path FROM documents WHERE sha256 = ?", (sha256,))]
+    def identities(self) -> list[DocumentIdentity]:
+        rows = self.db.execute("SELECT id, key, sha256, path FROM documents ORDER BY id")
+        return [DocumentIdentity(int(i), key, sha, _name(path)) for i, key, sha, path in rows]
+
+    def matching_ids(self, identity: DocumentIdentity) -> set[int]:
+        found = {int(r[0]) for r in self.db.execute("SELECT id FROM documents WHERE key = ?", (identity.identity,))}
+        for doc_id, path in self.db.execute("SELECT id, path FROM documents WHERE sha256 = ?", (identity.sha256,)):
+            if _name(path) == identity.name:
+                found.add(int(doc_id))
+        return found
+
+    def sample(self, count: int) -> list[SampleMember]:
+        return read_sample(self.db, self.params, count)
 
     def paths(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM documents ORDER BY path")]
 
     def candidates(
-        self,
-        fp: Fingerprints,
-        *,
-        stock: Collection[int] | np.ndarray | None = None,
-        exclude: Iterable[int] = (),
-        limit: int = 50,
+        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
     ) -> list[Candidate]:
-        """Documents sharing an LSH band key or a gram not in ``stock`` with
-        ``fp``, best first: the ``limit`` highest :attr:`Candidate.score`,
-        ties by document id. ``band_hits`` counts the distinct band keys a
-        document shares, ``gram_hits`` the distinct grams.
+        """Documents sharing an LSH band key or a gram not in ``busy`` with
+        ``fp``, best first: the ``limit`` highest :attr:`Candidate.score`
+        and every one tied with the last, with their identities.
+        ``band_hits`` counts the distinct band keys a document shares,
+        ``gram_hits`` the distinct grams.
 
         The cost is that of the postings read (those of the query's keys) and
         of the documents they name, not the size of the corpus; only the
         winners become Python objects.
         """
-        _, band_docs = self.buckets.lookup(BANDS, np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel()))
-        grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
-        if stock is not None and len(stock):
-            if not isinstance(stock, np.ndarray):
-                stock = np.fromiter(stock, dtype=np.int64, count=len(stock))
-            grams = grams[~np.isin(grams, stock)]
-        _, gram_docs = self.buckets.lookup(GRAMS, grams)
-        return top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)
+        bands, grams = query_keys(fp, busy)
+        band_which, band_docs = self.buckets.lookup(BANDS, bands)
+        gram_which, gram_docs = self.buckets.lookup(GRAMS, grams)
+        found = top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)
+        ids = [c.doc_id for c in found]
+        hits = hits_of(ids, band_which, band_docs, gram_which, gram_docs, len(bands))
+        described = self._descriptions(ids)
+        return [Candidate(c.doc_id, c.band_hits, c.gram_hits, *described[c.doc_id], hits.get(c.doc_id)) for c in found]
 
-    def document_frequencies(self, queries: np.ndarray) -> np.ndarray:
-        """Documents holding each of ``queries`` (gram hashes), over the
-        winnowed postings; 0 for a gram not in the index. Read from the
-        buckets' key counts: a few bytes a key, however many documents
-        share it."""
-        stored, lo, found = self.buckets.search(GRAMS, queries, "counts")
-        frequencies = np.zeros(len(found), dtype=np.int64)
-        hit = found > 0  # one counts entry per distinct key of a bucket
-        frequencies[hit] = (stored[lo[hit]] & LOW32).astype(np.int64)
-        return frequencies
+    def _descriptions(self, doc_ids: list[int]) -> dict[int, tuple[str, tuple[int, str]]]:
+        """(identity, precedence) of documents: an indexed page with no date is a 范文."""
+        found: dict[int, tuple[str, tuple[int, str]]] = {}
+        for lo in range(0, len(doc_ids), SQL_CHUNK):
+            chunk = doc_ids[lo : lo + SQL_CHUNK]
+            query = f"SELECT id, key, year, submitted FROM documents WHERE id IN ({','.join('?' * len(chunk))})"
+            for doc_id, key, year, submitted in self.db.execute(query, chunk):
+                meta = DocMeta(None, year, submitted)
+                found[int(doc_id)] = (key, precedence(meta, is_fanwen(self.role, meta)))
+        return found
 
     def revision(self) -> tuple[int, str | None, int | None]:
         """(documents, time of the last addition, highest id): changes whenever the contents do."""
@@ -368,6 +405,7 @@ class IndexStore:
             "windows": int(row[4]),
             "band_rows": self.posting_count(BANDS),
             "gram_rows": self.posting_count(GRAMS),
+            "sample": int(self.db.execute("SELECT COUNT(*) FROM sample").fetchone()[0]),
             "file_bytes": size,
             "fingerprint": self.params.manifest(),
         }
@@ -377,6 +415,10 @@ class IndexStore:
         if table not in (BANDS, GRAMS):
             raise ValueError(f"not a posting table: {table!r}")
         return int(self.db.execute(f"SELECT COALESCE(SUM(length(postings)), 0) FROM {table}").fetchone()[0]) // 8
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _manifest_diffs(stored: dict[str, object], wanted: dict[str, object], wanted_name: str) -> str:

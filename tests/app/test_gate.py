@@ -136,9 +136,9 @@ def test_copied_passage_fails_both_sides(tmp_path):
 
 def test_thresholds_come_from_the_config(tmp_path):
     folder = fail_folder(Path("subs"))
-    lenient = run_gate(_config(folder, min_originality=0.4, max_source_share=0.6))
+    lenient = run_gate(_config(folder, min_originality=0.3, max_source_share=0.6))
     assert lenient.failed == []
-    only_share = run_gate(_config(folder, min_originality=0.4, max_source_share=0.5))
+    only_share = run_gate(_config(folder, min_originality=0.3, max_source_share=0.5))
     reasons = {v.path: [r.rule for r in v.reasons] for v in only_share.verdicts if not v.passed}
     assert reasons and all(rules == [SOURCE_SHARE] for rules in reasons.values())
 

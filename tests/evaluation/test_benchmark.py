@@ -42,8 +42,8 @@ def test_document_scores_list_every_submission_and_rank_the_worst(small_run):
     assert [d.error for d in worst] == sorted(errors, reverse=True)[:3]
     copied = {c["suspicious"] for c in truth["cases"]}
     clean = [d for d in docs.documents if d.path not in copied]
-    assert all(d.true_share == 0.0 for d in clean)
-    assert min(1.0 - d.found_share for d in clean) == pytest.approx(docs.clean_min_originality)
+    assert all(d.true_originality == 1.0 for d in clean)
+    assert min(d.found_originality for d in clean) == pytest.approx(docs.clean_min_originality)
     table = format_worst(docs, 3)
     assert table.count("\n") == 1 + 3 and worst[0].path in table
 
@@ -62,5 +62,5 @@ def test_bench_command_prints_the_worst_submissions():
     result = CliRunner().invoke(app, ["bench", "--units", "8", "--references", "2", "--seed", "3", "--worst", "2"])
     assert result.exit_code == 0, result.output
     assert "| chachong |" in result.stdout
-    worst = result.stdout.split("| submission | true copied share | reported | error |")[1]
+    worst = result.stdout.split("| submission | true originality | reported | error |")[1]
     assert worst.count("submissions/") == 2

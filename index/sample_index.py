@@ -1,0 +1,71 @@
+"""Who holds which gram, over a view's sample: counts and holder lists.
+
+The sample is ``size`` + 1 documents (:class:`~index.corpus.SampleMember`);
+a question about a document of the sample leaves that document out and
+lets the spare last member in, so every document is measured against
+``size`` others (fewer when the corpus is smaller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.corpus import SampleMember
+
+
+class SampleIndex:
+    """An inverted index from gram hash to the sample members holding it."""
+
+    def __init__(self, members: Sequence[SampleMember], size: int) -> None:
+        self.members = list(members)
+        self.size = size
+        self._position = {m.identity: i for i, m in enumerate(self.members)}
+        grams = [m.grams for m in self.members]
+        owners = [np.full(len(g), i, dtype=np.int32) for i, g in enumerate(grams)]
+        flat = np.concatenate(grams) if grams else np.zeros(0, dtype=np.int64)
+        who = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int32)
+        order = np.lexsort((who, flat))
+        flat, self._owners = flat[order], who[order]
+        self.keys, self._starts, counts = np.unique(flat, return_index=True, return_counts=True)
+        self._ends = self._starts + counts
+        main = (self._owners < size).astype(np.int64)
+        self._main_counts = np.add.reduceat(main, self._starts) if len(flat) else np.zeros(0, dtype=np.int64)
+
+    def member_of(self, identity: str) -> int | None:
+        """The sample position of a document among the first ``size`` members, else None."""
+        position = self._position.get(identity)
+        return position if position is not None and position < self.size else None
+
+    def others(self, own: int | None) -> int:
+        """How many members a document is measured against."""
+        return min(self.size, len(self.members) - (own is not None))
+
+    def frequencies(self, grams: np.ndarray, own: int | None) -> np.ndarray:
+        """Members holding each gram: the first ``size``, less ``own``, plus the spare when ``own`` left."""
+        grams = np.asarray(grams, dtype=np.int64)
+        slot, found = self._slots(grams)
+        counts = np.where(found, self._main_counts[slot] if len(self.keys) else 0, 0).astype(np.int64)
+        if own is not None:
+            counts -= np.isin(grams, self.members[own].grams)
+            if len(self.members) > self.size:
+                counts += np.isin(grams, self.members[self.size].grams)
+        return counts
+
+    def holders(self, gram: int, own: int | None) -> np.ndarray:
+        """The members holding ``gram``, with the same members as :meth:`frequencies` counts."""
+        slot, found = self._slots(np.array([gram], dtype=np.int64))
+        if not found[0]:
+            return np.zeros(0, dtype=np.int32)
+        who = self._owners[self._starts[slot[0]] : self._ends[slot[0]]]
+        keep = who != (own if own is not None else -1)
+        if own is None:
+            keep &= who < self.size
+        return who[keep]
+
+    def _slots(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.keys):
+            return np.zeros(len(grams), dtype=np.int64), np.zeros(len(grams), dtype=bool)
+        slot = np.minimum(np.searchsorted(self.keys, grams), len(self.keys) - 1)
+        return slot, self.keys[slot] == grams
