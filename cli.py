@@ -280,9 +280,11 @@ def config_command(
 
 @app.command()
 def audit(
-    dirs: Annotated[list[Path], typer.Argument(help="Folders (or files) of submissions.")],
+    dirs: Annotated[
+        list[str], typer.Argument(help="Folders (or files) of submissions; --engine spark: also URIs and tables.")
+    ],
     ref: Annotated[
-        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
+        Optional[list[str]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
     ] = None,
     index: Annotated[
         Optional[Path], typer.Option("--index", help="Also compare with, and extend, this persistent index.")
@@ -293,6 +295,13 @@ def audit(
     max_bytes: MaxBytesOption = None,
     no_color: NoColorOption = False,
     exit_zero: ExitZeroOption = False,
+    engine: Annotated[str, typer.Option("--engine", help="local (this machine) or spark.")] = "local",
+    spark_master: Annotated[str, typer.Option("--spark-master", help="--engine spark: the master URL.")] = "local[*]",
+    parquet: Annotated[Optional[str], typer.Option("--parquet", help="--engine spark: write the tables here.")] = None,
+    max_key_docs: Annotated[
+        Optional[int],
+        typer.Option("--max-key-docs", help="--engine spark: keys held by more documents are not joined."),
+    ] = None,
 ) -> None:
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
     from app.audit import AuditParams, run_audit
@@ -306,13 +315,25 @@ def audit(
         settings = _settings(Path("."), max_bytes=max_bytes)
         params = AuditParams(max_bytes=settings.max_bytes)
         with progress_bars() as progress:
-            if index is not None:
+            if engine != "local":
+                from app.spark import audit_on_spark
+
+                wanted = (json_out, html_out, csv_out)
+                spark = audit_on_spark(
+                    dirs, ref or [], params, engine, spark_master, parquet, max_key_docs, index, wanted
+                )
+                result, corpus = spark.run(progress)
+            elif index is not None:
                 with open_index(index, create=True) as store:
                     result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
                     corpus = CorpusInfo(index.as_posix(), store.document_count())
             else:
                 result = run_audit(dirs, ref or [], params=params, progress=progress)
                 corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
+        if result is None:  # more submissions than a report holds: the --parquet tables have them
+            report_input_errors(spark.errors)
+            note(spark.summary())
+            raise typer.Exit(spark.exit_code(exit_zero))
         report = audit_report(result, corpus)
         outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
         emit(report, TextLookup(result.documents), outputs, no_color=no_color)

@@ -9,7 +9,7 @@ family. A family needs ``min_docs`` documents.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +56,7 @@ def _passages(results: list[DocumentResult]) -> tuple[list[tuple[str, int, int]]
     return nodes, links
 
 
-def _overlap_links(nodes: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+def overlap_links(nodes: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
     """Links between ranges of one document that mostly overlap (the same passage)."""
     links: list[tuple[int, int]] = []
     by_doc: dict[str, list[int]] = defaultdict(list)
@@ -79,21 +79,29 @@ def find_families(results: list[DocumentResult], documents: Mapping[str, Documen
     """Passages that recur in ``min_docs`` or more documents, joined through
     alignments and overlaps (connected components of the passage graph)."""
     nodes, links = _passages(results)
-    links += _overlap_links(nodes)
+    links += overlap_links(nodes)
     families = []
     for ids in _components(len(nodes), links):
-        members = _family_members(nodes, ids)
+        members = family_members(nodes, ids)
         if len({m[0] for m in members}) < min_docs:
             continue
-        families.append(_make_family(members, documents))
-    families.sort(key=lambda f: (-len(f.members), f.members[0].path, f.members[0].start))
-    return [
-        Family(f"F{i:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
-        for i, f in enumerate(families, 1)
-    ]
+        families.append(make_family(members, documents))
+    families.sort(key=family_order)
+    return [numbered(f, i) for i, f in enumerate(families, 1)]
 
 
-def _family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[tuple[str, int, int]]:
+def family_order(family: Family) -> tuple[int, str, int]:
+    """How families are listed: the largest first, then by their first member."""
+    return (-len(family.members), family.members[0].path, family.members[0].start)
+
+
+def numbered(family: Family, number: int) -> Family:
+    """The family with its id (F001, F002, … in :func:`family_order`)."""
+    f = family
+    return Family(f"F{number:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
+
+
+def family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[tuple[str, int, int]]:
     """One range per document: the union span of its ranges in the family."""
     spans: dict[str, tuple[int, int]] = {}
     for i in ids:
@@ -103,17 +111,26 @@ def _family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[t
     return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
 
 
-def _make_family(members: list[tuple[str, int, int]], documents: Mapping[str, Document]) -> Family:
+Span = Callable[[str, int, int], str]  # (document, start, end) -> that part of its text
+
+
+def make_family(
+    members: list[tuple[str, int, int]], documents: Mapping[str, Document], span: Span | None = None
+) -> Family:
+    """A family of ``members`` (one range per document, sorted). ``span``
+    gives the members' text when ``documents`` do not hold it (a distributed
+    run ships each member's range, not every whole text)."""
+    span = span or (lambda doc, start, end: _text(documents, doc)[start:end])
     origin, reason = family_origin(members, documents)
     rep = origin or max(members, key=lambda m: (m[2] - m[1], m[0]))[0]
     rep_doc, rep_start, rep_end = next(m for m in members if m[0] == rep)
-    rep_text = _text(documents, rep_doc)[rep_start:rep_end]
+    rep_text = span(rep_doc, rep_start, rep_end)
     out = []
     for doc, start, end in members:
         known = documents.get(doc)
         meta = known.meta if known is not None else DocMeta()
         role = known.role if known is not None else INDEXED
-        edits = () if doc == rep_doc else tuple(substitutions(rep_text, _text(documents, doc)[start:end]))
+        edits = () if doc == rep_doc else tuple(substitutions(rep_text, span(doc, start, end)))
         out.append(FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits))
     units = {m.unit or m.path for m in out if m.role != "reference"}
     return Family("", rep_text, rep_doc, tuple(out), len(units), origin, reason)

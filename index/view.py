@@ -43,7 +43,12 @@ class ViewCandidate:
 class CorpusView:
     """``stores`` as one corpus; the first store holding a document provides it."""
 
-    def __init__(self, stores: Sequence[Corpus], *, sample_size: int = SAMPLE_SIZE) -> None:
+    def __init__(
+        self, stores: Sequence[Corpus], *, sample_size: int = SAMPLE_SIZE, statistics: SampleIndex | None = None
+    ) -> None:
+        """``statistics``: the sample's index when it was built elsewhere (a
+        distributed run builds it once per worker from the whole corpus's
+        sample and shares it among the views of many documents)."""
         if not stores:
             raise ValueError("a view needs at least one corpus")
         self.stores = list(stores)
@@ -52,7 +57,7 @@ class CorpusView:
         self._hidden: list[set[int]] = [set() for _ in self.stores]
         self._hide_duplicates()
         self._sample: list[SampleMember] | None = None
-        self._statistics: SampleIndex | None = None
+        self._statistics: SampleIndex | None = statistics
 
     def _hide_duplicates(self) -> None:
         """Hide in each store the documents an earlier store already holds.

@@ -1,0 +1,165 @@
+"""The audit on Spark (``--engine spark``) gives the local engine's results.
+
+One Spark session (``local[2]``) serves the module. The tests skip, with the
+reason, only where pyspark or a Java 17+ runtime is missing (``.ci/run``
+installs Debian's openjdk-17-jre-headless when it can).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.audit import AuditParams, AuditResult, run_audit
+from app.demo import write_demo
+from corpus.errors import ConfigError, MissingDependencyError
+from corpus.read import load_documents
+from detector.model import DocumentResult
+from evaluation.benchmark import bench_config
+from evaluation.synth import generate_corpus
+
+try:
+    from app.spark import SparkParams, SparkSettings, require_spark, run_spark_audit
+    from app.spark.session import SparkRun
+
+    require_spark()
+    MISSING = ""
+except MissingDependencyError as err:
+    MISSING = str(err)
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(MISSING), reason=f"Spark tests skipped: {MISSING}")]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    with SparkRun(SparkSettings(master="local[2]")) as run:
+        yield run.spark
+
+
+def _spark_audit(spark, submissions, references=(), **kwargs) -> AuditResult:
+    outcome = run_spark_audit([str(p) for p in submissions], [str(p) for p in references], spark=spark, **kwargs)
+    assert outcome.result is not None
+    return outcome.result
+
+
+def _assert_same(local: AuditResult, distributed: AuditResult) -> None:
+    assert [r.path for r in distributed.results] == [r.path for r in local.results]
+    for mine, theirs in zip(distributed.results, local.results):
+        assert mine == theirs, f"{mine.path}: the engines differ"
+    assert distributed.families == local.families
+    assert distributed.clusters == local.clusters
+    assert distributed.edges == local.edges
+    assert distributed.references == local.references
+    assert [(e.path, e.reason) for e in distributed.errors] == [(e.path, e.reason) for e in local.errors]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    write_demo(root / "demo")
+    return root / "demo"
+
+
+def test_the_demo_corpus_gives_the_local_results(spark, demo):
+    local = run_audit([demo / "submissions"], [demo / "references"])
+    distributed = _spark_audit(spark, [demo / "submissions"], [demo / "references"])
+    _assert_same(local, distributed)
+    assert sum(r.has_copies for r in local.results) >= 6 and local.families and local.edges  # not an empty agreement
+
+
+def test_a_generated_corpus_of_a_few_hundred_gives_the_local_results(spark, tmp_path):
+    generate_corpus(tmp_path, bench_config(200, 20, 7))
+    local = run_audit([tmp_path / "submissions"], [tmp_path / "references"])
+    distributed = _spark_audit(spark, [tmp_path / "submissions"], [tmp_path / "references"])
+    assert len(local.results) >= 200 and any(r.format == "docx" for r in local.results)
+    _assert_same(local, distributed)
+    assert len(local.families) >= 2 and len(local.edges) >= 20 and sum(r.has_copies for r in local.results) >= 100
+
+
+def _figures(result: DocumentResult) -> DocumentResult:
+    """What a table row cannot carry over from a file: its bytes' hash, encoding, format, decoding warnings."""
+    return dataclasses.replace(result, sha256="", encoding="", format="", warnings=())
+
+
+def test_a_parquet_or_jsonl_table_gives_the_folder_results(spark, demo, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    local = run_audit([demo / "submissions"], [demo / "references"])
+    docs, errors = load_documents([demo / "submissions"])
+    refs, _ = load_documents([demo / "references"])
+    assert not errors
+
+    def rows(documents):
+        return [{"path": d.path, "text": d.text, **d.meta.as_dict()} for d in documents]
+
+    pq.write_table(pa.Table.from_pylist(rows(docs)), tmp_path / "subs.parquet")
+    jsonl = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows(refs))
+    (tmp_path / "refs.jsonl").write_text(jsonl, encoding="utf-8")
+    distributed = _spark_audit(spark, [tmp_path / "subs.parquet"], [tmp_path / "refs.jsonl"])
+    assert [_figures(r) for r in distributed.results] == [_figures(r) for r in local.results]
+    assert distributed.families == local.families and distributed.edges == local.edges
+
+
+def test_unreadable_files_are_named_and_the_others_audited(spark, demo, tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for file in sorted((demo / "submissions").iterdir())[:4]:
+        (folder / file.name).write_bytes(file.read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    (folder / "big.txt").write_bytes("很长的文件。".encode() * 4000)
+    local = run_audit([folder], params=AuditParams(max_bytes=60_000))  # before the file Spark cannot see
+    (folder / "_draft.txt").write_bytes("草稿".encode())
+    params = SparkParams(AuditParams(max_bytes=60_000))
+    outcome = run_spark_audit([str(folder), str(tmp_path / "missing")], spark=spark, params=params)
+    reasons = {Path(e.path).name: e.reason for e in outcome.errors}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["image.txt"].startswith("binary file")
+    assert reasons["big.txt"].startswith("file too large: 72000 bytes > limit 60000 bytes")
+    assert "Spark skips names starting with '_'" in reasons["_draft.txt"]
+    assert reasons["missing"] == "no such file"
+    assert {(e.path, e.reason) for e in local.errors} <= {(e.path, e.reason) for e in outcome.errors}
+    assert outcome.result is not None and outcome.result.results == local.results and len(local.results) == 4
+
+
+def test_a_table_without_a_text_column_is_refused(spark, tmp_path):
+    (tmp_path / "t.jsonl").write_text(json.dumps({"path": "a.txt", "body": "正文"}) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs columns path and text"):
+        run_spark_audit([str(tmp_path / "t.jsonl")], spark=spark)
+
+
+def test_the_parquet_tables_hold_every_result(spark, demo, tmp_path):
+    import pyarrow.parquet as pq
+
+    outcome = run_spark_audit(
+        [str(demo / "submissions")], [str(demo / "references")], spark=spark, parquet=tmp_path / "out", report=False
+    )
+    assert outcome.result is None and len(outcome.tables) == 6
+    local = run_audit([demo / "submissions"], [demo / "references"])
+    documents = pq.read_table(tmp_path / "out" / "documents").to_pylist()
+    assert sorted((d["path"], d["originality"]) for d in documents) == [(r.path, r.originality) for r in local.results]
+    matches = pq.read_table(tmp_path / "out" / "matches").to_pylist()
+    assert len(matches) == sum(len(r.matches) for r in local.results)
+    edges = pq.read_table(tmp_path / "out" / "edges").to_pylist()
+    assert sorted((e["copier"], e["source"]) for e in edges) == sorted((e.copier, e.source) for e in local.edges)
+    families = pq.read_table(tmp_path / "out" / "families").to_pylist()
+    assert [f["id"] for f in families] == [f.id for f in local.families]
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_the_command_line_writes_the_local_engines_json(spark, demo, monkeypatch):
+    from cli import app
+
+    monkeypatch.chdir(demo.parent)
+    args = ["audit", "demo/submissions", "--ref", "demo/references", "--json", "-"]
+    local = CliRunner().invoke(app, args)
+    distributed = CliRunner().invoke(app, [*args, "--engine", "spark", "--spark-master", "local[2]"])
+    assert local.exit_code == distributed.exit_code == 1, distributed.output
+    assert json.loads(distributed.stdout) == json.loads(local.stdout)
