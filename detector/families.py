@@ -8,8 +8,8 @@ family. A family needs ``min_docs`` documents.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,62 +42,85 @@ class Family:
     origin_reason: str
 
 
-def _passages(results: list[DocumentResult]) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
-    """Every copied range on either side of a match, and the links between them."""
-    nodes: list[tuple[str, int, int]] = []
-    links: list[tuple[int, int]] = []
-    for result in results:
+class FamilyBuilder:
+    """Families from results added one at a time (in the order a list of
+    results would be passed to :func:`find_families`): only their copied
+    ranges are kept, in arrays, so a corpus of any size can stream through."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._nodes = array("q")  # (document, start, end) of every copied range, flat
+
+    def add(self, result: DocumentResult) -> None:
+        """The copied range on either side of each copy match of ``result``; each match links its two."""
+        own = self._name(result.path)
         for match in result.matches:
             if match.kind != COPY:
                 continue
-            nodes.append((result.path, match.start, match.end))
-            nodes.append((match.source, match.source_start, match.source_end))
-            links.append((len(nodes) - 2, len(nodes) - 1))
-    return nodes, links
+            self._nodes.extend((own, match.start, match.end, self._name(match.source), match.source_start))
+            self._nodes.append(match.source_end)
+
+    def _name(self, path: str) -> int:
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = len(self._names)
+        return found
+
+    def families(self, documents: Mapping[str, Document], min_docs: int = 3) -> list[Family]:
+        """Passages that recur in ``min_docs`` or more documents, joined
+        through alignments and overlaps (connected components)."""
+        nodes = np.frombuffer(self._nodes, dtype=np.int64).reshape(-1, 3) if self._nodes else np.zeros((0, 3), np.int64)
+        names = list(self._names)
+        pairs = np.arange(0, len(nodes) - 1, 2, dtype=np.int64)
+        overlaps = np.asarray(_overlap_links(nodes), dtype=np.int64).reshape(-1, 2)
+        rows, cols = np.r_[pairs, overlaps[:, 0]], np.r_[pairs + 1, overlaps[:, 1]]
+        families = []
+        for ids in _components(len(nodes), rows, cols):
+            members = _family_members([(names[d], s, e) for d, s, e in nodes[ids].tolist()])
+            if len({m[0] for m in members}) < min_docs:
+                continue
+            families.append(_make_family(members, documents))
+        families.sort(key=lambda f: (-len(f.members), f.members[0].path, f.members[0].start))
+        return [
+            Family(f"F{i:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
+            for i, f in enumerate(families, 1)
+        ]
 
 
-def _overlap_links(nodes: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+def _overlap_links(nodes: np.ndarray) -> list[tuple[int, int]]:
     """Links between ranges of one document that mostly overlap (the same passage)."""
     links: list[tuple[int, int]] = []
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for i, (doc, _, _) in enumerate(nodes):
-        by_doc[doc].append(i)
-    for ids in by_doc.values():
-        ids.sort(key=lambda i: nodes[i][1])
-        for pos, i in enumerate(ids):
-            _, s0, e0 = nodes[i]
-            for j in ids[pos + 1 :]:
-                _, s1, e1 = nodes[j]
-                if s1 >= e0:
-                    break
-                if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
-                    links.append((i, j))
+    if not len(nodes):
+        return links
+    order = np.lexsort((nodes[:, 1], nodes[:, 0]))  # by document, then start (stable: node order among equals)
+    doc, start, end = (nodes[order, c].tolist() for c in range(3))
+    ids = order.tolist()
+    for pos, i in enumerate(ids):
+        d0, s0, e0 = doc[pos], start[pos], end[pos]
+        for nxt in range(pos + 1, len(ids)):
+            if doc[nxt] != d0 or start[nxt] >= e0:
+                break
+            s1, e1 = start[nxt], end[nxt]
+            if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
+                links.append((i, ids[nxt]))
     return links
 
 
-def find_families(results: list[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3) -> list[Family]:
+def find_families(
+    results: Iterable[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3
+) -> list[Family]:
     """Passages that recur in ``min_docs`` or more documents, joined through
     alignments and overlaps (connected components of the passage graph)."""
-    nodes, links = _passages(results)
-    links += _overlap_links(nodes)
-    families = []
-    for ids in _components(len(nodes), links):
-        members = _family_members(nodes, ids)
-        if len({m[0] for m in members}) < min_docs:
-            continue
-        families.append(_make_family(members, documents))
-    families.sort(key=lambda f: (-len(f.members), f.members[0].path, f.members[0].start))
-    return [
-        Family(f"F{i:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
-        for i, f in enumerate(families, 1)
-    ]
+    builder = FamilyBuilder()
+    for result in results:
+        builder.add(result)
+    return builder.families(documents, min_docs)
 
 
-def _family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[tuple[str, int, int]]:
+def _family_members(nodes: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """One range per document: the union span of its ranges in the family."""
     spans: dict[str, tuple[int, int]] = {}
-    for i in ids:
-        doc, start, end = nodes[i]
+    for doc, start, end in nodes:
         lo, hi = spans.get(doc, (start, end))
         spans[doc] = (min(lo, start), max(hi, end))
     return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
@@ -155,16 +178,14 @@ def _text(documents: Mapping[str, Document], path: str) -> str:
     return known.text if known is not None else ""
 
 
-def _components(count: int, links: list[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (scipy) of ``count`` nodes joined by ``links``."""
+def _components(count: int, rows: np.ndarray, cols: np.ndarray) -> list[list[int]]:
+    """Connected components (scipy) of ``count`` nodes joined by links ``rows[i]``-``cols[i]``."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     if not count:
         return []
-    rows = np.array([a for a, _ in links], dtype=np.int64)
-    cols = np.array([b for _, b in links], dtype=np.int64)
-    graph = coo_matrix((np.ones(len(links), dtype=np.int8), (rows, cols)), shape=(count, count))
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
