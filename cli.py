@@ -15,10 +15,21 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from cli_output import (
+    AUDIT_HTML_SOURCES,
+    Exit,
+    audit_outputs,
+    emit,
+    fail,
+    formatters,
+    note,
+    progress_bars,
+    report_input_errors,
+    stats_text,
+    stderr,
+    write,
+)
 from corpus.errors import ChachongError
-
-AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
 
 app = typer.Typer(
     name="chachong",
@@ -290,38 +301,41 @@ def audit(
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the originality ranking as CSV here.")] = None,
+    tables: Annotated[
+        Optional[Path],
+        typer.Option("--tables", help="Write documents, matches, families, clusters and edges as JSONL files here."),
+    ] = None,
+    workdir: Annotated[
+        Optional[Path],
+        typer.Option("--workdir", help="Folder for the audit's temporary files (default: TMPDIR); ~30 KB a document."),
+    ] = None,
     max_bytes: MaxBytesOption = None,
     no_color: NoColorOption = False,
     exit_zero: ExitZeroOption = False,
 ) -> None:
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
-    from app.audit import AuditParams, run_audit
-    from app.check import CorpusInfo
-    from app.indexing import open_index
-    from app.texts import TextLookup
-    from reports.csv_report import CsvFormatter
-    from reports.model import audit_report
+    from contextlib import ExitStack
 
+    from app.audit import AuditParams, audit_streaming
+    from app.indexing import open_index
+
+    errors: list = []
     try:
         settings = _settings(Path("."), max_bytes=max_bytes)
         params = AuditParams(max_bytes=settings.max_bytes)
-        with progress_bars() as progress:
-            if index is not None:
-                with open_index(index, create=True) as store:
-                    result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
-                    corpus = CorpusInfo(index.as_posix(), store.document_count())
-            else:
-                result = run_audit(dirs, ref or [], params=params, progress=progress)
-                corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
-        report = audit_report(result, corpus)
-        outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
-        emit(report, TextLookup(result.documents), outputs, no_color=no_color)
+        with ExitStack() as stack:
+            store = stack.enter_context(open_index(index, create=True)) if index is not None else None
+            with progress_bars() as progress:
+                run = audit_streaming(dirs, ref or [], index=store, params=params, progress=progress, workdir=workdir)
+            found = stack.enter_context(run)
+            errors = found.errors
+            copying = audit_outputs(found, store, json_out, html_out, csv_out, tables, no_color=no_color)
     except ChachongError as err:
         raise fail(str(err)) from err
-    report_input_errors(result.errors)
-    if result.errors:
+    report_input_errors(errors)
+    if errors:
         raise typer.Exit(Exit.ERROR)
-    raise typer.Exit(Exit.FINDINGS if report.has_copies and not exit_zero else Exit.CLEAN)
+    raise typer.Exit(Exit.FINDINGS if copying and not exit_zero else Exit.CLEAN)
 
 
 @app.command()

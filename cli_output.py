@@ -112,9 +112,18 @@ def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_
     return [(HtmlFormatter(max_sources), html), (JsonFormatter(), json)]
 
 
-
 def stats_text(stats: dict[str, Any]) -> str:
-    keys = ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added")
+    keys = (
+        "path",
+        "documents",
+        "chars",
+        "windows",
+        "band_rows",
+        "gram_rows",
+        "file_bytes",
+        "first_added",
+        "last_added",
+    )
     lines = [f"{key:>12}: {stats[key]}" for key in keys]
     fp = stats["fingerprint"]
     lines.append(
@@ -123,3 +132,150 @@ def stats_text(stats: dict[str, Any]) -> str:
     )
     lines += stats.get("paths", [])
     return "\n".join(lines) + "\n"
+
+
+# -- the audit's outputs (any corpus size) --------------------------------------------
+
+REPORT_DOCUMENTS = 20_000  # an audit of more documents writes tables and the CSV ranking, not one JSON/HTML report
+AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
+
+
+def audit_outputs(
+    found: Any,
+    store: Any,
+    json_out: Optional[Path],
+    html_out: Optional[Path],
+    csv_out: Optional[Path],
+    tables: Optional[Path],
+    *,
+    no_color: bool,
+) -> bool:
+    """The reports an audit's flags ask for: one JSON/HTML/terminal report for
+    a corpus a report can hold, tables and the CSV ranking for any size."""
+    from app.audit import gathered
+    from app.check import CorpusInfo
+    from app.texts import TextLookup
+    from reports.csv_report import CsvFormatter
+    from reports.model import audit_report
+
+    if tables is not None:
+        write_audit_tables(found, tables)
+        note(f"audit tables: {tables}")
+    if found.submissions > REPORT_DOCUMENTS:
+        copying = write_audit_tables(found, None, csv=csv_out)
+        if csv_out is not None:
+            note(f"CSV ranking: {csv_out}")
+        sys.stdout.write(_large_audit_summary(found, copying))
+        if json_out is not None or html_out is not None:
+            raise ChachongError(
+                f"{found.submissions:,} documents are more than one JSON or HTML report holds"
+                f" ({REPORT_DOCUMENTS:,}); use --tables DIR (and --csv FILE) for a corpus this large"
+            )
+        return copying > 0
+    result = gathered(found)
+    if store is not None:
+        corpus = CorpusInfo(Path(store.path).as_posix(), store.document_count())
+    else:
+        corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
+    report = audit_report(result, corpus)
+    outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
+    emit(report, TextLookup(result.documents), outputs, no_color=no_color)
+    return report.has_copies
+
+
+def _large_audit_summary(found: Any, copying: int) -> str:
+    return (
+        f"audited {found.submissions:,} documents ({len(found.references):,} references): {copying:,} copying;"
+        f" {len(found.families):,} families, {len(found.clusters):,} clusters, {len(found.edges):,} copy edges\n"
+    )
+
+
+TABLES = ("documents", "matches", "families", "clusters", "edges", "errors")
+
+
+def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path] = None) -> int:
+    """An audit (:class:`app.streaming.StreamingAudit`) as JSON Lines tables in
+    ``folder`` (``documents``: the report-v1 document entries without their
+    matches; ``matches``: one line per match with its ``document``;
+    ``families``, ``clusters``, ``edges``, ``errors``) and its ranking as CSV
+    at ``csv``, the results read one at a time. Returns how many documents
+    were found copying."""
+    from dataclasses import asdict
+
+    from reports.csv_report import ranking_csv
+    from reports.json_report import document_dict
+    from reports.model import RankingRow
+
+    rows, copying = [], 0
+    try:
+        with _table_files(folder, ("documents", "matches")) as (documents, matches):
+            for result in audit.results():
+                copying += result.has_copies
+                rows.append(_ranking_row(RankingRow, result))
+                if documents is None or matches is None:
+                    continue
+                entry = document_dict(result)
+                for match in entry.pop("matches"):
+                    matches.write(_line({"document": result.path, **match}))
+                documents.write(_line(entry))
+        if folder is not None:
+            _write_lines(folder / "families.jsonl", (_family(f, asdict) for f in audit.families))
+            _write_lines(folder / "clusters.jsonl", (_cluster(c) for c in audit.clusters))
+            _write_lines(folder / "edges.jsonl", ({**asdict(e), "share": round(e.share, 4)} for e in audit.edges))
+            _write_lines(folder / "errors.jsonl", ({"path": e.path, "reason": e.reason} for e in audit.errors))
+    except OSError as err:
+        raise ChachongError(f"cannot write the audit tables in {folder}: {err.strerror or err}") from err
+    if csv is not None:
+        rows.sort(key=lambda row: (row.originality, row.path))
+        write(csv, ranking_csv(rows))
+    return copying
+
+
+def _ranking_row(row_type: Any, d: Any) -> Any:
+    return row_type(
+        d.path,
+        d.meta.unit,
+        d.meta.year,
+        round(d.originality, 4),
+        d.max_source,
+        round(d.max_source_share, 4),
+        d.copied_chars,
+        len(d.sources),
+    )
+
+
+def _line(entry: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(entry, ensure_ascii=False) + "\n"
+
+
+@contextmanager
+def _table_files(folder: Optional[Path], names: Sequence[str]) -> Iterator[list[Any]]:
+    if folder is None:
+        yield [None] * len(names)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [open(folder / f"{name}.jsonl", "w", encoding="utf-8") for name in names]  # noqa: SIM115
+    try:
+        yield files
+    finally:
+        for f in files:
+            f.close()
+
+
+def _write_lines(path: Path, entries: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for entry in entries:
+            f.write(_line(entry))
+
+
+def _cluster(cluster: Any) -> dict[str, Any]:
+    pairs = [{"a": a, "b": b, "similarity": s} for a, b, s in cluster.pairs]
+    return {"id": cluster.id, "documents": list(cluster.documents), "pairs": pairs}
+
+
+def _family(family: Any, asdict: Any) -> dict[str, Any]:
+    entry = asdict(family)
+    entry["documents"] = entry.pop("members")
+    return entry

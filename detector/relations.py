@@ -66,12 +66,12 @@ def find_clusters(results: Iterable[DocumentResult], min_similarity: float) -> l
 
 def clusters_of(similarities: dict[tuple[str, str], float], min_similarity: float) -> list[Cluster]:
     """DBSCAN over the pairs of :func:`pair_similarity` that reach ``min_similarity``."""
-    from scipy.sparse import coo_matrix
-    from sklearn.cluster import DBSCAN
-
     pairs = {k: v for k, v in similarities.items() if v >= min_similarity}
     if not pairs:
         return []
+    from scipy.sparse import coo_matrix
+    from sklearn.cluster import DBSCAN
+
     names = sorted({p for pair in pairs for p in pair})
     pos = {n: i for i, n in enumerate(names)}
     rows, cols, dist = [], [], []
