@@ -48,7 +48,9 @@ def read_pool(sentences: Path, pool: int, seed: int) -> list[str]:
         lines = [line.strip() for _, line in zip(range(REPORT_LINES), f)]
     distinct = sorted({line for line in lines if line})
     if len(distinct) < pool:
-        raise SystemExit(f"dense corpus: {sentences} has {len(distinct):,} report sentences, fewer than --pool {pool:,}")
+        raise SystemExit(
+            f"dense corpus: {sentences} has {len(distinct):,} report sentences, fewer than --pool {pool:,}"
+        )
     return sorted(random.Random(seed).sample(distinct, pool))
 
 

@@ -24,7 +24,9 @@ process tree** (shared pages counted once), the RSS sum beside it (shared
 pages counted once per process). Time is split by stage from the audit's
 progress callbacks: the interval between two callbacks is charged to the
 stage of the one that ends it (reading and fingerprinting overlap: reading
-feeds the fingerprint pool). The load average is printed before and after.
+feeds the fingerprint pool). The CPU time of the whole tree (user + system,
+``RUSAGE_CHILDREN`` around the run) and the load average before and after
+are printed too: on a shared machine the wall time depends on the load.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -94,7 +97,9 @@ def _child(send: Any, engine: str, folder: str, workers: int, out: str) -> None:
                 timeline.append((now, stage))
 
         summary = ENGINES[engine](folder, workers, Path(out), progress)
-        send.send({"ok": {"start": start, "end": time.monotonic(), "timeline": timeline, "charged": charged, **summary}})
+        send.send(
+            {"ok": {"start": start, "end": time.monotonic(), "timeline": timeline, "charged": charged, **summary}}
+        )
     except BaseException:  # noqa: BLE001 - reported by the parent
         send.send({"error": traceback.format_exc()})
     finally:
@@ -107,6 +112,7 @@ def measure(engine: str, folder: Path, workers: int, tmp: Path | None) -> dict[s
     receive, send = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="chachong-engine-", dir=tmp) as out:
         load_before = os.getloadavg()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         process = context.Process(target=_child, args=(send, engine, str(folder), workers, out))
         process.start()
         send.close()
@@ -117,12 +123,14 @@ def measure(engine: str, folder: Path, workers: int, tmp: Path | None) -> dict[s
             payload = {"error": f"the audit process died (exit code {process.exitcode})"}
         sampler.stop()
         process.join()
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         outputs = sum(p.stat().st_size for p in Path(out).rglob("*") if p.is_file() and "work" not in p.parts)
     if "error" in payload:
         raise SystemExit(f"{engine} audit of {folder} failed:\n{payload['error']}")
     run = payload["ok"]
     run.update(engine=engine, load_before=load_before, load_after=os.getloadavg(), output_bytes=outputs)
     run["wall_seconds"] = run["end"] - run["start"]
+    run["cpu_seconds"] = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("ru_utime", "ru_stime"))
     run["peak"] = sampler.peak()
     run["stages"] = _stages(run, sampler)
     return run
@@ -154,7 +162,7 @@ def print_run(name: str, run: dict[str, Any]) -> None:
     print()
     load = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(run["load_before"], run["load_after"]))
     print(
-        f"processes at the peak: {peak['processes']}; copy matches {run['copy_matches']:,}, families "
+        f"CPU time of all processes {run['cpu_seconds']:.1f} s; processes at the peak: {peak['processes']}; copy matches {run['copy_matches']:,}, families "
         f"{run['families']:,}, clusters {run['clusters']:,}, edges {run['edges']:,}; outputs "
         f"{run['output_bytes'] / 1e6:,.1f} MB; load average (1/5/15 min) before/after: {load}"
     )
