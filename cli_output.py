@@ -8,6 +8,7 @@ go to stdout or to the files the flags name.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -84,10 +85,17 @@ def use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+def terminal_width() -> int:
+    """The terminal's width when stdout is one (COLUMNS wins, as for any tool), else 80."""
+    if not sys.stdout.isatty():
+        return 80
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
 def terminal(no_color: bool) -> Any:
     from reports.terminal import TerminalFormatter
 
-    return TerminalFormatter(width=None if sys.stdout.isatty() else 80, color=use_color(no_color))
+    return TerminalFormatter(width=terminal_width(), color=use_color(no_color))
 
 
 def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:

@@ -130,7 +130,9 @@ def _family_dict(family: Family) -> dict[str, Any]:
                 "year": m.year,
                 "submitted": m.submitted,
                 "role": m.role,
-                "edits": [asdict(e) for e in m.edits],
+                "edits": [e.as_dict() for e in m.edits],
+                "similarity": _round(m.similarity),
+                "rewritten": m.rewritten,
             }
             for m in family.members
         ],
