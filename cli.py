@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
+from typer.core import TyperCommand
 
 from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
 from corpus.errors import ChachongError
@@ -45,6 +46,33 @@ ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even w
 
 
 # -- plumbing ------------------------------------------------------------------
+
+
+def spread_values(args: list[str], flags: tuple[str, ...]) -> list[str]:
+    """``--against A B`` as ``--against A --against B``: the plain words after
+    one of ``flags`` are all its values, up to the next option."""
+    out: list[str] = []
+    current = None
+    for arg in args:
+        if arg == "--":
+            current = None
+        elif arg.startswith("-") and arg != "-":
+            current = arg if arg in flags else None
+            out.append(arg)
+            continue
+        elif current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(arg)
+    return out
+
+
+class ManyValues(TyperCommand):
+    """A command whose list options take several values after one flag (``--against A B``)."""
+
+    many = ("--against", "--ref")
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_values(list(args), self.many))
 
 
 def _settings(root: Path, **flags: Any) -> Any:
@@ -143,12 +171,15 @@ def index_stats(
 # -- check -------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def check(
     file: Annotated[Path, typer.Argument(help="The submission to check.")],
     index: IndexOption = None,
     against: Annotated[
-        Optional[list[Path]], typer.Option("--against", help="Compare with these files/folders instead of the index.")
+        Optional[list[Path]], typer.Option(
+            "--against",
+            help="Compare with these files/folders instead of the index (--against A B, or --against A --against B).",
+        )
     ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
@@ -278,11 +309,11 @@ def config_command(
 # -- audit / report / bench ---------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def audit(
     dirs: Annotated[list[Path], typer.Argument(help="Folders (or files) of submissions.")],
     ref: Annotated[
-        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
+        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (--ref A B, or --ref A --ref B).")
     ] = None,
     index: Annotated[
         Optional[Path], typer.Option("--index", help="Also compare with, and extend, this persistent index.")
@@ -296,7 +327,7 @@ def audit(
 ) -> None:
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
     from app.audit import AuditParams, run_audit
-    from app.check import CorpusInfo
+    from app.check import CorpusInfo, library_name
     from app.indexing import open_index
     from app.texts import TextLookup
     from reports.csv_report import CsvFormatter
@@ -312,7 +343,7 @@ def audit(
                     corpus = CorpusInfo(index.as_posix(), store.document_count())
             else:
                 result = run_audit(dirs, ref or [], params=params, progress=progress)
-                corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
+                corpus = CorpusInfo(library_name([*dirs, *(ref or [])]), len(result.results) + len(result.references))
         report = audit_report(result, corpus)
         outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
         emit(report, TextLookup(result.documents), outputs, no_color=no_color)
