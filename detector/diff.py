@@ -34,14 +34,15 @@ WORD_CONTEXT = 6  # at most this many identical characters widen an edit to whol
 MAX_SWAP_CHARS = 12  # a changed stretch longer than this is rewriting, not a swap
 REWRITE_SIMILARITY = 0.75  # a passage less similar than this to its source was rewritten
 #: A number with its decimals, 余/多 and its unit or percent: one token.
-_NUMBER_RE = re.compile(
-    r"[0-9]+(?:[.,][0-9]+)*(?:[余多])?"
-    r"(?:个百分点|百分点|平方米|平方公里|公里|[万亿千百]?(?:元|次|项|件|条|名|人|家|所|户|个|场|篇|份|处|座|台|辆|吨|亩|倍|批|期)"
-    r"|[%‰年月日号万亿])?"
-)
+_UNITS = (
+    "个百分点 百分点 平方公里 平方米 公里 万元 亿元 元 人次 余次 万人 人 次 项 件 条 名 家 所 户 个 场 篇 份 处 座 台 辆 吨 亩 "
+    "倍 批 期 块 米 天 周 年 月 日 号 万 亿"
+).split()
+_NUMBER_RE = re.compile(r"[0-9]+(?:[.,][0-9]+)*(?:[余多])?(?:[%‰]|" + "|".join(_UNITS) + ")?")
 _UNIT_WORDS = frozenset(
     "人次 人 次 米 处 块 个 项 件 名 家 户 元 万元 亿元 余 多 年 月 日 天 周 倍 场 篇 份 座 台 辆 吨 亩 公里 平方米 百分点 个百分点".split()
 )
+_SELF = set("我本该全")  # self-reference: 我局, 本院, 全镇
 _NAME_TAGS = ("n", "zg", "ng", "j", "s", "b")  # single characters of these kinds may be pieces of one name
 
 
@@ -85,7 +86,7 @@ class PassageDiff:
     #: every changed stretch in reading order: (own start, own end, source start, source end, kind),
     #: kind "sub" | "ins" | "del" | "pun" (an insertion has an empty source range, a deletion an empty own one)
     changes: list[tuple[int, int, int, int, str]] = field(default_factory=list)
-    similarity: float = 1.0  # normalized Levenshtein similarity of the folded passages
+    similarity: float = 1.0  # normalized Levenshtein similarity of the folded passages' letters and digits
     rewritten: bool = False
 
 
@@ -111,7 +112,7 @@ def diff_passage(
     lf = "".join(fold_char(own[i]) for i in li)
     rf = "".join(fold_char(src[i]) for i in ri)
     blocks = _edit_blocks(rf, lf)
-    out = PassageDiff(similarity=round(Levenshtein.normalized_similarity(rf, lf), 4))
+    out = PassageDiff(similarity=round(Levenshtein.normalized_similarity(_content(rf), _content(lf)), 4))
     if not blocks:
         return out
     for rs, re_, ls, le in blocks:
@@ -211,6 +212,8 @@ def _table_edits(
         avail_left = min(ls - (blocks[n - 1][3] if n else 0), WORD_CONTEXT)
         avail_right = min((blocks[n + 1][2] if n + 1 < len(blocks) else len(lf)) - le, WORD_CONTEXT)
         kl = min(max(ls - _bound_before(ltok, ls), rs - _bound_before(rtok, rs)), avail_left)
+        if kl == 0 and avail_left and lf[ls - 1] in _SELF:
+            kl = 1  # 局 -> 镇 reads 我局 -> 我镇
         kr = min(max(_bound_after(ltok, le) - le, _bound_after(rtok, re_) - re_), avail_right)
         span = [rs - kl, re_ + kr, ls - kl, le + kr]
         if spans and (span[0] <= spans[-1][1] or span[2] <= spans[-1][3]):

@@ -14,6 +14,9 @@ text); without it (``--no-color``, ``NO_COLOR``) they are marked in the text:
 from __future__ import annotations
 
 import io
+from functools import lru_cache
+
+import numpy as np
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -21,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.figures import percents
+from corpus.normalize import chrome_mask
 from detector.diff import PassageDiff, compare_passages, diff_passage
 from detector.model import DocumentResult, Match
 from reports.base import TextSource, no_texts
@@ -143,7 +147,9 @@ def _passage(number: int, match: Match, own: str | None, source: str | None, roo
     title = Text(f"#{number}{where} ← {shorten(match.source, root)}{there} · {match.similarity:.0%}", style="bold")
     if own is None or source is None or match.end > len(own) or match.source_end > len(source):
         return Group(title, Text(f"  [{match.start}:{match.end}] ← [{match.source_start}:{match.source_end}]", style="dim"))
-    diff = diff_passage(own, None, match.start, match.end, source, None, match.source_start, match.source_end)
+    diff = diff_passage(
+        own, _noise(own), match.start, match.end, source, _noise(source), match.source_start, match.source_end
+    )
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold", ratio=1)
@@ -153,14 +159,20 @@ def _passage(number: int, match: Match, own: str | None, source: str | None, roo
         ours, theirs = coloured_texts(own, source, match, diff)
         grid.add_row("  本文", ours)
         grid.add_row("  来源", theirs)
-    grid.add_row("", Text(swaps_line(diff), style="dim"))
+    grid.add_row("", Text(swaps_line(diff, match.similarity), style="dim"))
     return Group(title, grid)
 
 
-def swaps_line(diff: PassageDiff) -> str:
-    """The passage's swaps as whole tokens, or 改写 with its similarity."""
+@lru_cache(maxsize=8)
+def _noise(text: str) -> np.ndarray:
+    """Pinyin annotations and web chrome: left out of the comparison, as in the HTML view."""
+    return chrome_mask(text)
+
+
+def swaps_line(diff: PassageDiff, similarity: float | None = None) -> str:
+    """The passage's swaps as whole tokens, or 改写 with its similarity (the match's when given)."""
     if diff.rewritten:
-        return f"改写 rewritten · 相似度 {diff.similarity:.0%}"
+        return f"改写 rewritten · 相似度 {diff.similarity if similarity is None else similarity:.0%}"
     if not diff.edits:
         return "原样复制 copied verbatim"
     return "替换 " + "；".join(f"{e.before or '（无）'}→{e.after or '（删去）'}" for e in diff.edits)
@@ -239,7 +251,7 @@ def render_audit(report: Report, console: Console, *, rows: int = 30) -> None:
         console.print(Text(f"paths relative to {base}", style="dim"))
     table = Table(title="原创度排名 originality ranking", expand=True, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="fold", ratio=3)
-    table.add_column("unit", overflow="fold", ratio=1)
+    table.add_column("unit", no_wrap=True, overflow="ellipsis", max_width=14)
     table.add_column("orig.", justify="right", no_wrap=True)
     table.add_column("top source", overflow="fold", ratio=3)
     table.add_column("share", justify="right", no_wrap=True)
