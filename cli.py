@@ -189,7 +189,7 @@ def check(
 ) -> None:
     """Check one submission: originality score, sources and copied passages."""
     from app.check import run_check
-    from reports.model import check_report
+    from reports.model import check_report, time_of_check
 
     try:
         settings = _settings(Path("."), index=index, max_bytes=max_bytes)
@@ -197,7 +197,7 @@ def check(
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
-        report = check_report(result)
+        report = check_report(result, checked_at=time_of_check())
         emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -255,7 +255,7 @@ def gate(
     from app.gate import run_gate
     from reports.junit import JunitFormatter
     from reports.markdown import MarkdownFormatter
-    from reports.model import gate_report
+    from reports.model import gate_report, time_of_check
     from reports.sarif import SarifFormatter
 
     try:
@@ -264,7 +264,7 @@ def gate(
         )
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
-        report = gate_report(result)
+        report = gate_report(result, checked_at=time_of_check())
         outputs = [
             (JunitFormatter(), junit_out),
             (SarifFormatter(config.root), sarif_out),
@@ -331,7 +331,7 @@ def audit(
     from app.indexing import open_index
     from app.texts import TextLookup
     from reports.csv_report import CsvFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     try:
         settings = _settings(Path("."), max_bytes=max_bytes)
@@ -344,7 +344,7 @@ def audit(
             else:
                 result = run_audit(dirs, ref or [], params=params, progress=progress)
                 corpus = CorpusInfo(library_name([*dirs, *(ref or [])]), len(result.results) + len(result.references))
-        report = audit_report(result, corpus)
+        report = audit_report(result, corpus, checked_at=time_of_check())
         outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
         emit(report, TextLookup(result.documents), outputs, no_color=no_color)
     except ChachongError as err:
@@ -455,7 +455,7 @@ def demo(
     from reports.csv_report import CsvFormatter
     from reports.html import HtmlFormatter
     from reports.json_report import JsonFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     try:
         if not run:
@@ -466,7 +466,7 @@ def demo(
             demo_run = run_demo(out_dir, progress=progress)
         note(f"demo corpus: {out_dir} ({demo_run.documents} documents, {demo_run.cases} planted cases)")
         assert demo_run.audit is not None
-        report = audit_report(demo_run.audit, demo_run.corpus, command="demo")
+        report = audit_report(demo_run.audit, demo_run.corpus, command="demo", checked_at=time_of_check())
         report = dataclasses.replace(report, errors=tuple(demo_run.errors))
         texts = TextLookup(demo_run.audit.documents)
         outputs = [

@@ -45,7 +45,15 @@ def load_report(text: str | bytes) -> Report:
         audit=_audit(data) if "ranking" in data or "families" in data else None,
         gate=_gate(data["gate"]) if isinstance(data.get("gate"), dict) else None,
         tool_version=str(data.get("tool", {}).get("version", "")) if isinstance(data.get("tool"), dict) else "",
+        checked_at=_checked_at(data.get("report")),
     )
+
+
+def _checked_at(obj: Any) -> str:
+    """The time of check of a report that has one (earlier reports have none)."""
+    if not isinstance(obj, dict):
+        return ""
+    return _get(obj, "checked_at", str, optional=True) or ""
 
 
 def _short(err: Exception) -> str:

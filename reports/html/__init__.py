@@ -73,6 +73,8 @@ def render_html(report: Report, texts: TextSource = no_texts, *, max_sources: in
         "index_path": visible(corpus.path if corpus else None),
         "index_documents": visible(corpus.documents if corpus else None),
         "title": visible(docs[0]["path"].rsplit("/", 1)[-1] if len(docs) == 1 else f"{len(docs)} 份文档"),
+        "number": report.number,
+        "checked_at": visible(report.checked_at.replace("T", " ")),
     }
     data = {"docs": [doc["js"] for doc in docs]}
     return (

@@ -11,10 +11,12 @@ from detector.diff import Edit, PassageDiff, diff_passage
 from detector.model import COPY, DocumentResult, Match, SourceShare
 from reports.html.panes import PaneMatch, kept_paragraphs, pane
 from reports.html.text import TextInfo, Texts, visible
+from reports.locate import locate
 from reports.model import grade
 
 PALETTE_SIZE = 10  # passage colours c0..c9 in report.css
 SOURCE_FULL_LIMIT = 30_000  # longer sources are shown around their passages only
+CONTEXT_CHARS = 40  # characters of the paragraph shown around a passage in the passage table
 
 
 @dataclass
@@ -77,7 +79,7 @@ def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int
         "strip": _strip(doc),
         "ticks": _ticks(result),
         "pairs": [_pair(doc, k) for k in range(doc.shown)],
-        "passages": [_passage_row(mv) for mv in doc.matches],
+        "passages": [_passage_row(doc, mv) for mv in doc.matches],
         "edit_rows": _edit_rows(doc),
         "js": {"m": [[mv.k, mv.kind] for mv in doc.matches]},
     }
@@ -99,8 +101,35 @@ def _header(result: DocumentResult) -> dict[str, Any]:
         "grade": grade(result.originality),
         "max_source": visible(result.max_source),
         "max_source_share": f"{result.max_source_share:.1%}",
+        "figures": _figures(result),
         "warnings": [visible(w) for w in result.warnings],
     }
+
+
+def _figures(result: DocumentResult) -> list[dict[str, str]]:
+    """CNKI's figures beside 原创度, each coloured by how much of the text it takes."""
+
+    def share(label: str, value: float, note: str = "") -> dict[str, str]:
+        return {"label": label, "value": f"{value:.1%}", "grade": grade(1.0 - value), "note": note}
+
+    suspect = result.suspect_paragraphs / result.paragraphs if result.paragraphs else 0.0
+    return [
+        share("总文字复制比", result.copy_ratio, "套话在内"),
+        share("去除本人文献复制比", result.copy_ratio_excluding_own),
+        share("单篇最大文字复制比", result.max_source_share),
+        {
+            "label": "重复字数 / 总字数",
+            "value": f"{result.copied_chars} / {result.meaningful_chars}",
+            "grade": grade(1.0 - result.copied_chars / result.meaningful_chars if result.meaningful_chars else 1.0),
+            "note": f"跨时抄 {result.cross_time_chars} 字" if result.cross_time_chars else "",
+        },
+        {
+            "label": "疑似段落数 / 总段落数",
+            "value": f"{result.suspect_paragraphs} / {result.paragraphs}",
+            "grade": grade(1.0 - suspect),
+            "note": "",
+        },
+    ]
 
 
 def _sources(result: DocumentResult) -> list[SourceShare]:
@@ -262,8 +291,12 @@ def _section_rows(result: DocumentResult) -> list[dict[str, Any]]:
     ]
 
 
-def _passage_row(mv: MatchView) -> dict[str, Any]:
+def _passage_row(doc: _Doc, mv: MatchView) -> dict[str, Any]:
+    """A row of the passage table (原文对照): both passages located by section
+    and paragraph, with their text and a little context, and the swaps."""
     m = mv.match
+    own, src = doc.own.text, doc.source_infos[mv.k].text
+    diff = mv.diff
     return {
         "j": mv.j,
         "k": mv.k,
@@ -272,12 +305,40 @@ def _passage_row(mv: MatchView) -> dict[str, Any]:
         "color": mv.color,
         "start": m.start,
         "end": m.end,
+        "where": visible(locate(own, m.start).label) if own is not None else "",
+        "there": visible(locate(src, m.source_start).label) if src is not None else "",
+        "own": _excerpt(own, m.start, m.end, diff.left if diff else []) if own is not None else None,
+        "src": _excerpt(src, m.source_start, m.source_end, diff.right if diff else []) if src is not None else None,
         "source": visible(m.source),
         "source_name": visible(re.split(r"[\\/]", m.source)[-1]),
         "source_start": m.source_start,
         "source_end": m.source_end,
         "similarity": f"{m.similarity:.0%}",
+        "rewritten": bool(diff and diff.rewritten),
         "edits": [{"before": visible(e.before), "after": visible(e.after)} for e in mv.edits],
+    }
+
+
+def _excerpt(text: str, start: int, end: int, runs: list[tuple[int, int, str, str]]) -> dict[str, Any]:
+    """A passage with up to :data:`CONTEXT_CHARS` of its paragraph on each side, its changes marked."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    before = max(para_start, start - CONTEXT_CHARS)
+    after = min(para_end, end + CONTEXT_CHARS)
+    parts, pos = [], start
+    for a, b, cls, _title in sorted(r for r in runs if r[2] != "d-pun"):
+        a, b = max(a, pos), min(b, end)
+        if a >= b:
+            continue
+        parts.append((visible(text[pos:a]), ""))
+        parts.append((visible(text[a:b]), cls))
+        pos = b
+    parts.append((visible(text[pos:end]), ""))
+    return {
+        "before": ("…" if before > para_start else "") + visible(text[before:start]),
+        "parts": [p for p in parts if p[0]],
+        "after": visible(text[end:after]) + ("…" if after < para_end else ""),
     }
 
 
