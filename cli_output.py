@@ -108,7 +108,11 @@ def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]],
         if str(path) == "-":
             to_stdout = formatter
             continue
-        write(path, formatter.render(report, texts))
+        if hasattr(formatter, "render_pages"):  # a report folder: the page and the documents' pages beside it
+            for name, content in formatter.render_pages(report, texts, path.name).items():
+                write(path.parent / name if name else path, content)
+        else:
+            write(path, formatter.render(report, texts))
         note(f"{formatter.label}: {path}")
     sys.stdout.write((to_stdout or terminal(no_color)).render(report, texts))
 

@@ -58,8 +58,11 @@ class _Doc:
         return f"#d{self.d}p{mv.j}"
 
 
-def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int | None = None) -> dict[str, Any]:
-    """Everything the template shows of one document."""
+def document_view(
+    d: int, result: DocumentResult, store: Texts, max_sources: int | None = None, source_limit: int = SOURCE_FULL_LIMIT
+) -> dict[str, Any]:
+    """Everything the template shows of one document; a source longer than
+    ``source_limit`` shows only the paragraphs around its passages."""
     sources = _sources(result)
     doc = _Doc(d, result, sources, _own_text(result, store))
     doc.matches = _match_views(result.matches, sources)
@@ -78,7 +81,7 @@ def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int
         "notice": visible(doc.own.notice),
         "strip": _strip(doc),
         "ticks": _ticks(result),
-        "pairs": [_pair(doc, k) for k in range(doc.shown)],
+        "pairs": [_pair(doc, k, source_limit) for k in range(doc.shown)],
         "passages": [_passage_row(doc, mv) for mv in doc.matches],
         "edit_rows": _edit_rows(doc),
         "js": {"m": [[mv.k, mv.kind] for mv in doc.matches]},
@@ -198,7 +201,7 @@ def _pane_match(mv: MatchView, primary: bool, side: str) -> PaneMatch:
     return PaneMatch(mv.j, start, end, primary, mv.kind, mv.color, mv.label, runs, marks)
 
 
-def _pair(doc: _Doc, k: int) -> dict[str, Any]:
+def _pair(doc: _Doc, k: int, source_limit: int) -> dict[str, Any]:
     """The side-by-side view of the document and its ``k``-th source."""
     source = doc.sources[k]
     mine = [mv for mv in doc.matches if mv.k == k]
@@ -220,7 +223,7 @@ def _pair(doc: _Doc, k: int) -> dict[str, Any]:
         pair["left"] = pane(doc.own.text, doc.own, left, doc.d, "L", sections=doc.result.sections)
     if src.text is not None:
         keep = None
-        if len(src.text) > SOURCE_FULL_LIMIT:
+        if len(src.text) > source_limit:
             keep = kept_paragraphs(src.paragraphs, [(mv.match.source_start, mv.match.source_end) for mv in mine])
         right = [_pane_match(mv, True, "right") for mv in mine]
         pair["right"] = pane(src.text, src, right, doc.d, "R", keep=keep)
