@@ -234,6 +234,13 @@ def gate(
     max_bytes: MaxBytesOption = None,
     junit_out: Annotated[Optional[Path], typer.Option("--junit", help="Write JUnit XML here.")] = None,
     sarif_out: Annotated[Optional[Path], typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    sarif_base: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sarif-base",
+            help="Folder the SARIF and JUnit paths are relative to (default: the git repository root, else FOLDER).",
+        ),
+    ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     markdown_out: Annotated[
@@ -256,7 +263,7 @@ def gate(
     from reports.junit import JunitFormatter
     from reports.markdown import MarkdownFormatter
     from reports.model import gate_report, time_of_check
-    from reports.sarif import SarifFormatter
+    from reports.sarif import SarifFormatter, repository_root
 
     try:
         config = _settings(
@@ -265,9 +272,10 @@ def gate(
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
         report = gate_report(result, checked_at=time_of_check())
+        base = sarif_base or repository_root(folder) or config.root
         outputs = [
-            (JunitFormatter(), junit_out),
-            (SarifFormatter(config.root), sarif_out),
+            (JunitFormatter(base), junit_out),
+            (SarifFormatter(base), sarif_out),
             (MarkdownFormatter(), markdown_out),
             *formatters(json=json_out, html=html_out),
         ]
