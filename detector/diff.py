@@ -31,6 +31,7 @@ from corpus.textchars import is_filler_char, meaningful_only
 
 MERGE_GAP = 1  # edits separated by this many identical characters are one edit
 WORD_CONTEXT = 6  # at most this many identical characters widen an edit to whole tokens
+WINDOW = 20  # characters each side of an edit that are segmented to find its tokens
 MAX_SWAP_CHARS = 12  # a changed stretch longer than this is rewriting, not a swap
 REWRITE_SIMILARITY = 0.75  # a passage less similar than this to its source was rewritten
 #: A number with its decimals, 余/多 and its unit or percent: one token.
@@ -136,12 +137,19 @@ def diff_passage(
             out.right.append((ri[rs], ri[re_ - 1] + 1, "d-del", "本文删去"))
             pos = li[ls] if ls < len(li) else end
             out.left_marks.append((pos, "cut cut-del", f"本文此处删去：{before}"))
+    out.rewritten = _rewritten([max(re_ - rs, le - ls) for rs, re_, ls, le in blocks], out.similarity)
+    if out.rewritten:  # no need to find the tokens of changes no table will list
+        return out
     edits = _table_edits(rf, lf, blocks, before_texts=[src[i] for i in ri], after_texts=[own[i] for i in li])
-    sizes = [max(len(e.before), len(e.after)) for e in edits]
-    many = sum(sizes) > 2 * MAX_SWAP_CHARS and out.similarity < REWRITE_SIMILARITY
-    out.rewritten = many or max(sizes, default=0) > MAX_SWAP_CHARS
+    out.rewritten = _rewritten([max(len(e.before), len(e.after)) for e in edits], out.similarity)
     out.edits = [] if out.rewritten else edits
     return out
+
+
+def _rewritten(sizes: list[int], similarity: float) -> bool:
+    """Rewriting, not swapping: a changed stretch longer than a name, or many changes and a low similarity."""
+    many = sum(sizes) > 2 * MAX_SWAP_CHARS and similarity < REWRITE_SIMILARITY
+    return many or max(sizes, default=0) > MAX_SWAP_CHARS
 
 
 def _change(
@@ -168,7 +176,6 @@ def _edit_blocks(rf: str, lf: str) -> list[tuple[int, int, int, int]]:
     镇在县委 stays two edits).
     """
     blocks: list[list[int]] = []
-    bounds: tuple[set[int], set[int]] | None = None
     for op in Levenshtein.opcodes(rf, lf):
         if op.tag == "equal":
             continue
@@ -177,8 +184,7 @@ def _edit_blocks(rf: str, lf: str) -> list[tuple[int, int, int, int]]:
             gap = op.dest_start - prev[3]
             merge = gap == 0
             if 0 < gap <= MERGE_GAP and not any(is_filler_char(c) for c in lf[prev[3] : op.dest_start]):
-                if bounds is None:
-                    bounds = set(_token_bounds(rf)), set(_token_bounds(lf))
+                bounds = set(_bounds_near(rf, prev[1], op.src_start)), set(_bounds_near(lf, prev[3], op.dest_start))
                 gap_is_word = {prev[1], op.src_start} <= bounds[0] and {prev[3], op.dest_start} <= bounds[1]
                 merge = not gap_is_word
             if merge:
@@ -201,11 +207,11 @@ def _table_edits(
     content = [b for b in blocks if _content(rf[b[0] : b[1]]) != _content(lf[b[2] : b[3]])]
     if not content:
         return []
-    rtok, ltok = _token_bounds(rf), _token_bounds(lf)
     spans: list[list[int]] = []
     for n, (rs, re_, ls, le) in enumerate(blocks):
         if (rs, re_, ls, le) not in content:
             continue
+        rtok, ltok = _bounds_near(rf, rs, re_), _bounds_near(lf, ls, le)
         raw = "".join(before_texts[rs:re_]) + "".join(after_texts[ls:le])
         if "\ufffd" in raw or "?" in raw or "？" in raw:
             continue  # mojibake in a scraped page, not an edit anyone made
@@ -250,7 +256,16 @@ def _bound_after(bounds: Sequence[int], pos: int) -> int:
     return bounds[i] if i < len(bounds) else pos
 
 
-@lru_cache(maxsize=512)
+def _bounds_near(text: str, lo: int, hi: int) -> tuple[int, ...]:
+    """Token bounds of ``text`` around ``lo:hi``: the tokens of a window reaching
+    :data:`WINDOW` characters each side (tagging a whole passage for each edit would cost
+    more than the rest of a report); bounds at the window's own edges are dropped."""
+    start, end = max(0, lo - WINDOW), min(len(text), hi + WINDOW)
+    inner = _token_bounds(text[start:end])
+    return tuple(start + b for b in inner if (b or not start) and (b < end - start or end == len(text)))
+
+
+@lru_cache(maxsize=4096)
 def _token_bounds(text: str) -> tuple[int, ...]:
     """Where the tokens of folded text start and end: numbers with their units
     whole (a regex for digits; jieba's numeral tags m/q and unit words for
@@ -284,7 +299,7 @@ def _tagged(text: str) -> tuple[tuple[int, int, str, str], ...]:
 
     jieba.setLogLevel(60)
     out, pos = [], 0
-    for pair in posseg.lcut(text):
+    for pair in posseg.lcut(text, HMM=False):  # stable and fast; unknown names are joined by _token_bounds
         out.append((pos, pos + len(pair.word), pair.flag, pair.word))
         pos += len(pair.word)
     return tuple(out)

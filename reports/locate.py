@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corpus.structure import analyze
 
@@ -25,10 +26,15 @@ class Location:
         return f"第{self.paragraph}段" if whole else f"{self.section} · 第{self.paragraph}段"
 
 
+@lru_cache(maxsize=64)
+def _starts(text: str) -> tuple[int, ...]:
+    return tuple(p.start for p in analyze(text).paragraphs)
+
+
 def locate(text: str, offset: int) -> Location:
     """The section and paragraph holding ``offset`` of ``text`` (the next one in a gap)."""
     structure = analyze(text)
-    starts = [p.start for p in structure.paragraphs]
+    starts = _starts(text)
     i = bisect_right(starts, offset) - 1
     if i >= 0 and offset >= structure.paragraphs[i].end and i + 1 < len(starts):
         i += 1
