@@ -109,7 +109,7 @@ def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]],
             to_stdout = formatter
             continue
         if hasattr(formatter, "render_pages"):  # a report folder: the page and the documents' pages beside it
-            for name, content in formatter.render_pages(report, texts, path.name).items():
+            for name, content in formatter.render_pages(report, texts, path.name):
                 write(path.parent / name if name else path, content)
         else:
             write(path, formatter.render(report, texts))

@@ -52,7 +52,7 @@ def write_report(out: Path, html: Path) -> tuple[float, object]:
     report = audit_report(result, info, checked_at=time_of_check())
     started = time.perf_counter()
     pages = HtmlFormatter(AUDIT_HTML_SOURCES).render_pages(report, TextLookup(result.documents), html.name)
-    for name, content in pages.items():
+    for name, content in pages:
         write(html.parent / name if name else html, content)
     return time.perf_counter() - started, report
 

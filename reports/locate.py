@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corpus.structure import analyze
+from corpus.structure import Structure, analyze
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,15 @@ class Location:
 
 
 @lru_cache(maxsize=64)
-def _starts(text: str) -> tuple[int, ...]:
-    return tuple(p.start for p in analyze(text).paragraphs)
+def _structure(text: str) -> tuple[Structure, tuple[int, ...]]:
+    """The structure of a text and its paragraph starts (a report locates many passages in few texts)."""
+    structure = analyze(text)
+    return structure, tuple(p.start for p in structure.paragraphs)
 
 
 def locate(text: str, offset: int) -> Location:
     """The section and paragraph holding ``offset`` of ``text`` (the next one in a gap)."""
-    structure = analyze(text)
-    starts = _starts(text)
+    structure, starts = _structure(text)
     i = bisect_right(starts, offset) - 1
     if i >= 0 and offset >= structure.paragraphs[i].end and i + 1 < len(starts):
         i += 1

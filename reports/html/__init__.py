@@ -25,11 +25,13 @@ The output is deterministic: the same report and texts give the same bytes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from app.workers import WorkerPool
 from reports.base import TextSource, no_texts
 from reports.html.document import PALETTE_SIZE, SOURCE_FULL_LIMIT, document_view
 from reports.html.overview import overview_view
@@ -56,25 +58,40 @@ class HtmlFormatter:
         """One self-contained page with every document's view."""
         return render_html(report, texts, max_sources=self.max_sources)
 
-    def render_pages(self, report: Report, texts: TextSource, name: str) -> dict[str, str]:
-        """The files of the report written as ``name``: {"": the page itself,
-        relative path: a document's page}. One file for a check or a small
-        corpus; else the overview and ``<stem>.files/dNNNNN.html``."""
+    def render_pages(self, report: Report, texts: TextSource, name: str) -> Iterator[tuple[str, str]]:
+        """The files of the report written as ``name``, as (relative path, content):
+        "" is the page itself. One file for a check or a small corpus; else the
+        overview and ``<stem>.files/dNNNNN.html`` (rendered in forked workers,
+        yielded one by one so a large audit is never all in memory)."""
         if not _is_corpus(report) or len(report.documents) <= self.single_file_max:
-            return {"": self.render(report, texts)}
+            yield "", self.render(report, texts)
+            return
         folder = name.rsplit(".", 1)[0] + ".files"
 
         def href(d: int) -> str:
             return f"{folder}/d{d:05d}.html"
 
-        pages = {"": render_html(report, texts, max_sources=self.max_sources, doc_href=href, inline_docs=False)}
-        store = Texts(texts)
-        for d, doc in enumerate(report.documents):
-            single = dataclasses.replace(report, documents=(doc,), audit=None, gate=None, errors=())
-            pages[href(d)] = _page(
-                single, store, self.max_sources, source_limit=0, back=f"../{name}", number=report.number
-            )
-        return pages
+        yield "", render_html(report, texts, max_sources=self.max_sources, doc_href=href, inline_docs=False)
+        state = _PageState(report, Texts(texts), self.max_sources, f"../{name}")
+        pages = WorkerPool(_document_page, state).map(range(len(report.documents)), len(report.documents))
+        for d, page in enumerate(pages):
+            yield href(d), page
+
+
+@dataclasses.dataclass
+class _PageState:
+    """What each worker needs to render a document's page of a report folder."""
+
+    report: Report
+    store: Texts
+    max_sources: int | None
+    back: str
+
+
+def _document_page(state: _PageState, d: int) -> str:
+    report = state.report
+    single = dataclasses.replace(report, documents=(report.documents[d],), audit=None, gate=None, errors=())
+    return _page(single, state.store, state.max_sources, source_limit=0, back=state.back, number=report.number)
 
 
 def _is_corpus(report: Report) -> bool:

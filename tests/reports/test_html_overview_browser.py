@@ -88,7 +88,7 @@ def test_the_overview_sorts_filters_and_shows_families_and_edges(chrome, demo_re
     from selenium.webdriver.common.by import By
 
     report, texts = demo_report
-    page = _write(tmp_path, HtmlFormatter(5).render_pages(report, texts, "report.html"))
+    page = _write(tmp_path, dict(HtmlFormatter(5).render_pages(report, texts, "report.html")))
     _at(chrome, 1366)
     chrome.get(page.as_uri())
     rows = _ranking(chrome)
@@ -138,7 +138,7 @@ def test_a_large_corpus_is_a_folder_whose_documents_are_a_click_away(chrome, dem
     from selenium.webdriver.common.by import By
 
     report, texts = demo_report
-    pages = HtmlFormatter(5, single_file_max=4).render_pages(report, texts, "audit.html")
+    pages = dict(HtmlFormatter(5, single_file_max=4).render_pages(report, texts, "audit.html"))
     assert len(pages) == 1 + len(report.documents)
     assert 'id="doc-' not in pages[""]  # the overview holds no document text
     page = _write(tmp_path, pages, "audit.html")
@@ -162,7 +162,7 @@ def test_the_check_report_reads_at_390_and_1366_px_and_prints_only_the_pairs(chr
 
     raw, texts = long_report()
     report = dataclasses.replace(load_report(json.dumps(raw)), checked_at="2024-06-01T10:00:00+08:00")
-    page = _write(tmp_path, HtmlFormatter().render_pages(report, texts.get, "check.html"), "check.html")
+    page = _write(tmp_path, dict(HtmlFormatter().render_pages(report, texts.get, "check.html")), "check.html")
     for width in WIDTHS:
         _at(chrome, width)
         chrome.get(page.as_uri())
