@@ -218,7 +218,7 @@ def _table_edits(
         avail_left = min(ls - (blocks[n - 1][3] if n else 0), WORD_CONTEXT)
         avail_right = min((blocks[n + 1][2] if n + 1 < len(blocks) else len(lf)) - le, WORD_CONTEXT)
         kl = min(max(ls - _bound_before(ltok, ls), rs - _bound_before(rtok, rs)), avail_left)
-        if kl == 0 and avail_left and lf[ls - 1] in _SELF:
+        if kl == 0 and avail_left and lf[ls - 1] in _SELF and max(re_ - rs, le - ls) == 1:
             kl = 1  # 局 -> 镇 reads 我局 -> 我镇
         kr = min(max(_bound_after(ltok, le) - le, _bound_after(rtok, re_) - re_), avail_right)
         span = [rs - kl, re_ + kr, ls - kl, le + kr]

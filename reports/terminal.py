@@ -219,7 +219,8 @@ def marked_text(own: str, source: str, match: Match, diff: PassageDiff) -> Text:
             continue
         out.append(_flat(own[pos:a]))
         if c < d:
-            out.append(f"[-{_flat(source[c:d])}-]", style="red")
+            noise = _noise(source)
+            out.append(f"[-{_flat(''.join(ch for i, ch in enumerate(source[c:d], c) if not noise[i]))}-]", style="red")
         if a < b:
             out.append(f"{{+{_flat(own[a:b])}+}}", style="green")
         pos = b

@@ -310,8 +310,10 @@ def _passage_row(doc: _Doc, mv: MatchView) -> dict[str, Any]:
         "end": m.end,
         "where": visible(locate(own, m.start).label) if own is not None else "",
         "there": visible(locate(src, m.source_start).label) if src is not None else "",
-        "own": _excerpt(own, m.start, m.end, diff.left if diff else []) if own is not None else None,
-        "src": _excerpt(src, m.source_start, m.source_end, diff.right if diff else []) if src is not None else None,
+        "own": _excerpt(doc.own, m.start, m.end, diff.left if diff else []) if own is not None else None,
+        "src": _excerpt(doc.source_infos[mv.k], m.source_start, m.source_end, diff.right if diff else [])
+        if src is not None
+        else None,
         "source": visible(m.source),
         "source_name": visible(re.split(r"[\\/]", m.source)[-1]),
         "source_start": m.source_start,
@@ -322,27 +324,44 @@ def _passage_row(doc: _Doc, mv: MatchView) -> dict[str, Any]:
     }
 
 
-def _excerpt(text: str, start: int, end: int, runs: list[tuple[int, int, str, str]]) -> dict[str, Any]:
-    """A passage with up to :data:`CONTEXT_CHARS` of its paragraph on each side, its changes marked."""
+def _excerpt(info: TextInfo, start: int, end: int, runs: list[tuple[int, int, str, str]]) -> dict[str, Any]:
+    """A passage with up to :data:`CONTEXT_CHARS` of its paragraph on each side,
+    its changes marked and pinyin annotations or web chrome dimmed."""
+    text = info.text or ""
     para_start = text.rfind("\n", 0, start) + 1
     para_end = text.find("\n", end)
     para_end = len(text) if para_end < 0 else para_end
     before = max(para_start, start - CONTEXT_CHARS)
     after = min(para_end, end + CONTEXT_CHARS)
-    parts, pos = [], start
+    parts: list[tuple[str, str]] = []
+    pos = start
     for a, b, cls, _title in sorted(r for r in runs if r[2] != "d-pun"):
         a, b = max(a, pos), min(b, end)
         if a >= b:
             continue
-        parts.append((visible(text[pos:a]), ""))
-        parts.append((visible(text[a:b]), cls))
+        parts += _dimmed(info, pos, a, "") + _dimmed(info, a, b, cls)
         pos = b
-    parts.append((visible(text[pos:end]), ""))
+    parts += _dimmed(info, pos, end, "")
     return {
         "before": ("…" if before > para_start else "") + visible(text[before:start]),
         "parts": [p for p in parts if p[0]],
         "after": visible(text[end:after]) + ("…" if after < para_end else ""),
     }
+
+
+def _dimmed(info: TextInfo, a: int, b: int, cls: str) -> list[tuple[str, str]]:
+    """``text[a:b]`` in pieces of one class, noise (pinyin, chrome) as "nz"."""
+    text, noise = info.text or "", info.noise
+    if noise is None or not noise[a:b].any():
+        return [(visible(text[a:b]), cls)]
+    pieces, i = [], a
+    while i < b:
+        j = i
+        while j < b and noise[j] == noise[i]:
+            j += 1
+        pieces.append((visible(text[i:j]), "nz" if noise[i] else cls))
+        i = j
+    return pieces
 
 
 def _edit_rows(doc: _Doc) -> list[dict[str, Any]]:
