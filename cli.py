@@ -14,9 +14,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
-from typer.core import TyperCommand
 
-from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from cli_output import Exit, ManyValues, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
 from corpus.errors import ChachongError
 
 AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
@@ -41,38 +40,16 @@ MaxBytesOption = Annotated[
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
-HtmlOption = Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")]
+HtmlOption = Annotated[
+    Optional[Path],
+    typer.Option("--html", help="Write the HTML report here (over 40 documents: an overview, pages in OUT_STEM.files/)."),
+]
 ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
 
 
 # -- plumbing ------------------------------------------------------------------
 
 
-def spread_values(args: list[str], flags: tuple[str, ...]) -> list[str]:
-    """``--against A B`` as ``--against A --against B``: the plain words after
-    one of ``flags`` are all its values, up to the next option."""
-    out: list[str] = []
-    current = None
-    for arg in args:
-        if arg == "--":
-            current = None
-        elif arg.startswith("-") and arg != "-":
-            current = arg if arg in flags else None
-            out.append(arg)
-            continue
-        elif current is not None and out and out[-1] != current:
-            out.append(current)
-        out.append(arg)
-    return out
-
-
-class ManyValues(TyperCommand):
-    """A command whose list options take several values after one flag (``--against A B``)."""
-
-    many = ("--against", "--ref")
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, spread_values(list(args), self.many))
 
 
 def _settings(root: Path, **flags: Any) -> Any:
@@ -386,7 +363,8 @@ def report(
         store = open_index(settings.index, create=False) if index is not None or settings.index.exists() else None
         try:
             texts = TextLookup(stores=[store] if store else [], roots=[Path("."), json_file.parent])
-            write(html_out, HtmlFormatter().render(loaded, texts))
+            for name, page in HtmlFormatter(workers=1).render_pages(loaded, texts, html_out.name):
+                write(html_out.parent / name if name else html_out, page)
         finally:
             if store is not None:
                 store.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from typer.core import TyperCommand
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,6 +58,33 @@ def progress_bars() -> Iterator[Any]:
 
     with bars:
         yield update
+
+
+def spread_values(args: list[str], flags: tuple[str, ...]) -> list[str]:
+    """``--against A B`` as ``--against A --against B``: the plain words after
+    one of ``flags`` are all its values, up to the next option."""
+    out: list[str] = []
+    current = None
+    for arg in args:
+        if arg == "--":
+            current = None
+        elif arg.startswith("-") and arg != "-":
+            current = arg if arg in flags else None
+            out.append(arg)
+            continue
+        elif current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(arg)
+    return out
+
+
+class ManyValues(TyperCommand):
+    """A command whose list options take several values after one flag (``--against A B``)."""
+
+    many = ("--against", "--ref")
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_values(list(args), self.many))
 
 
 def fail(message: str) -> typer.Exit:

@@ -30,10 +30,16 @@ return [t.loadEventEnd, document.getElementsByTagName('*').length];
 
 
 def corpus(out: Path, docs: int, references: int, seed: int) -> Path:
+    """The generated corpus (with its 范文), or for a large one without 范文 the
+    faster generator ``bench/audit_speed.py`` uses."""
+    from bench.audit_speed import write_corpus
     from evaluation.synth import SynthConfig, generate_corpus
 
     if not (out / "submissions").is_dir():
-        generate_corpus(out, SynthConfig(n_units=docs - references, n_references=references, seed=seed))
+        if references:
+            generate_corpus(out, SynthConfig(n_units=docs - references, n_references=references, seed=seed))
+        else:
+            write_corpus(out, docs, seed)  # its paths start with submissions/
     return out
 
 

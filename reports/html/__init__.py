@@ -50,9 +50,12 @@ class HtmlFormatter:
     name = "html"
     label = "HTML report"
 
-    def __init__(self, max_sources: int | None = None, *, single_file_max: int = SINGLE_FILE_MAX) -> None:
+    def __init__(
+        self, max_sources: int | None = None, *, single_file_max: int = SINGLE_FILE_MAX, workers: int = 0
+    ) -> None:
         self.max_sources = max_sources
         self.single_file_max = single_file_max
+        self.workers = workers  # 0: one process per core; 1 where texts come from an open SQLite index
 
     def render(self, report: Report, texts: TextSource = no_texts) -> str:
         """One self-contained page with every document's view."""
@@ -73,7 +76,8 @@ class HtmlFormatter:
 
         yield "", render_html(report, texts, max_sources=self.max_sources, doc_href=href, inline_docs=False)
         state = _PageState(report, Texts(texts), self.max_sources, f"../{name}")
-        pages = WorkerPool(_document_page, state).map(range(len(report.documents)), len(report.documents))
+        pool = WorkerPool(_document_page, state, workers=self.workers)
+        pages = pool.map(range(len(report.documents)), len(report.documents))
         for d, page in enumerate(pages):
             yield href(d), page
 
