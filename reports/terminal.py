@@ -305,7 +305,7 @@ def render_gate(report: Report, console: Console) -> None:
     table = Table(expand=True, show_edge=False, pad_edge=False, box=None)
     table.add_column("result", no_wrap=True)
     table.add_column("originality", justify="right", no_wrap=True)
-    table.add_column("submission", overflow="fold", ratio=2)
+    table.add_column("submission", overflow="fold", ratio=1)
     table.add_column("top source", justify="right", no_wrap=True)
     table.add_column("", overflow="fold", ratio=1)
     for doc in sorted(report.documents, key=lambda r: (r.path not in failed, r.originality, r.path)):

@@ -46,8 +46,8 @@ def overview_view(report: Report, doc_href: Callable[[int], str]) -> dict[str, A
         "rows": [_row(i, d, root, report.gate, doc_href(i)) for i, d in enumerate(docs)],
         "gate": _gate(report),
         "histograms": [
-            _histogram("原创度分布", [d.originality for d in docs], "originality"),
-            _histogram("单篇最大文字复制比分布", [d.max_source_share for d in docs], "share"),
+            _histogram("原创度分布", [d.originality for d in docs], _tone(report.gate, "originality")),
+            _histogram("单篇最大文字复制比分布", [d.max_source_share for d in docs], _tone(report.gate, "share")),
         ],
         "families": [_family(f, link) for f in families[:FAMILY_CARDS]],
         "families_total": len(families),
@@ -104,17 +104,28 @@ def _gate(report: Report) -> dict[str, Any] | None:
     }
 
 
-def _histogram(title: str, values: list[float], kind: str) -> dict[str, Any]:
+def _tone(gate: GateSection | None, kind: str) -> Callable[[float], str]:
+    """The colour of a histogram bar at a figure: by the gate's bar when there
+    is one (failing red, within five points amber), else by :func:`grade`."""
+    if gate is None:
+        return grade if kind == "originality" else lambda v: grade(1.0 - v)
+    if kind == "originality":
+        bar = gate.min_originality
+        return lambda v: "bad" if v < bar else "warn" if v < bar + 0.05 else "good"
+    top = gate.max_source_share
+    return lambda v: "bad" if v > top else "warn" if v > top - 0.05 else "good"
+
+
+def _histogram(title: str, values: list[float], tone: Callable[[float], str]) -> dict[str, Any]:
     counts = [0] * BINS
     for v in values:
         counts[min(BINS - 1, max(0, int(v * BINS)))] += 1
     top = max(counts) or 1
     bars = []
     for b, n in enumerate(counts):
-        low = b / BINS
-        tone = grade(low + 0.5 / BINS) if kind == "originality" else grade(1.0 - low - 0.5 / BINS)
+        tone_of_bin = tone((b + 0.5) / BINS)
         height = 0 if not n else max(2.0, 100.0 * n / top)
-        bars.append({"n": n, "x": b * 5, "h": f"{height:.1f}", "label": f"{b * 5}–{b * 5 + 5}%", "grade": tone})
+        bars.append({"n": n, "x": b * 5, "h": f"{height:.1f}", "label": f"{b * 5}–{b * 5 + 5}%", "grade": tone_of_bin})
     return {"title": title, "bars": bars, "total": len(values)}
 
 
