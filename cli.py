@@ -18,7 +18,7 @@ from rich.markup import escape
 from cli_output import Exit, ManyValues, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
 from corpus.errors import ChachongError
 
-AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
+AUDIT_HTML_SOURCES = 3  # side-by-side views per document in corpus reports (the first, largest sources)
 
 app = typer.Typer(
     name="chachong",
@@ -42,7 +42,7 @@ NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal 
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
 HtmlOption = Annotated[
     Optional[Path],
-    typer.Option("--html", help="Write the HTML report here (over 40 documents: an overview, pages in OUT_STEM.files/)."),
+    typer.Option("--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."),
 ]
 ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
 

@@ -5,7 +5,7 @@
 
 Generates a corpus (``--docs`` documents in all, ``--references`` of them
 范文), audits it with the same library call as ``chachong audit``, writes
-the HTML report as the command line does (one file up to 40 documents, else
+the HTML report as the command line does (one file up to 20 documents, else
 an overview page and one page per document) and prints: the time to render
 and write it, the overview's size, the folder's size, the largest document
 page, and for the overview and the worst document's page the DOM nodes and

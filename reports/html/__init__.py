@@ -40,7 +40,7 @@ from reports.model import SCHEMA, Report
 
 __all__ = ["HtmlFormatter", "render_html", "SINGLE_FILE_MAX"]
 
-SINGLE_FILE_MAX = 40  # corpora up to this many documents stay one self-contained file
+SINGLE_FILE_MAX = 20  # corpora up to this many documents stay one self-contained file
 
 
 class HtmlFormatter:
