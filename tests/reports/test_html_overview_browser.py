@@ -6,7 +6,9 @@ test-artifacts/."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import re
 
 import pytest
 
@@ -179,3 +181,8 @@ def test_the_check_report_reads_at_390_and_1366_px_and_prints_only_the_pairs(chr
     assert rows and all(r.is_displayed() for r in rows)
     assert "第" in rows[0].text and "段" in rows[0].text  # located by paragraph
     chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    _at(chrome, 1366)
+    pdf = base64.b64decode(chrome.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})["data"])
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    whole_texts = sum(len(t) for t in texts.values())
+    assert 1 <= pages <= 2, (pages, whole_texts)  # the pairs and their context, not the texts (~3,000 characters)
