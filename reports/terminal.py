@@ -293,6 +293,18 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
 
 
+def _gate_row(mark: Text, orig: str, path: str, share: str, source: str, style: str = "") -> Table:
+    """One verdict line; fixed widths keep the lines of every submission in columns."""
+    row = Table.grid(expand=True, padding=(0, 1))
+    row.add_column(width=6)
+    row.add_column(width=11, justify="right")
+    row.add_column(ratio=1, overflow="fold")
+    row.add_column(width=10, justify="right")
+    row.add_column(ratio=1, overflow="fold")
+    row.add_row(mark, orig, path, share, source, style=style)
+    return row
+
+
 def render_gate(report: Report, console: Console) -> None:
     """The gate's verdicts, failures first, then the bar; a figure next to the
     bar has the digits it takes to differ from it."""
@@ -302,20 +314,15 @@ def render_gate(report: Report, console: Console) -> None:
     root = common_root([d.path for d in report.documents])
     if root:
         console.print(Text(f"paths relative to {root}", style="dim"))
-    table = Table(expand=True, show_edge=False, pad_edge=False, box=None)
-    table.add_column("result", no_wrap=True)
-    table.add_column("originality", justify="right", no_wrap=True)
-    table.add_column("submission", overflow="fold", ratio=1)
-    table.add_column("top source", justify="right", no_wrap=True)
-    table.add_column("", overflow="fold", ratio=1)
+    console.print(_gate_row(Text("result"), "originality", "submission", "top source", "", style="bold"))
     for doc in sorted(report.documents, key=lambda r: (r.path not in failed, r.originality, r.path)):
         mark = Text("FAIL", style="bold red") if doc.path in failed else Text("PASS", style="green")
         orig = percents(doc.originality, gate.min_originality)[0]
         share = percents(doc.max_source_share, gate.max_source_share)[0] if doc.max_source else ""
-        table.add_row(mark, orig, shorten(doc.path, root), share, shorten(doc.max_source, root))
+        console.print(_gate_row(mark, orig, shorten(doc.path, root), share, shorten(doc.max_source, root)))
         for reason in gate.reasons.get(doc.path, ()):
-            table.add_row("", "", Text(reason.message, style="dim"), "", "")
-    console.print(table)
+            message = reason.message.replace(root, "") if root else reason.message
+            console.print(Text("      " + message, style="dim"))
     unchanged = f", {len(gate.unchanged)} unchanged" if gate.changed_only else ""
     console.print(
         f"{len(report.documents)} checked{unchanged}: {len(report.documents) - len(failed)} passed, "

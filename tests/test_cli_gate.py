@@ -58,7 +58,7 @@ def test_fail_folder_exits_1_and_exit_zero_reports_only():
     fail_folder(Path("subs"))
     failed = _gate("subs")
     assert failed.exit_code == 1, failed.output
-    assert "FAIL" in failed.stdout and "subs/township.txt" in failed.stdout
+    assert "FAIL" in failed.stdout and "paths relative to subs/" in failed.stdout and "township.txt" in failed.stdout
     report_only = _gate("subs", "--exit-zero", "--json", "out/r.json")
     assert report_only.exit_code == 0
     report = json.loads(Path("out/r.json").read_text(encoding="utf-8"))
