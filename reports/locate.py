@@ -26,11 +26,17 @@ class Location:
         return f"第{self.paragraph}段" if whole else f"{self.section} · 第{self.paragraph}段"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _structure(text: str) -> tuple[Structure, tuple[int, ...]]:
-    """The structure of a text and its paragraph starts (a report locates many passages in few texts)."""
+    """The structure of a text and its paragraph starts, once per text and
+    process (a corpus report locates passages in each source many times)."""
     structure = analyze(text)
     return structure, tuple(p.start for p in structure.paragraphs)
+
+
+def structure_of(text: str) -> Structure:
+    """:func:`corpus.structure.analyze`, cached for as many texts as a large report names."""
+    return _structure(text)[0]
 
 
 def locate(text: str, offset: int) -> Location:
