@@ -15,7 +15,19 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from cli_output import Exit, ManyValues, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from cli_output import (
+    Exit,
+    ManyValues,
+    emit,
+    fail,
+    formatters,
+    note,
+    progress_bars,
+    report_input_errors,
+    stats_text,
+    stderr,
+    write,
+)
 from corpus.errors import ChachongError
 
 AUDIT_HTML_SOURCES = 3  # side-by-side views per document in corpus reports (the first, largest sources)
@@ -42,14 +54,14 @@ NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal 
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
 HtmlOption = Annotated[
     Optional[Path],
-    typer.Option("--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."),
+    typer.Option(
+        "--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."
+    ),
 ]
 ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
 
 
 # -- plumbing ------------------------------------------------------------------
-
-
 
 
 def _settings(root: Path, **flags: Any) -> Any:
@@ -153,10 +165,11 @@ def check(
     file: Annotated[Path, typer.Argument(help="The submission to check.")],
     index: IndexOption = None,
     against: Annotated[
-        Optional[list[Path]], typer.Option(
+        Optional[list[Path]],
+        typer.Option(
             "--against",
             help="Compare with these files/folders instead of the index (--against A B, or --against A --against B).",
-        )
+        ),
     ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
@@ -298,7 +311,8 @@ def config_command(
 def audit(
     dirs: Annotated[list[Path], typer.Argument(help="Folders (or files) of submissions.")],
     ref: Annotated[
-        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (--ref A B, or --ref A --ref B).")
+        Optional[list[Path]],
+        typer.Option("--ref", help="Reference library: 范文 and past years (--ref A B, or --ref A --ref B)."),
     ] = None,
     index: Annotated[
         Optional[Path], typer.Option("--index", help="Also compare with, and extend, this persistent index.")

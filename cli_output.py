@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from typer.core import TyperCommand
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand
 
 from corpus.errors import ChachongError, InputError
 
@@ -152,9 +152,18 @@ def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_
     return [(HtmlFormatter(max_sources), html), (JsonFormatter(), json)]
 
 
-
 def stats_text(stats: dict[str, Any]) -> str:
-    keys = ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added")
+    keys = (
+        "path",
+        "documents",
+        "chars",
+        "windows",
+        "band_rows",
+        "gram_rows",
+        "file_bytes",
+        "first_added",
+        "last_added",
+    )
     lines = [f"{key:>12}: {stats[key]}" for key in keys]
     fp = stats["fingerprint"]
     lines.append(

@@ -21,8 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run")
+CHROME_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 TIMING = """
 const t = performance.getEntriesByType('navigation')[0];
 return [t.loadEventEnd, document.getElementsByTagName('*').length];
@@ -103,11 +111,15 @@ def main() -> None:
         seconds, report = write_report(out, html)
         files = [p for p in html.parent.rglob("*.html")]
         pages = [p for p in files if p != html]
-        print(f"{len(report.documents)} submissions, {len(report.audit.references)} references: "
-              f"rendered and written in {seconds:.1f} s")
-        print(f"overview {html.stat().st_size / 1e6:.2f} MB; {len(pages)} document pages, "
-              f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB in all, "
-              f"largest {max((p.stat().st_size for p in pages), default=0) / 1e3:.0f} KB")
+        print(
+            f"{len(report.documents)} submissions, {len(report.audit.references)} references: "
+            f"rendered and written in {seconds:.1f} s"
+        )
+        print(
+            f"overview {html.stat().st_size / 1e6:.2f} MB; {len(pages)} document pages, "
+            f"{sum(p.stat().st_size for p in files) / 1e6:.1f} MB in all, "
+            f"largest {max((p.stat().st_size for p in pages), default=0) / 1e3:.0f} KB"
+        )
         ms, nodes = load(html, args.runs)
         print(f"overview: {nodes} DOM nodes, load event at {ms:.0f} ms (median of {args.runs})")
         if pages:

@@ -239,7 +239,11 @@ def _trim_fillers(text: str) -> str:
     start, end = 0, len(text)
     while start < end and is_filler_char(text[start]):
         start += 1
-    while end > start and is_filler_char(text[end - 1]) and not (text[end - 1] in "%‰" and text[end - 2 : end - 1].isdigit()):
+    while (
+        end > start
+        and is_filler_char(text[end - 1])
+        and not (text[end - 1] in "%‰" and text[end - 2 : end - 1].isdigit())
+    ):
         end -= 1
     return text[start:end]
 

@@ -116,7 +116,9 @@ def _make_family(members: list[tuple[str, int, int]], documents: Mapping[str, Do
         meta = known.meta if known is not None else DocMeta()
         role = known.role if known is not None else INDEXED
         diff = None if doc == rep_doc else compare_passages(_text(documents, doc)[start:end], rep_text)
-        edits, similarity, rewritten = (tuple(diff.edits), diff.similarity, diff.rewritten) if diff else ((), 1.0, False)
+        edits, similarity, rewritten = (
+            (tuple(diff.edits), diff.similarity, diff.rewritten) if diff else ((), 1.0, False)
+        )
         member = FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits, similarity, rewritten)
         out.append(member)
     units = {m.unit or m.path for m in out if m.role != "reference"}
@@ -174,5 +176,3 @@ def _components(count: int, links: list[tuple[int, int]]) -> list[list[int]]:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
     return [order[bounds[i] : bounds[i + 1]].tolist() for i in range(len(bounds) - 1)]
-
-

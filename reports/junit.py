@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.figures import percents
-
 from detector.model import DocumentResult
 from reports.base import TextSource, no_texts
 from reports.model import GateSection, Report

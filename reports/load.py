@@ -176,7 +176,9 @@ def _corpus(obj: Any) -> CorpusInfo | None:
 
 def _member(obj: dict[str, Any]) -> FamilyMember:
     start, end = _offsets(obj, "start", "end")
-    edits = tuple(_items(obj, "edits", lambda e: Edit(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str))))
+    edits = tuple(
+        _items(obj, "edits", lambda e: Edit(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str)))
+    )
     meta = _meta(obj)
     similarity = _get(obj, "similarity", float, optional=True)
     return FamilyMember(

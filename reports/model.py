@@ -124,7 +124,9 @@ def check_report(result: CheckResult, command: str = "check", checked_at: str = 
     return Report(command, tuple(result.results), tuple(result.errors), result.corpus, checked_at=checked_at)
 
 
-def audit_report(result: AuditResult, corpus: CorpusInfo | None, command: str = "audit", checked_at: str = "") -> Report:
+def audit_report(
+    result: AuditResult, corpus: CorpusInfo | None, command: str = "audit", checked_at: str = ""
+) -> Report:
     section = AuditSection(
         tuple(result.references), tuple(result.families), tuple(result.clusters), tuple(result.edges)
     )

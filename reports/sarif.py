@@ -232,7 +232,9 @@ def _passage_result(
             "text": f"Passage copied from {source} (similarity {match.similarity:.0%}, "
             f"source characters {match.source_start}-{match.source_end})."
         },
-        "locations": [{"physicalLocation": {"artifactLocation": dict(location), "region": _region(text, match.start, match.end)}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": dict(location), "region": _region(text, match.start, match.end)}}
+        ],
         "partialFingerprints": {"chachongPassage/v1": passage_fingerprint(passage, match.source)},
         "properties": {
             "source": source,

@@ -17,7 +17,6 @@ import io
 from functools import lru_cache
 
 import numpy as np
-
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -143,10 +142,14 @@ def _sources_table(doc: DocumentResult, root: str) -> Table:
 
 def _passage(number: int, match: Match, own: str | None, source: str | None, root: str, marks: bool) -> RenderableType:
     where = f" {locate(own, match.start).label}" if own is not None and match.end <= len(own) else ""
-    there = f" {locate(source, match.source_start).label}" if source is not None and match.source_end <= len(source) else ""
+    there = (
+        f" {locate(source, match.source_start).label}" if source is not None and match.source_end <= len(source) else ""
+    )
     title = Text(f"#{number}{where} ← {shorten(match.source, root)}{there} · {match.similarity:.0%}", style="bold")
     if own is None or source is None or match.end > len(own) or match.source_end > len(source):
-        return Group(title, Text(f"  [{match.start}:{match.end}] ← [{match.source_start}:{match.source_end}]", style="dim"))
+        return Group(
+            title, Text(f"  [{match.start}:{match.end}] ← [{match.source_start}:{match.source_end}]", style="dim")
+        )
     diff = diff_passage(
         own, _noise(own), match.start, match.end, source, _noise(source), match.source_start, match.source_end
     )
@@ -184,9 +187,15 @@ def _flat(text: str) -> str:
 
 def coloured_texts(own: str, source: str, match: Match, diff: PassageDiff) -> tuple[Text, Text]:
     """Both passages, the characters that differ in red (source) and green (this text)."""
-    ours = _styled(own, match.start, match.end, [(a, b) for a, b, _c, _d, k in diff.changes if k != "pun"], "bold green")
+    ours = _styled(
+        own, match.start, match.end, [(a, b) for a, b, _c, _d, k in diff.changes if k != "pun"], "bold green"
+    )
     theirs = _styled(
-        source, match.source_start, match.source_end, [(c, d) for _a, _b, c, d, k in diff.changes if k != "pun"], "bold red"
+        source,
+        match.source_start,
+        match.source_end,
+        [(c, d) for _a, _b, c, d, k in diff.changes if k != "pun"],
+        "bold red",
     )
     return ours, theirs
 
@@ -329,4 +338,6 @@ def render_gate(report: Report, console: Console) -> None:
         f"{len(failed)} failed, {len(report.errors)} unreadable",
         markup=False,
     )
-    console.print(f"bar: originality >= {gate.min_originality:.1%}, one source <= {gate.max_source_share:.1%}", markup=False)
+    console.print(
+        f"bar: originality >= {gate.min_originality:.1%}, one source <= {gate.max_source_share:.1%}", markup=False
+    )

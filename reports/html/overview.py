@@ -36,7 +36,11 @@ def overview_view(report: Report, doc_href: Callable[[int], str]) -> dict[str, A
 
     def link(path: str | None) -> dict[str, str]:
         d = index.get(path or "")
-        return {"name": visible(shorten(path, root)), "href": doc_href(d) if d is not None else "", "path": visible(path)}
+        return {
+            "name": visible(shorten(path, root)),
+            "href": doc_href(d) if d is not None else "",
+            "path": visible(path),
+        }
 
     audit = report.audit
     families = audit.families if audit else ()

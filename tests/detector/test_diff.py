@@ -57,5 +57,5 @@ def test_a_rewritten_passage_lists_no_clauses():
 def test_changes_are_in_absolute_offsets_of_both_texts():
     own, src = "前言。我镇组织开展整治。", "标题\n我局组织开展整治。"
     diff = diff_passage(own, None, 3, len(own), src, None, 3, len(src))
-    (a, b, c, d, kind), = [ch for ch in diff.changes if ch[4] != "pun"]
+    ((a, b, c, d, kind),) = [ch for ch in diff.changes if ch[4] != "pun"]
     assert (own[a:b], src[c:d], kind) == ("镇", "局", "sub")

@@ -41,7 +41,13 @@ def test_the_check_header_has_the_number_time_library_and_cnki_figures():
     html = render_html(report, TEXTS.get)
     assert f'<dd class="number">{report.number}</dd>' in html and report.number.startswith("CC20240601-")
     assert "2024-06-01 10:00:00+08:00" in html and "index.db</span>（2 篇）" in html
-    for label in ("总文字复制比", "去除本人文献复制比", "单篇最大文字复制比", "重复字数 / 总字数", "疑似段落数 / 总段落数"):
+    for label in (
+        "总文字复制比",
+        "去除本人文献复制比",
+        "单篇最大文字复制比",
+        "重复字数 / 总字数",
+        "疑似段落数 / 总段落数",
+    ):
         assert f'<span class="l">{label}</span>' in html
     assert re.search(r'<li class="fig bad"><span class="v">51\.3%</span><span class="l">单篇最大文字复制比', html)
 
@@ -91,7 +97,10 @@ def test_a_large_corpus_is_a_folder_of_pages_and_the_overview_carries_no_text():
 @pytest.mark.parametrize(("originality", "verdict"), [(0.7999, "FAIL"), (0.8, "PASS")])
 def test_the_gate_page_has_a_verdict_against_its_bar(originality, verdict):
     report = _corpus(2)
-    docs = (dataclasses.replace(report.documents[0], originality=originality, max_source_share=0.1), report.documents[1])
+    docs = (
+        dataclasses.replace(report.documents[0], originality=originality, max_source_share=0.1),
+        report.documents[1],
+    )
     docs = (docs[0], dataclasses.replace(docs[1], originality=0.95, max_source_share=0.05))
     failed = (docs[0].path,) if verdict == "FAIL" else ()
     passed = tuple(d.path for d in docs if d.path not in failed)

@@ -173,7 +173,13 @@ def test_the_check_report_reads_at_390_and_1366_px_and_prints_only_the_pairs(chr
     header = chrome.find_element(By.CSS_SELECTOR, ".top .meta").text
     assert report.number in header and "2024-06-01 10:00:00+08:00" in header and "index.db（2 篇）" in header
     figures = chrome.find_element(By.CSS_SELECTOR, ".figures").text
-    for label in ("总文字复制比", "去除本人文献复制比", "单篇最大文字复制比", "重复字数 / 总字数", "疑似段落数 / 总段落数"):
+    for label in (
+        "总文字复制比",
+        "去除本人文献复制比",
+        "单篇最大文字复制比",
+        "重复字数 / 总字数",
+        "疑似段落数 / 总段落数",
+    ):
         assert label in figures
     chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert not chrome.find_element(By.CSS_SELECTOR, ".compare").is_displayed()  # no whole texts on paper
@@ -182,7 +188,9 @@ def test_the_check_report_reads_at_390_and_1366_px_and_prints_only_the_pairs(chr
     assert "第" in rows[0].text and "段" in rows[0].text  # located by paragraph
     chrome.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     _at(chrome, 1366)
-    pdf = base64.b64decode(chrome.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})["data"])
+    pdf = base64.b64decode(
+        chrome.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})["data"]
+    )
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     whole_texts = sum(len(t) for t in texts.values())
     assert 1 <= pages <= 2, (pages, whole_texts)  # the pairs and their context, not the texts (~3,000 characters)

@@ -17,11 +17,23 @@ from tests.reports.test_html import fixture_report, typed
 def test_number_time_and_families_survive_the_json_round_trip():
     members = (
         FamilyMember("refs/范文03.txt", 0, 90, None, None, None, "reference"),
-        FamilyMember("subs/a.txt", 10, 99, "荷阳乡", 2021, "2021-12-20", "submission",
-                     (Edit("杨阳村", "荷阳乡", "place"), Edit("96.89%", "93.08%", "number")), 0.9123, False),
+        FamilyMember(
+            "subs/a.txt",
+            10,
+            99,
+            "荷阳乡",
+            2021,
+            "2021-12-20",
+            "submission",
+            (Edit("杨阳村", "荷阳乡", "place"), Edit("96.89%", "93.08%", "number")),
+            0.9123,
+            False,
+        ),
         FamilyMember("subs/b.txt", 5, 80, "县交通运输局", 2022, None, "submission", (), 0.41, True),
     )
-    family = Family("F001", "范文的一段", "refs/范文03.txt", members, 2, "refs/范文03.txt", "the only reference (范文) member")
+    family = Family(
+        "F001", "范文的一段", "refs/范文03.txt", members, 2, "refs/范文03.txt", "the only reference (范文) member"
+    )
     report = dataclasses.replace(
         typed(fixture_report()),
         command="audit",
