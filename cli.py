@@ -15,10 +15,22 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from cli_output import (
+    Exit,
+    ManyValues,
+    emit,
+    fail,
+    formatters,
+    note,
+    progress_bars,
+    report_input_errors,
+    stats_text,
+    stderr,
+    write,
+)
 from corpus.errors import ChachongError
 
-AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
+AUDIT_HTML_SOURCES = 3  # side-by-side views per document in corpus reports (the first, largest sources)
 
 app = typer.Typer(
     name="chachong",
@@ -40,7 +52,12 @@ MaxBytesOption = Annotated[
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
 JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
-HtmlOption = Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")]
+HtmlOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."
+    ),
+]
 ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
 
 
@@ -143,12 +160,16 @@ def index_stats(
 # -- check -------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def check(
     file: Annotated[Path, typer.Argument(help="The submission to check.")],
     index: IndexOption = None,
     against: Annotated[
-        Optional[list[Path]], typer.Option("--against", help="Compare with these files/folders instead of the index.")
+        Optional[list[Path]],
+        typer.Option(
+            "--against",
+            help="Compare with these files/folders instead of the index (--against A B, or --against A --against B).",
+        ),
     ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
@@ -158,7 +179,7 @@ def check(
 ) -> None:
     """Check one submission: originality score, sources and copied passages."""
     from app.check import run_check
-    from reports.model import check_report
+    from reports.model import check_report, time_of_check
 
     try:
         settings = _settings(Path("."), index=index, max_bytes=max_bytes)
@@ -166,7 +187,7 @@ def check(
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
-        report = check_report(result)
+        report = check_report(result, checked_at=time_of_check())
         emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -203,6 +224,13 @@ def gate(
     max_bytes: MaxBytesOption = None,
     junit_out: Annotated[Optional[Path], typer.Option("--junit", help="Write JUnit XML here.")] = None,
     sarif_out: Annotated[Optional[Path], typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    sarif_base: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sarif-base",
+            help="Folder the SARIF and JUnit paths are relative to (default: the git repository root, else FOLDER).",
+        ),
+    ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     markdown_out: Annotated[
@@ -224,8 +252,8 @@ def gate(
     from app.gate import run_gate
     from reports.junit import JunitFormatter
     from reports.markdown import MarkdownFormatter
-    from reports.model import gate_report
-    from reports.sarif import SarifFormatter
+    from reports.model import gate_report, time_of_check
+    from reports.sarif import SarifFormatter, repository_root
 
     try:
         config = _settings(
@@ -233,10 +261,11 @@ def gate(
         )
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
-        report = gate_report(result)
+        report = gate_report(result, checked_at=time_of_check())
+        base = sarif_base or repository_root(folder) or config.root
         outputs = [
-            (JunitFormatter(), junit_out),
-            (SarifFormatter(config.root), sarif_out),
+            (JunitFormatter(base), junit_out),
+            (SarifFormatter(base), sarif_out),
             (MarkdownFormatter(), markdown_out),
             *formatters(json=json_out, html=html_out),
         ]
@@ -278,11 +307,12 @@ def config_command(
 # -- audit / report / bench ---------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def audit(
     dirs: Annotated[list[Path], typer.Argument(help="Folders (or files) of submissions.")],
     ref: Annotated[
-        Optional[list[Path]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
+        Optional[list[Path]],
+        typer.Option("--ref", help="Reference library: 范文 and past years (--ref A B, or --ref A --ref B)."),
     ] = None,
     index: Annotated[
         Optional[Path], typer.Option("--index", help="Also compare with, and extend, this persistent index.")
@@ -296,11 +326,11 @@ def audit(
 ) -> None:
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
     from app.audit import AuditParams, run_audit
-    from app.check import CorpusInfo
+    from app.check import CorpusInfo, library_name
     from app.indexing import open_index
     from app.texts import TextLookup
     from reports.csv_report import CsvFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     try:
         settings = _settings(Path("."), max_bytes=max_bytes)
@@ -312,8 +342,8 @@ def audit(
                     corpus = CorpusInfo(index.as_posix(), store.document_count())
             else:
                 result = run_audit(dirs, ref or [], params=params, progress=progress)
-                corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
-        report = audit_report(result, corpus)
+                corpus = CorpusInfo(library_name([*dirs, *(ref or [])]), len(result.results) + len(result.references))
+        report = audit_report(result, corpus, checked_at=time_of_check())
         outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
         emit(report, TextLookup(result.documents), outputs, no_color=no_color)
     except ChachongError as err:
@@ -347,7 +377,8 @@ def report(
         store = open_index(settings.index, create=False) if index is not None or settings.index.exists() else None
         try:
             texts = TextLookup(stores=[store] if store else [], roots=[Path("."), json_file.parent])
-            write(html_out, HtmlFormatter().render(loaded, texts))
+            for name, page in HtmlFormatter(workers=1).render_pages(loaded, texts, html_out.name):
+                write(html_out.parent / name if name else html_out, page)
         finally:
             if store is not None:
                 store.close()
@@ -424,7 +455,7 @@ def demo(
     from reports.csv_report import CsvFormatter
     from reports.html import HtmlFormatter
     from reports.json_report import JsonFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     try:
         if not run:
@@ -435,7 +466,7 @@ def demo(
             demo_run = run_demo(out_dir, progress=progress)
         note(f"demo corpus: {out_dir} ({demo_run.documents} documents, {demo_run.cases} planted cases)")
         assert demo_run.audit is not None
-        report = audit_report(demo_run.audit, demo_run.corpus, command="demo")
+        report = audit_report(demo_run.audit, demo_run.corpus, command="demo", checked_at=time_of_check())
         report = dataclasses.replace(report, errors=tuple(demo_run.errors))
         texts = TextLookup(demo_run.audit.documents)
         outputs = [

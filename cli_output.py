@@ -8,6 +8,7 @@ go to stdout or to the files the flags name.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand
 
 from corpus.errors import ChachongError, InputError
 
@@ -58,6 +60,33 @@ def progress_bars() -> Iterator[Any]:
         yield update
 
 
+def spread_values(args: list[str], flags: tuple[str, ...]) -> list[str]:
+    """``--against A B`` as ``--against A --against B``: the plain words after
+    one of ``flags`` are all its values, up to the next option."""
+    out: list[str] = []
+    current = None
+    for arg in args:
+        if arg == "--":
+            current = None
+        elif arg.startswith("-") and arg != "-":
+            current = arg if arg in flags else None
+            out.append(arg)
+            continue
+        elif current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(arg)
+    return out
+
+
+class ManyValues(TyperCommand):
+    """A command whose list options take several values after one flag (``--against A B``)."""
+
+    many = ("--against", "--ref")
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_values(list(args), self.many))
+
+
 def fail(message: str) -> typer.Exit:
     stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(Exit.ERROR)
@@ -84,10 +113,17 @@ def use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+def terminal_width() -> int:
+    """The terminal's width when stdout is one (COLUMNS wins, as for any tool), else 80."""
+    if not sys.stdout.isatty():
+        return 80
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
 def terminal(no_color: bool) -> Any:
     from reports.terminal import TerminalFormatter
 
-    return TerminalFormatter(width=None if sys.stdout.isatty() else 80, color=use_color(no_color))
+    return TerminalFormatter(width=terminal_width(), color=use_color(no_color))
 
 
 def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:
@@ -100,7 +136,11 @@ def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]],
         if str(path) == "-":
             to_stdout = formatter
             continue
-        write(path, formatter.render(report, texts))
+        if hasattr(formatter, "render_pages"):  # a report folder: the page and the documents' pages beside it
+            for name, content in formatter.render_pages(report, texts, path.name):
+                write(path.parent / name if name else path, content)
+        else:
+            write(path, formatter.render(report, texts))
         note(f"{formatter.label}: {path}")
     sys.stdout.write((to_stdout or terminal(no_color)).render(report, texts))
 
@@ -112,9 +152,18 @@ def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_
     return [(HtmlFormatter(max_sources), html), (JsonFormatter(), json)]
 
 
-
 def stats_text(stats: dict[str, Any]) -> str:
-    keys = ("path", "documents", "chars", "windows", "band_rows", "gram_rows", "file_bytes", "first_added", "last_added")
+    keys = (
+        "path",
+        "documents",
+        "chars",
+        "windows",
+        "band_rows",
+        "gram_rows",
+        "file_bytes",
+        "first_added",
+        "last_added",
+    )
     lines = [f"{key:>12}: {stats[key]}" for key in keys]
     fp = stats["fingerprint"]
     lines.append(

@@ -20,6 +20,7 @@ from pathlib import Path
 from app.check import CorpusInfo, temporary_index
 from app.compare import Comparison, compare_all, source_documents
 from app.config import Settings
+from app.figures import percents
 from app.gate.select import select_files
 from app.gate.state import GateState
 from app.texts import TextLookup
@@ -85,17 +86,11 @@ def evaluate(result: DocumentResult, config: Settings) -> Verdict:
     """Apply the bar to one checked submission."""
     reasons = []
     if result.originality < config.min_originality:
-        reasons.append(
-            Reason(LOW_ORIGINALITY, f"originality {result.originality:.1%} is below {config.min_originality:.1%}")
-        )
+        shown, bar = percents(result.originality, config.min_originality)
+        reasons.append(Reason(LOW_ORIGINALITY, f"originality {shown} is below {bar}"))
     if result.max_source_share > config.max_source_share:
-        reasons.append(
-            Reason(
-                SOURCE_SHARE,
-                f"{result.max_source} supplies {result.max_source_share:.1%} of the text, "
-                f"more than {config.max_source_share:.1%}",
-            )
-        )
+        shown, bar = percents(result.max_source_share, config.max_source_share)
+        reasons.append(Reason(SOURCE_SHARE, f"{result.max_source} supplies {shown} of the text, more than {bar}"))
     return Verdict(result.path, not reasons, tuple(reasons))
 
 
