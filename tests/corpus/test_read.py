@@ -261,7 +261,7 @@ def test_permission_error_becomes_input_error(
 def test_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
-    assert reason_of(fifo) == "not a regular file"
+    assert reason_of(fifo) == "not a regular file (a FIFO)"
 
 
 # ---------------------------------------------------------------------------
