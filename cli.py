@@ -48,10 +48,24 @@ ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even w
 
 
 def _settings(root: Path, **flags: Any) -> Any:
-    """The one configuration: defaults < config file < CHACHONG_* < these flags."""
+    """The one configuration: defaults < config file < CHACHONG_* < these flags;
+    its reading budget becomes this process's (:func:`corpus.limits.use_limits`)."""
     from app.config import load_settings
+    from corpus.limits import use_limits
 
-    return load_settings(root, flags=flags)
+    settings = load_settings(root, flags=flags)
+    use_limits(settings.limits)
+    return settings
+
+
+def _checked_flags(flags: str, make: Any, **values: Any) -> Any:
+    """``make(**values)``, its ConfigError naming the flags the values came from."""
+    from corpus.errors import ConfigError
+
+    try:
+        return make(**values)
+    except ConfigError as err:
+        raise ConfigError(f"{flags}: {err}") from None
 
 
 # -- index -------------------------------------------------------------------
@@ -83,8 +97,9 @@ def index_add(
         params = None
         if shingle is not None or shingle_size is not None:
             kind = shingle or "char"
-            params = FingerprintParams(shingle=kind, k=shingle_size or (3 if kind == "word" else 5))
-        with open_index(settings.index, create=True, params=params) as store, progress_bars() as progress:
+            k = shingle_size if shingle_size is not None else (3 if kind == "word" else 5)
+            params = _checked_flags("--shingle/--shingle-size", FingerprintParams, shingle=kind, k=k)
+        with open_index(settings.index, create=True, params=params, on_wait=note) as store, progress_bars() as progress:
             outcome, errors = add_to_index(store, paths, max_bytes=settings.max_bytes, progress=progress)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -106,7 +121,7 @@ def index_remove(
 
     try:
         settings = _settings(Path("."), index=index)
-        with open_index(settings.index, create=False) as store:
+        with open_index(settings.index, create=False, on_wait=note) as store:
             removed, missing = remove_from_index(store, paths)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -166,6 +181,10 @@ def check(
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
+        if not result.corpus.documents:
+            report_input_errors(result.errors)
+            where = "the --against paths hold" if against else f"the index {result.corpus.path} holds"
+            raise fail(f"nothing was compared: {where} no readable document")
         report = check_report(result)
         emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
@@ -193,6 +212,14 @@ MaxSourceShareOption = Annotated[
     ),
 ]
 
+StateOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--state",
+        help="Where --changed-only keeps its state (default FOLDER/.chachong/gate-state.db); may be anywhere.",
+    ),
+]
+
 
 @app.command()
 def gate(
@@ -211,6 +238,7 @@ def gate(
     changed_only: Annotated[
         bool, typer.Option("--changed-only", help="Check only files new or changed since they last passed.")
     ] = False,
+    state: StateOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when submissions fail (report only).")
     ] = False,
@@ -228,9 +256,8 @@ def gate(
     from reports.sarif import SarifFormatter
 
     try:
-        config = _settings(
-            folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
-        )
+        bar = {"min_originality": min_originality, "max_source_share": max_source_share}
+        config = _settings(folder, index=index, max_bytes=max_bytes, state=state, **bar)
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
         report = gate_report(result)
@@ -307,7 +334,7 @@ def audit(
         params = AuditParams(max_bytes=settings.max_bytes)
         with progress_bars() as progress:
             if index is not None:
-                with open_index(index, create=True) as store:
+                with open_index(index, create=True, on_wait=note) as store:
                     result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
                     corpus = CorpusInfo(index.as_posix(), store.document_count())
             else:

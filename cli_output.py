@@ -1,7 +1,8 @@
 """What the command line prints and writes: progress, messages, reports.
 
 Progress goes to stderr, only on a terminal and only while the work runs;
-messages go to stderr with every piece of text from a file escaped; reports
+messages go to stderr on one line each, with rich markup and every control
+character escaped (a file name may hold an ANSI escape or a newline); reports
 go to stdout or to the files the flags name.
 """
 
@@ -21,6 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from corpus.errors import ChachongError, InputError
+from corpus.names import printable
 
 
 class Exit(IntEnum):
@@ -58,26 +60,48 @@ def progress_bars() -> Iterator[Any]:
         yield update
 
 
+def shown(text: object) -> str:
+    """Text from anywhere (a file name, an exception) as safe rich markup for one line."""
+    return escape(printable(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {shown(message)}", highlight=False)
     return typer.Exit(Exit.ERROR)
 
 
 def note(message: str) -> None:
-    stderr.print(escape(message), highlight=False)
+    stderr.print(shown(message), highlight=False)
 
 
 def report_input_errors(errors: Sequence[InputError], label: str = "[red]skipped[/]") -> None:
     for error in errors:
-        stderr.print(f"{label} {escape(error.path)}: {escape(error.reason)}", highlight=False)
+        stderr.print(f"{label} {shown(error.path)}: {shown(error.reason)}", highlight=False)
+
+
+def encoded(content: str) -> bytes:
+    """UTF-8; a lone surrogate left in a report (an undecodable file name) is
+    written as ``\\udcff`` rather than failing the whole write."""
+    return content.encode("utf-8", errors="backslashreplace")
 
 
 def write(path: Path, content: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
+        path.write_bytes(encoded(content))
     except OSError as err:
         raise ChachongError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+def to_stdout(content: str) -> None:
+    """Write a report to stdout as UTF-8 bytes (whatever the locale says)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # pragma: no cover - a text-only stream (some test runners)
+        sys.stdout.write(content)
+        return
+    buffer.write(encoded(content))
+    buffer.flush()
 
 
 def use_color(no_color: bool) -> bool:
@@ -93,16 +117,16 @@ def terminal(no_color: bool) -> Any:
 def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:
     """Write each (formatter, path) the flags asked for; a '-' path, or else
     the terminal view, goes to stdout."""
-    to_stdout = None
+    on_stdout = None
     for formatter, path in outputs:
         if path is None:
             continue
         if str(path) == "-":
-            to_stdout = formatter
+            on_stdout = formatter
             continue
         write(path, formatter.render(report, texts))
         note(f"{formatter.label}: {path}")
-    sys.stdout.write((to_stdout or terminal(no_color)).render(report, texts))
+    to_stdout((on_stdout or terminal(no_color)).render(report, texts))
 
 
 def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_sources: int | None = None) -> list:
@@ -121,5 +145,5 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"{'fingerprint':>12}: {fp['shingle']} {fp['k']}-grams, {fp['num_perm']} perms (seed {fp['seed']}), "
         f"LSH {fp['bands']}x{fp['rows']} @ {fp['lsh_threshold']}, grams k={fp['gram_k']} w={fp['winnow_w']}"
     )
-    lines += stats.get("paths", [])
+    lines += [printable(path) for path in stats.get("paths", [])]
     return "\n".join(lines) + "\n"

@@ -3,7 +3,9 @@ ranking; the gate's verdicts.
 
 Rendered with rich into a string (:class:`TerminalFormatter`), which the
 command line prints: colour only when asked (``--no-color``, ``NO_COLOR``
-turn it off). Fits 80 columns.
+turn it off). Fits 80 columns. Every file name and passage goes through
+:func:`~corpus.names.printable` and into rich as plain text, never markup: a
+name or a text with an ANSI escape, a newline or ``[bold]`` prints as itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from corpus.names import printable
 from detector.diff import folded_opcodes
 from detector.model import DocumentResult, Match
 from reports.base import TextSource, no_texts
@@ -71,7 +74,7 @@ def render_document(doc: DocumentResult, texts: TextSource, console: Console, *,
     if stock:
         console.print(Text(f"{stock} stock-phrase matches (套话) not counted as copying", style="dim"))
     for warning in doc.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        console.print(Text(f"warning: {printable(warning)}", style="yellow"))
 
 
 _STYLES = {"good": "bold green", "warn": "bold yellow", "bad": "bold red"}
@@ -89,7 +92,7 @@ def _header(doc: DocumentResult) -> Panel:
     line.append(f"\ncopied {doc.copied_chars} of {doc.meaningful_chars} chars")
     line.append(f" · {len(doc.sources)} sources · {doc.encoding}")
     unit = " · ".join(str(v) for v in (doc.meta.unit, doc.meta.year) if v)
-    title = Text(doc.path + (f"  ({unit})" if unit else ""), style="bold")
+    title = Text(printable(doc.path + (f"  ({unit})" if unit else "")), style="bold")
     return Panel(line, title=title, title_align="left", width=80)
 
 
@@ -100,13 +103,15 @@ def _sources_table(doc: DocumentResult) -> Table:
     table.add_column("chars", justify="right", ratio=1)
     table.add_column("passages", justify="right", ratio=1)
     for source in doc.sources[:8]:
-        table.add_row(source.source, f"{source.share:.1%}", str(source.copied_chars), str(source.passages))
+        table.add_row(
+            Text(printable(source.source)), f"{source.share:.1%}", str(source.copied_chars), str(source.passages)
+        )
     return table
 
 
 def _passage(number: int, match: Match, own: str | None, source: str | None) -> RenderableType:
     title = Text(
-        f"#{number} [{match.start}:{match.end}] ← {match.source} "
+        f"#{number} [{match.start}:{match.end}] ← {printable(match.source)} "
         f"[{match.source_start}:{match.source_end}] {match.similarity:.0%}",
         style="bold",
     )
@@ -119,7 +124,7 @@ def _passage(number: int, match: Match, own: str | None, source: str | None) -> 
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = printable(" ".join(text.split()))
     return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1] + "…"
 
 
@@ -159,10 +164,10 @@ def render_audit(report: Report, console: Console, *, rows: int = 30) -> None:
     base = _common_folder([r.path for r in ranking] + [r.max_source for r in ranking if r.max_source])
 
     def short(path: str | None) -> str:
-        return (path or "")[len(base) :] if path and base and path.startswith(base) else (path or "")
+        return printable((path or "")[len(base) :] if path and base and path.startswith(base) else (path or ""))
 
     if base:
-        console.print(Text(f"paths relative to {base}", style="dim"))
+        console.print(Text(f"paths relative to {printable(base)}", style="dim"))
     table = Table(title="原创度排名 originality ranking", width=80, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="fold", ratio=4)
     table.add_column("orig.", justify="right", ratio=1)
@@ -170,9 +175,9 @@ def render_audit(report: Report, console: Console, *, rows: int = 30) -> None:
     table.add_column("share", justify="right", ratio=1)
     for row in ranking[:rows]:
         table.add_row(
-            short(row.path),
+            Text(short(row.path)),
             Text(f"{row.originality:.1%}", style=_score_style(row.originality)),
-            short(row.max_source),
+            Text(short(row.max_source)),
             f"{row.max_source_share:.1%}",
         )
     console.print(table)
@@ -195,7 +200,8 @@ def _render_relations(report: Report, console: Console, short, rows: int) -> Non
     if directed:
         console.print(Text("who copied from whom (later ← earlier)", style="bold"))
     for edge in directed[:rows]:
-        console.print(f"  {short(edge.copier)} ← {short(edge.source)}  {edge.copied_chars} chars {edge.relation}")
+        line = f"  {short(edge.copier)} ← {short(edge.source)}  {edge.copied_chars} chars {edge.relation}"
+        console.print(Text(line))
 
 
 def render_gate(report: Report, console: Console) -> None:
@@ -205,10 +211,10 @@ def render_gate(report: Report, console: Console) -> None:
     failed = set(gate.failed)
     for doc in sorted(report.documents, key=lambda r: (r.path not in failed, r.originality, r.path)):
         mark = "[bold red]FAIL[/]" if doc.path in failed else "[green]PASS[/]"
-        top = f"  {doc.max_source_share:6.1%} {doc.max_source}" if doc.max_source else ""
-        console.print(f"{mark} {doc.originality:7.1%}  {Text(doc.path).markup}{Text(top).markup}")
+        top = f"  {doc.max_source_share:6.1%} {printable(doc.max_source)}" if doc.max_source else ""
+        console.print(f"{mark} {doc.originality:7.1%}  {Text(printable(doc.path)).markup}{Text(top).markup}")
         for reason in gate.reasons.get(doc.path, ()):
-            console.print(f"       {reason.message}", markup=False)
+            console.print(Text(f"       {printable(reason.message)}"))
     unchanged = f", {len(gate.unchanged)} unchanged" if gate.changed_only else ""
     console.print(
         f"{len(report.documents)} checked{unchanged}: {len(report.documents) - len(failed)} passed, "

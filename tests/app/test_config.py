@@ -118,7 +118,7 @@ def test_environment_lists_fingerprint_and_empty_values(tmp_path):
         ("min_originality = 1.5\n", "min_originality: expected a number between 0 and 1"),
         ('min_originality = "high"\n', "min_originality: expected a number"),
         ("max_source_share = true\n", "max_source_share: expected a number"),
-        ("max_bytes = 0\n", "max_bytes: expected a positive integer"),
+        ("max_bytes = 0\n", "max_bytes: expected an integer from 1 to 1,073,741,824"),
         ('references = "refs"\n', "references: expected a list"),
         ("ignore = [1]\n", "ignore: expected a list"),
         ("index = 3\n", "index: expected a path"),
@@ -150,7 +150,7 @@ def test_bad_environment_and_flag_values_name_the_variable_or_flag(tmp_path):
         load_settings(tmp_path, env={"CHACHONG_MAX_BYTES": "1e6"})
     with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_K: expected an integer"):
         load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_K": "x"})
-    with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_NUM_PERM.*num_perm must be a positive integer"):
+    with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_NUM_PERM.*num_perm must be an integer from 1 to 1024, not 0"):
         load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_NUM_PERM": "0"})
     with pytest.raises(ConfigError, match="--min-originality: expected a number between 0 and 1"):
         load_settings(tmp_path, env={}, flags={"min_originality": -0.1})
