@@ -21,10 +21,16 @@ _UNPRINTABLE = re.compile(
 )
 
 
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+    char = match.group()
+    code = ord(char)
     if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
         return f"\\x{code - 0xDC00:02x}"
+    if char in _SHORT:
+        return _SHORT[char]
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

@@ -20,6 +20,7 @@ outside one gets a worker of its own.
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -55,6 +56,7 @@ def _serve(conn: Connection, parent: int, memory_mib: int) -> None:
     """The worker's loop: run each job, answer ``(status, value)``."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    faulthandler.disable()  # a crash here is reported by the parent, in one line
     _limit_memory(memory_mib)
     while True:
         try:

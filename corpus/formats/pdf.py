@@ -84,7 +84,7 @@ def check_streams(path: Path, data: bytes, cap: int) -> None:
             continue  # pdfminer never inflates images when it extracts text
         if _inflated_size(data, start, cap) > cap:
             raise InputError(
-                path, f"refusing .pdf: a compressed stream inflates to more than {cap >> 20} MiB (a Flate bomb?)"
+                path, f"refusing .pdf: a compressed stream inflates to more than {cap >> 20} MiB (a limit on one stream)"
             )
 
 
@@ -138,8 +138,8 @@ def _pdf_page_texts(path: Path, data: bytes, max_chars: int) -> list[str]:
         for page in PDFPage.create_pages(document):
             interpreter.process_page(page)
             texts.append(output.getvalue())
-            total += len(texts[-1])
-            if total > max_chars:
+            total += len(_CID_TOKEN.sub("", texts[-1].replace("\x0c", "")).rstrip()) + (len(texts) > 1)
+            if total > max_chars:  # as read_pdf will count it: early, before the next pages
                 raise InputError(path, too_many_chars(total, max_chars))
             output.seek(0)
             output.truncate(0)

@@ -173,3 +173,27 @@ def test_describe_lists_every_value_with_its_origin(tmp_path):
     as_dict = config.as_dict()
     assert as_dict["settings"]["min_originality"] == {"value": 0.9, "source": "--min-originality"}
     assert as_dict["file"] == conf.resolve().as_posix()
+
+
+def test_reading_limits_come_from_file_and_environment(tmp_path):
+    from corpus.limits import ReadLimits
+
+    assert load_settings(tmp_path, env={}).limits == ReadLimits()
+    _write(tmp_path / "chachong.toml", "parse_seconds = 5\nparse_memory = 512\nmax_chars = 2000\n")
+    config = load_settings(tmp_path, env={"CHACHONG_PARSE_SECONDS": "7.5"})
+    assert config.limits == ReadLimits(parse_seconds=7.5, parse_memory=512, max_chars=2000)
+    lines = {line.split(" = ")[0]: line for line in describe(config).splitlines() if " = " in line}
+    assert lines["parse_seconds"].endswith("# CHACHONG_PARSE_SECONDS")
+    assert lines["max_chars"].startswith("max_chars = 2000")
+
+
+def test_only_the_flag_marks_the_state_as_from_the_command_line(tmp_path):
+    assert not load_settings(tmp_path, env={"CHACHONG_STATE": "x.db"}).state_from_flag
+    flagged = load_settings(tmp_path, env={"CHACHONG_STATE": "x.db"}, flags={"state": Path("/elsewhere/s.db")})
+    assert flagged.state_from_flag and flagged.state == Path("/elsewhere/s.db")
+
+
+def test_unknown_fingerprint_variables_are_errors_and_empty_ones_are_unset(tmp_path):
+    with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_WINDOW: unknown variable"):
+        load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_WINDOW": "3"})
+    assert load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_WINDOW": " "}).fingerprint_settings == {}

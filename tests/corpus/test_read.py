@@ -628,3 +628,91 @@ def test_soffice_lookup_uses_libreoffice_as_a_second_name(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(office.shutil, "which", which)
     assert office.find_soffice() == "/opt/lo/libreoffice"
+
+
+# ---------------------------------------------------------------------------
+# Reading budgets (corpus.limits): bombs refused early, text bounded
+# ---------------------------------------------------------------------------
+
+
+def test_a_flate_stream_over_the_cap_refuses_the_pdf_and_an_image_stream_is_not_inflated(tmp_path: Path) -> None:
+    from corpus.formats.pdf import check_streams
+    from tests.hostile.hostile_inputs import pdf_with_content, repeated_zlib
+
+    bomb = pdf_with_content(repeated_zlib(bytes(1 << 20), 3))
+    with pytest.raises(InputError, match="inflates to more than 2 MiB"):
+        check_streams(Path("bomb.pdf"), bomb, 2 << 20)
+    check_streams(Path("bomb.pdf"), bomb, 3 << 20)  # exactly at the cap: allowed
+    image = bomb.replace(b"/Filter /FlateDecode", b"/Filter /FlateDecode /Subtype /Image")
+    check_streams(Path("image.pdf"), image, 2 << 20)  # pdfminer does not inflate images for text
+
+
+def test_a_docx_with_too_many_paragraphs_is_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.hostile.hostile_inputs import paragraph_flood_docx
+
+    path = paragraph_flood_docx(tmp_path, 3000)
+    monkeypatch.setattr(docx_format, "DOCX_MAX_PARAGRAPHS", 2999)
+    assert reason_of(path) == "refusing .docx: more than 2,999 paragraphs (a limit on one document)"
+    monkeypatch.setattr(docx_format, "DOCX_MAX_PARAGRAPHS", 3001)
+    assert read_document(path).text.endswith("last")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+def test_max_chars_bounds_every_format(tmp_path: Path, suffix: str) -> None:
+    from corpus.limits import ReadLimits
+    from tests.hostile.hostile_inputs import docx_bytes, pdf_with_content
+
+    line = "Annual work summary of the transport bureau " * 5
+    data = {
+        ".txt": line.encode(),
+        ".docx": docx_bytes([line]),
+        ".pdf": pdf_with_content(f"BT /F1 12 Tf 72 700 Td ({line}) Tj ET".encode(), filtered=False),
+    }[suffix]
+    path = write(tmp_path, "doc" + suffix, data)
+    chars = len(read_document(path).text)
+    assert read_document(path, limits=ReadLimits(max_chars=chars)).text
+    with pytest.raises(InputError, match=r"too much text: more than \d+ characters"):
+        read_document(path, limits=ReadLimits(max_chars=chars - 1))
+
+
+def test_entries_that_are_not_files_are_named_with_what_they_are(tmp_path: Path) -> None:
+    from tests.hostile.hostile_inputs import special_entries
+
+    expected = special_entries(tmp_path)
+    os.symlink(tmp_path, tmp_path / "folder-link")  # a link to a folder: not followed, not an error
+    (tmp_path / "ok.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    files, errors = discover_files([tmp_path])
+    assert files == [tmp_path / "ok.txt"]
+    reasons = {Path(e.path).name: e.reason for e in errors}
+    assert set(reasons) == set(expected)
+    for name, word in expected.items():
+        assert reasons[name].startswith(word), reasons[name]
+    assert reasons["dangling.txt"] == "dangling symlink (to nowhere.txt, which does not exist)"
+    assert reasons["fifo.txt"] == "not a regular file (a FIFO)"
+    named, named_errors = discover_files([tmp_path / "loop-a.txt", tmp_path / "dangling.txt"])
+    assert named == [] and [e.reason.split(" (")[0] for e in named_errors] == ["symlink loop", "dangling symlink"]
+
+
+def test_a_folder_1200_levels_deep_is_walked(tmp_path: Path) -> None:
+    from tests.hostile.hostile_inputs import deep_folder, remove_deep
+
+    deep = deep_folder(tmp_path / "deep", 1200)
+    try:
+        files, errors = discover_files([tmp_path / "deep"])
+        assert files == [deep] and errors == []
+    finally:
+        remove_deep(tmp_path / "deep")
+
+
+def test_an_undecodable_file_name_is_read_and_shown_with_its_bytes_escaped(tmp_path: Path) -> None:
+    from corpus.read import load_documents
+
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xff.txt")
+    with open(raw, "wb") as handle:
+        handle.write(SIMPLIFIED.encode())
+    (tmp_path / "empty\udcfe.txt").write_bytes(b"")
+    documents, errors = load_documents([tmp_path])
+    assert [d.path for d in documents] == [f"{tmp_path.as_posix()}/bad\\xff.txt"]
+    assert [e.path for e in errors] == [f"{tmp_path}/empty\\xfe.txt"]
