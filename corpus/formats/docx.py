@@ -38,7 +38,18 @@ _PARAGRAPH = re.compile(rb"<w:p[\s>/]")
 def read_docx(path: Path, data: bytes, max_bytes: int, limits: ReadLimits | None = None) -> str:
     """The text of a .docx: body paragraphs and tables in order, tables as rows of tab-separated cells."""
     limits = limits or current_limits()
+    _preload()
     return parse_bounded(docx_text, str(path), (path, data, max_bytes, limits.max_chars), limits)
+
+
+def _preload() -> None:
+    """Import python-docx here, once, so that every forked parse worker has it (~100 ms each otherwise)."""
+    try:
+        import docx  # noqa: F401
+        import docx.oxml.ns  # noqa: F401
+        import docx.table  # noqa: F401
+    except ImportError:  # the worker says what is missing
+        pass
 
 
 def docx_text(path: Path, data: bytes, max_bytes: int, max_chars: int) -> str:
