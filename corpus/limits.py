@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 #: A .docx may have at most this many paragraphs (a 500-page report has ~20,000).
 DOCX_MAX_PARAGRAPHS = 200_000
+#: ... and a body (word/document.xml) of at most this many bytes, inflated (such a report has ~10 MB).
+DOCX_MAX_BODY = 64 * 1024 * 1024
 #: One compressed stream of a .pdf (page content, font, object stream) may inflate to at most this.
 PDF_MAX_STREAM = 32 * 1024 * 1024
 

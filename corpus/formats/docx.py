@@ -18,7 +18,7 @@ from typing import Any
 
 from corpus.errors import InputError, MissingDependencyError
 from corpus.formats.bounded import parse_bounded
-from corpus.limits import DOCX_MAX_PARAGRAPHS, ReadLimits, current_limits, too_many_chars
+from corpus.limits import DOCX_MAX_BODY, DOCX_MAX_PARAGRAPHS, ReadLimits, current_limits, too_many_chars
 
 #: Absolute cap on the declared uncompressed size of a .docx archive.
 DOCX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -121,18 +121,23 @@ def _check_docx_archive(path: Path, data: bytes, max_bytes: int) -> None:
 
 
 def _check_paragraphs(path: Path, archive: zipfile.ZipFile) -> None:
-    """Count the body's paragraphs while inflating it, before anything parses it."""
-    count = 0
+    """Count the body's paragraphs and bytes while inflating it, before anything parses it."""
+    count = size = 0
     tail = b""
     try:
         with archive.open("word/document.xml") as member:
             while chunk := member.read(1 << 20):
+                size += len(chunk)
                 window = tail + chunk
                 count += len(_PARAGRAPH.findall(window))
                 tail = window[-4:]  # shorter than a match: none is counted twice
                 if count > DOCX_MAX_PARAGRAPHS:
                     raise InputError(
                         path, f"refusing .docx: more than {DOCX_MAX_PARAGRAPHS:,} paragraphs (a limit on one document)"
+                    )
+                if size > DOCX_MAX_BODY:
+                    raise InputError(
+                        path, f"refusing .docx: its body inflates to more than {DOCX_MAX_BODY >> 20} MiB (a limit)"
                     )
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise InputError(path, f"corrupt .docx: {type(exc).__name__}: {exc}") from None

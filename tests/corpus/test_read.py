@@ -716,3 +716,34 @@ def test_an_undecodable_file_name_is_read_and_shown_with_its_bytes_escaped(tmp_p
     documents, errors = load_documents([tmp_path])
     assert [d.path for d in documents] == [f"{tmp_path.as_posix()}/bad\\xff.txt"]
     assert [e.path for e in errors] == [f"{tmp_path}/empty\\xfe.txt"]
+
+
+def test_a_docx_body_over_the_cap_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_docx(tmp_path / "report.docx")
+    with zipfile.ZipFile(path) as archive:
+        body = archive.getinfo("word/document.xml").file_size
+    monkeypatch.setattr(docx_format, "DOCX_MAX_BODY", body - 1)
+    assert reason_of(path).startswith("refusing .docx: its body inflates to more than")
+    monkeypatch.setattr(docx_format, "DOCX_MAX_BODY", body)
+    assert read_document(path).format == "docx"
+
+
+def test_stale_temporary_folders_are_only_chachongs_and_only_of_dead_processes(tmp_path: Path) -> None:
+    import subprocess
+
+    from corpus.processes import clean_stale_tempdirs, private_tempdir
+
+    ours = private_tempdir("chachong-test-")
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    stale = tmp_path / f"chachong-test-{dead}-abc_12"
+    file_not_folder = tmp_path / f"chachong-test-{dead}-file"
+    stale.mkdir()
+    file_not_folder.write_text("x")
+    other = tmp_path / f"chachong-other-{dead}-abc"
+    other.mkdir()
+    try:
+        assert clean_stale_tempdirs("chachong-test-", str(tmp_path)) == [str(stale)]
+        assert not stale.exists() and file_not_folder.exists() and other.exists()
+        assert clean_stale_tempdirs("chachong-test-") == [] and Path(ours).is_dir()  # alive: kept
+    finally:
+        os.rmdir(ours)
