@@ -30,10 +30,11 @@ def store_error(path: str, err: sqlite3.Error, *, busy_timeout: float = 0.0) -> 
         )
     if name == "SQLITE_FULL" or "disk is full" in lowered:
         return IndexStoreError(f"{path}: the disk is full; nothing was changed (free some space and run again)")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in lowered or "not a database" in lowered:
+    if name == "SQLITE_NOTADB" or "not a database" in lowered:  # maybe someone's file: no advice to delete it
+        return IndexCorruptError(f"{path}: not a chachong index ({text})")
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in lowered:
         return IndexCorruptError(
-            f"{path}: the index file is damaged or not a chachong index ({text}); "
-            "rebuild it: delete it and run `chachong index add` again"
+            f"{path}: the index file is damaged ({text}); rebuild it: delete it and run `chachong index add` again"
         )
     if name.startswith("SQLITE_IOERR") or "i/o error" in lowered:
         return IndexStoreError(f"{path}: I/O error on the index ({text}); nothing was changed (is the disk full?)")

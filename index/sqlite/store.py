@@ -52,8 +52,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document
-from corpus.normalize import normalize
 from corpus.errors import ConfigError
+from corpus.normalize import normalize
 from index.corpus import Candidate, Fingerprinted, hit_counts, top_candidates
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints, fingerprint

@@ -227,7 +227,7 @@ def test_a_damaged_index_is_one_line_exit_2(tmp_path):
     for args in (["index", "stats", "--index", index], ["check", tmp_path / "docs" / "0001.txt", "--index", index]):
         run = chachong(*args, cwd=tmp_path)
         assert_clean_exit(run, 2)
-        assert "the index file is damaged or not a chachong index" in run.stderr, run.stderr
+        assert "the index file is damaged (database disk image is malformed); rebuild it" in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize(
