@@ -170,7 +170,8 @@ _sessions = 0
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether a worker can be forked here (not on Windows, nor from a daemonic pool worker)."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
 
 
 def parse_bounded(func: Callable[..., T], path: str, args: tuple[Any, ...], limits: ReadLimits) -> T:

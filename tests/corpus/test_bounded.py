@@ -82,3 +82,20 @@ def test_one_worker_serves_a_session_and_a_stopped_one_is_replaced():
     assert bounded._parser.process is None, "the worker ends with the session"
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)
+
+
+def _read_in_pool_worker(path: str) -> str:
+    from corpus.read import read_document
+
+    return read_document(path).text
+
+
+def test_a_pool_worker_parses_in_its_own_process(tmp_path):
+    """A daemonic pool worker may not have children: it parses itself, with the readers' own caps."""
+    import multiprocessing
+
+    from tests.hostile.hostile_inputs import good_docx
+
+    path = good_docx(tmp_path)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert "院内推行预约诊疗" in pool.apply(_read_in_pool_worker, (str(path),))
