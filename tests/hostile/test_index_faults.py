@@ -168,6 +168,23 @@ def _read_so_far(pid: int) -> int:
     return int(fields["rchar"])
 
 
+def test_a_full_database_without_root_loses_nothing(tmp_path):
+    """Where no tmpfs can be mounted: SQLite's page limit gives the same SQLITE_FULL."""
+    from corpus.read import read_document
+    from index.corpus import prepare
+    from index.errors import IndexStoreError
+
+    docs = [read_document(p) for p in sorted(_folder(tmp_path / "docs", 60).iterdir())]
+    with IndexStore(tmp_path / "idx.db") as store:
+        store.add([prepare(docs[0], store.params)])
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages + 20}")
+        with pytest.raises(IndexStoreError, match="the disk is full; nothing was changed"):
+            store.add([prepare(d, store.params) for d in docs[1:]])
+        assert store.paths() == [docs[0].path]
+    assert _integrity(tmp_path / "idx.db") == "ok"
+
+
 @pytest.mark.parametrize("moment", ["half-read", "fingerprinting", "committing"])
 def test_kill_9_during_an_add_leaves_the_index_whole_and_no_orphan(tmp_path, moment):
     index = tmp_path / "idx.db"
