@@ -16,9 +16,7 @@ import re
 _SURROGATE = re.compile("[\ud800-\udfff]")
 #: C0 and C1 controls, DEL, zero-width and bidirectional formatting characters,
 #: line and paragraph separators, BOM, and lone surrogates.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
-)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 
 
 _SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}

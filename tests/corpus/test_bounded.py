@@ -61,8 +61,11 @@ def test_a_crashing_reader_is_named_and_this_process_goes_on():
 
 @pytest.mark.parametrize(
     ("kind", "error", "text"),
-    [("input", InputError, "a reason from the reader"), ("missing", MissingDependencyError, "install something"),
-     ("bug", InputError, "ValueError: a reader bug")],
+    [
+        ("input", InputError, "a reason from the reader"),
+        ("missing", MissingDependencyError, "install something"),
+        ("bug", InputError, "ValueError: a reader bug"),
+    ],
 )
 def test_reader_errors_come_back_as_themselves(kind, error, text):
     with pytest.raises(error, match=text) as caught:

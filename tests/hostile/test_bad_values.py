@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -46,7 +45,12 @@ def one_error(result, *words: str) -> None:
 @pytest.mark.parametrize("value", ["-1", "0", HUGE])
 @pytest.mark.parametrize(
     "command",
-    [["check", "good/good-school.txt", "--against", "good"], ["audit", "good"], ["index", "add", "good"], ["gate", "good"]],
+    [
+        ["check", "good/good-school.txt", "--against", "good"],
+        ["audit", "good"],
+        ["index", "add", "good"],
+        ["gate", "good"],
+    ],
     ids=["check", "audit", "index-add", "gate"],
 )
 def test_max_bytes_out_of_range_is_refused_by_every_command(command, value):
@@ -74,11 +78,15 @@ def test_a_binary_config_file_is_a_config_error(tmp_path):
 
 
 def test_an_unknown_fingerprint_variable_is_named():
-    one_error(invoke("gate", "good", env={"CHACHONG_FINGERPRINT_FOO": "1"}), "CHACHONG_FINGERPRINT_FOO: unknown variable")
+    one_error(
+        invoke("gate", "good", env={"CHACHONG_FINGERPRINT_FOO": "1"}), "CHACHONG_FINGERPRINT_FOO: unknown variable"
+    )
 
 
 def test_shingle_size_0_is_refused_not_defaulted(tmp_path):
-    one_error(invoke("index", "add", "good", "--shingle-size", "0"), "--shingle-size: k must be an integer from 1 to 64")
+    one_error(
+        invoke("index", "add", "good", "--shingle-size", "0"), "--shingle-size: k must be an integer from 1 to 64"
+    )
     assert not (tmp_path / ".chachong" / "index.db").exists()
 
 
@@ -119,7 +127,7 @@ def _manifest_rows() -> list[str]:
         "school.txt,城关镇,2023,2023-12-20",  # good: read from a GBK file
         "hospital.txt,人民医院,²,",  # a superscript two is a digit to Python, not a year
         f"transport.txt,{long_unit},2023,",
-        "a.txt,=HYPERLINK(\"http://evil\"),2022,",
+        'a.txt,=HYPERLINK("http://evil"),2022,',
         "b.txt,+1,10000000000000000000000,",
         "c.txt,@SUM(A1),2021,",
     ]
@@ -141,7 +149,7 @@ def test_manifest_in_gb18030_with_bad_rows_reads_the_good_ones_and_warns_for_the
     assert any("unit longer than 200" in w for w in documents["subs/transport.txt"]["warnings"])
     assert any("is not a year" in w for w in documents["subs/b.txt"]["warnings"])
     cells = [c for row in csv.reader(io.StringIO((tmp_path / "ranking.csv").read_text("utf-8-sig"))) for c in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@SUM(A1)" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells and "'@SUM(A1)" in cells
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
 
 

@@ -26,7 +26,9 @@ def test_parse_time_and_memory_budgets_skip_the_file_and_keep_the_others(tmp_pat
     folder = tmp_path / "subs"
     good = inputs.good_files(folder)
     inputs.text_pdf(folder)
-    inputs.operator_flood_pdf(folder, 1 << 20, name="slow.pdf")  # 4 MB of `q Q`: under the stream cap, ~20 s of pdfminer
+    inputs.operator_flood_pdf(
+        folder, 1 << 20, name="slow.pdf"
+    )  # 4 MB of `q Q`: under the stream cap, ~20 s of pdfminer
     _image_labelled_bomb(folder)
     run = chachong(
         "audit", folder, "--json", "out.json",

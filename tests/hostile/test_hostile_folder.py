@@ -84,7 +84,9 @@ def hostile(tmp_path_factory):
     before = _snapshot(root)
     good = folder / "good" / "good-school.txt"
     runs = {
-        "audit": chachong("audit", folder, "--json", "audit.json", "--csv", "ranking.csv", "--html", "audit.html", cwd=out),
+        "audit": chachong(
+            "audit", folder, "--json", "audit.json", "--csv", "ranking.csv", "--html", "audit.html", cwd=out
+        ),
         "index add": chachong("index", "add", folder, "--index", "idx.db", cwd=out),
         "index stats": chachong("index", "stats", "--index", "idx.db", "--json", "--list", cwd=out),
         "gate": chachong(*_gate_args(folder, "gate.json"), cwd=out),

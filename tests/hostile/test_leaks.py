@@ -51,8 +51,13 @@ def test_report_embeds_no_file_outside_the_working_folder_or_its_own(tmp_path):
     os.symlink(shadow, reports / "innocent.txt")  # inside the report's folder, pointing out of it
     report = _point_sources(
         _saved_report(work),
-        [str(shadow), "../secret/shadow", "../reports/innocent.txt", str(reports / "innocent.txt"),
-         str(reports / "control.txt")],
+        [
+            str(shadow),
+            "../secret/shadow",
+            "../reports/innocent.txt",
+            str(reports / "innocent.txt"),
+            str(reports / "control.txt"),
+        ],
     )
     (reports / "r.json").write_text(json.dumps(report), encoding="utf-8")
     run = chachong("report", reports / "r.json", "--html", "out.html", cwd=work)
