@@ -37,6 +37,10 @@ BUILDS = {
     "flate-bomb.pdf": lambda folder: inputs.flate_bomb_pdf(folder, 2048 * inputs.MIB),
     "paragraph-flood.docx": lambda folder: inputs.paragraph_flood_docx(folder, 30_000_000, plain_runs=31),
     "one-line.txt": lambda folder: inputs.long_line_txt(folder, 8 * inputs.MIB),
+    # under the 32 MiB stream cap: only the parse deadline stops these 4 M operators
+    "qQ-under-cap.pdf": lambda folder: inputs.operator_flood_pdf(folder, 4 * inputs.MIB, name="qQ-under-cap.pdf"),
+    # a 2 GiB stream that calls itself an image (which the stream check skips): only the memory budget stops it
+    "image-bomb.pdf": lambda folder: inputs.image_labelled_bomb(folder),
     **{entry.name: entry.build for entry in inputs.ENTRIES if entry.name not in _FULL_SIZE},
 }
 

@@ -94,6 +94,13 @@ def flate_bomb_pdf(folder: Path, inflated: int = 2048 * MIB, name: str = "flate-
     return _write(folder / name, pdf_with_content(repeated_zlib(bytes(MIB), inflated // MIB)))
 
 
+def image_labelled_bomb(folder: Path, name: str = "image-bomb.pdf") -> Path:
+    """A content stream of 2 GiB of zeros that calls itself an image, so that only
+    the memory budget (not the inflated-size check, which skips images) can stop it."""
+    data = pdf_with_content(repeated_zlib(bytes(MIB), 2048))
+    return _write(folder / name, data.replace(b"/Filter /FlateDecode", b"/Filter /FlateDecode /Subtype /Image"))
+
+
 def corrupt_pdf(folder: Path) -> Path:
     return _write(folder / "corrupt.pdf", b"%PDF-1.4\n" + random.Random(4).randbytes(2048))
 

@@ -4,7 +4,6 @@ and the good files beside it are reported."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,14 +13,6 @@ from tests.hostile.running import assert_clean_exit, chachong
 pytestmark = pytest.mark.slow
 
 
-def _image_labelled_bomb(folder: Path) -> Path:
-    """A content stream of 2 GiB of zeros that calls itself an image, so that only
-    the memory budget (not the inflated-size check, which skips images) can stop it."""
-    data = inputs.pdf_with_content(inputs.repeated_zlib(bytes(inputs.MIB), 2048))
-    data = data.replace(b"/Filter /FlateDecode", b"/Filter /FlateDecode /Subtype /Image")
-    return inputs._write(folder / "image-bomb.pdf", data)
-
-
 def test_parse_time_and_memory_budgets_skip_the_file_and_keep_the_others(tmp_path):
     folder = tmp_path / "subs"
     good = inputs.good_files(folder)
@@ -29,7 +20,7 @@ def test_parse_time_and_memory_budgets_skip_the_file_and_keep_the_others(tmp_pat
     inputs.operator_flood_pdf(
         folder, 1 << 20, name="slow.pdf"
     )  # 4 MB of `q Q`: under the stream cap, ~20 s of pdfminer
-    _image_labelled_bomb(folder)
+    inputs.image_labelled_bomb(folder)
     run = chachong(
         "audit", folder, "--json", "out.json",
         cwd=tmp_path, env={"CHACHONG_PARSE_SECONDS": "2", "CHACHONG_PARSE_MEMORY": "256"},
