@@ -10,20 +10,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
 
 from cli_output import (
     Exit,
+    ExitZeroOption,
+    HtmlOption,
+    IndexOption,
+    JsonOption,
     ManyValues,
+    MaxBytesOption,
+    NoColorOption,
+    checked_flags,
     emit,
     fail,
     formatters,
     note,
     progress_bars,
     report_input_errors,
+    settings_for,
     stats_text,
     stderr,
     write,
@@ -41,35 +49,6 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Build and inspect the persistent index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-
-IndexOption = Annotated[
-    Optional[Path],
-    typer.Option("--index", help="Index file (default .chachong/index.db, or CHACHONG_INDEX)."),
-]
-MaxBytesOption = Annotated[
-    Optional[int],
-    typer.Option("--max-bytes", help="Refuse input files larger than this (default 50 MiB, or CHACHONG_MAX_BYTES)."),
-]
-NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
-JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
-HtmlOption = Annotated[
-    Optional[Path],
-    typer.Option(
-        "--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."
-    ),
-]
-ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
-
-
-# -- plumbing ------------------------------------------------------------------
-
-
-def _settings(root: Path, **flags: Any) -> Any:
-    """The one configuration: defaults < config file < CHACHONG_* < these flags."""
-    from app.config import load_settings
-
-    return load_settings(root, flags=flags)
-
 
 # -- index -------------------------------------------------------------------
 
@@ -96,12 +75,13 @@ def index_add(
     from index.fingerprint import FingerprintParams
 
     try:
-        settings = _settings(Path("."), index=index, max_bytes=max_bytes)
+        settings = settings_for(Path("."), index=index, max_bytes=max_bytes)
         params = None
         if shingle is not None or shingle_size is not None:
             kind = shingle or "char"
-            params = FingerprintParams(shingle=kind, k=shingle_size or (3 if kind == "word" else 5))
-        with open_index(settings.index, create=True, params=params) as store, progress_bars() as progress:
+            k = shingle_size if shingle_size is not None else (3 if kind == "word" else 5)
+            params = checked_flags("--shingle/--shingle-size", FingerprintParams, shingle=kind, k=k)
+        with open_index(settings.index, create=True, params=params, on_wait=note) as store, progress_bars() as progress:
             outcome, errors = add_to_index(store, paths, max_bytes=settings.max_bytes, progress=progress)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -122,8 +102,8 @@ def index_remove(
     from app.indexing import open_index, remove_from_index
 
     try:
-        settings = _settings(Path("."), index=index)
-        with open_index(settings.index, create=False) as store:
+        settings = settings_for(Path("."), index=index)
+        with open_index(settings.index, create=False, on_wait=note) as store:
             removed, missing = remove_from_index(store, paths)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -146,7 +126,7 @@ def index_stats(
     from app.indexing import open_index
 
     try:
-        settings = _settings(Path("."), index=index)
+        settings = settings_for(Path("."), index=index)
         with open_index(settings.index, create=False) as store:
             stats = stats_of(store, with_paths=list_paths)
     except ChachongError as err:
@@ -182,11 +162,15 @@ def check(
     from reports.model import check_report, time_of_check
 
     try:
-        settings = _settings(Path("."), index=index, max_bytes=max_bytes)
+        settings = settings_for(Path("."), index=index, max_bytes=max_bytes)
         with progress_bars() as progress:
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
+        if not result.corpus.documents:
+            report_input_errors(result.errors)
+            where = "the --against paths hold" if against else f"the index {result.corpus.path} holds"
+            raise fail(f"nothing was compared: {where} no readable document")
         report = check_report(result, checked_at=time_of_check())
         emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
@@ -211,6 +195,14 @@ MaxSourceShareOption = Annotated[
     Optional[float],
     typer.Option(
         "--max-source-share", help="Fail a submission when one source supplies more than this share (default 0.15)."
+    ),
+]
+
+StateOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--state",
+        help="Where --changed-only keeps its state (default FOLDER/.chachong/gate-state.db); may be anywhere.",
     ),
 ]
 
@@ -239,6 +231,7 @@ def gate(
     changed_only: Annotated[
         bool, typer.Option("--changed-only", help="Check only files new or changed since they last passed.")
     ] = False,
+    state: StateOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when submissions fail (report only).")
     ] = False,
@@ -256,9 +249,8 @@ def gate(
     from reports.sarif import SarifFormatter, repository_root
 
     try:
-        config = _settings(
-            folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
-        )
+        bar = {"min_originality": min_originality, "max_source_share": max_source_share}
+        config = settings_for(folder, index=index, max_bytes=max_bytes, state=state, **bar)
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
         report = gate_report(result, checked_at=time_of_check())
@@ -293,7 +285,7 @@ def config_command(
     from app.config import describe
 
     try:
-        config = _settings(
+        config = settings_for(
             folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
         )
     except ChachongError as err:
@@ -333,11 +325,11 @@ def audit(
     from reports.model import audit_report, time_of_check
 
     try:
-        settings = _settings(Path("."), max_bytes=max_bytes)
+        settings = settings_for(Path("."), max_bytes=max_bytes)
         params = AuditParams(max_bytes=settings.max_bytes)
         with progress_bars() as progress:
             if index is not None:
-                with open_index(index, create=True) as store:
+                with open_index(index, create=True, on_wait=note) as store:
                     result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
                     corpus = CorpusInfo(index.as_posix(), store.document_count())
             else:
@@ -373,7 +365,7 @@ def report(
         raise fail(f"{json_file}: cannot read JSON report ({err.strerror or err})") from err
     try:
         loaded = load_report(data)
-        settings = _settings(Path("."), index=index)
+        settings = settings_for(Path("."), index=index)
         store = open_index(settings.index, create=False) if index is not None or settings.index.exists() else None
         try:
             texts = TextLookup(stores=[store] if store else [], roots=[Path("."), json_file.parent])
@@ -428,7 +420,7 @@ def text(
     from corpus.read import read_document
 
     try:
-        settings = _settings(Path("."), max_bytes=max_bytes)
+        settings = settings_for(Path("."), max_bytes=max_bytes)
         decoded = read_document(file, max_bytes=settings.max_bytes)
     except ChachongError as err:
         raise fail(str(err)) from err

@@ -1,7 +1,9 @@
-"""What the command line prints and writes: progress, messages, reports.
+"""What the command line shares: its options, its settings, and what it
+prints and writes (progress, messages, reports).
 
 Progress goes to stderr, only on a terminal and only while the work runs;
-messages go to stderr with every piece of text from a file escaped; reports
+messages go to stderr on one line each, with rich markup and every control
+character escaped (a file name may hold an ANSI escape or a newline); reports
 go to stdout or to the files the flags name.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -23,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperCommand
 
 from corpus.errors import ChachongError, InputError
+from corpus.names import printable
 
 
 class Exit(IntEnum):
@@ -87,26 +90,48 @@ class ManyValues(TyperCommand):
         return super().parse_args(ctx, spread_values(list(args), self.many))
 
 
+def shown(text: object) -> str:
+    """Text from anywhere (a file name, an exception) as safe rich markup for one line."""
+    return escape(printable(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {shown(message)}", highlight=False)
     return typer.Exit(Exit.ERROR)
 
 
 def note(message: str) -> None:
-    stderr.print(escape(message), highlight=False)
+    stderr.print(shown(message), highlight=False)
 
 
 def report_input_errors(errors: Sequence[InputError], label: str = "[red]skipped[/]") -> None:
     for error in errors:
-        stderr.print(f"{label} {escape(error.path)}: {escape(error.reason)}", highlight=False)
+        stderr.print(f"{label} {shown(error.path)}: {shown(error.reason)}", highlight=False)
+
+
+def encoded(content: str) -> bytes:
+    """UTF-8; a lone surrogate left in a report (an undecodable file name) is
+    written as ``\\udcff`` rather than failing the whole write."""
+    return content.encode("utf-8", errors="backslashreplace")
 
 
 def write(path: Path, content: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
+        path.write_bytes(encoded(content))
     except OSError as err:
         raise ChachongError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+def to_stdout(content: str) -> None:
+    """Write a report to stdout as UTF-8 bytes (whatever the locale says)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # pragma: no cover - a text-only stream (some test runners)
+        sys.stdout.write(content)
+        return
+    buffer.write(encoded(content))
+    buffer.flush()
 
 
 def use_color(no_color: bool) -> bool:
@@ -129,12 +154,12 @@ def terminal(no_color: bool) -> Any:
 def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:
     """Write each (formatter, path) the flags asked for; a '-' path, or else
     the terminal view, goes to stdout."""
-    to_stdout = None
+    on_stdout = None
     for formatter, path in outputs:
         if path is None:
             continue
         if str(path) == "-":
-            to_stdout = formatter
+            on_stdout = formatter
             continue
         if hasattr(formatter, "render_pages"):  # a report folder: the page and the documents' pages beside it
             for name, content in formatter.render_pages(report, texts, path.name):
@@ -142,7 +167,7 @@ def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]],
         else:
             write(path, formatter.render(report, texts))
         note(f"{formatter.label}: {path}")
-    sys.stdout.write((to_stdout or terminal(no_color)).render(report, texts))
+    to_stdout((on_stdout or terminal(no_color)).render(report, texts))
 
 
 def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_sources: int | None = None) -> list:
@@ -170,5 +195,47 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"{'fingerprint':>12}: {fp['shingle']} {fp['k']}-grams, {fp['num_perm']} perms (seed {fp['seed']}), "
         f"LSH {fp['bands']}x{fp['rows']} @ {fp['lsh_threshold']}, grams k={fp['gram_k']} w={fp['winnow_w']}"
     )
-    lines += stats.get("paths", [])
+    lines += [printable(path) for path in stats.get("paths", [])]
     return "\n".join(lines) + "\n"
+
+
+# -- options and settings shared by the commands ---------------------------------
+
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option("--index", help="Index file (default .chachong/index.db, or CHACHONG_INDEX)."),
+]
+MaxBytesOption = Annotated[
+    Optional[int],
+    typer.Option("--max-bytes", help="Refuse input files larger than this (default 50 MiB, or CHACHONG_MAX_BYTES)."),
+]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
+JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
+HtmlOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."
+    ),
+]
+ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
+
+
+def settings_for(root: Path, **flags: Any) -> Any:
+    """The one configuration: defaults < config file < CHACHONG_* < these flags;
+    its reading budget becomes this process's (:func:`corpus.limits.use_limits`)."""
+    from app.config import load_settings
+    from corpus.limits import use_limits
+
+    settings = load_settings(root, flags=flags)
+    use_limits(settings.limits)
+    return settings
+
+
+def checked_flags(flags: str, make: Any, **values: Any) -> Any:
+    """``make(**values)``, its ConfigError naming the flags the values came from."""
+    from corpus.errors import ConfigError
+
+    try:
+        return make(**values)
+    except ConfigError as err:
+        raise ConfigError(f"{flags}: {err}") from None

@@ -34,7 +34,8 @@ def load_report(text: str | bytes) -> Report:
     except (ValueError, RecursionError) as err:
         raise ReportError(f"not valid JSON ({_short(err)})") from None
     if not isinstance(data, dict):
-        raise ReportError(f"not a chachong report: the top level is {type(data).__name__}, not an object")
+        kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(data), "a number")
+        raise ReportError(f"not a chachong report: the top level is {kind}, not an object")
     if data.get("schema") != SCHEMA:
         raise ReportError(f"not a chachong report (schema {data.get('schema')!r})")
     return Report(

@@ -8,6 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from corpus.names import printable
 from corpus.structure import Structure, analyze
 
 
@@ -60,7 +61,7 @@ def common_root(paths: list[str]) -> str:
 
 
 def shorten(path: str | None, root: str) -> str:
-    """``path`` without the common ``root``."""
+    """``path`` without the common ``root``, safe to print (see :func:`~corpus.names.printable`)."""
     if not path:
         return ""
-    return path[len(root) :] if root and path.startswith(root) else path
+    return printable(path[len(root) :] if root and path.startswith(root) else path)

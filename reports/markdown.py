@@ -9,6 +9,7 @@ summary may hold).
 from __future__ import annotations
 
 from app.figures import percents
+from corpus.names import printable
 from detector.model import DocumentResult
 from reports.base import TextSource, no_texts
 from reports.model import GateSection, Report
@@ -17,7 +18,8 @@ _ESCAPE = str.maketrans({c: "\\" + c for c in "\\|*_`<>[]#"})
 
 
 def _md(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").translate(_ESCAPE)
+    """One table cell: line breaks as spaces, other controls escaped (``\\x1b``), markup characters escaped."""
+    return printable(text.replace("\r", " ").replace("\n", " ")).translate(_ESCAPE)
 
 
 class MarkdownFormatter:

@@ -8,7 +8,10 @@ characters as two cells, so columns line up and a file name is never cut
 inside a character. Paths are shown relative to the folder they share. With
 colour the changed characters of a passage are red (source) and green (this
 text); without it (``--no-color``, ``NO_COLOR``) they are marked in the text:
-``[-旧-]{+新+}``. Every diff comes from :mod:`detector.diff`.
+``[-旧-]{+新+}``. Every diff comes from :mod:`detector.diff`. Every file name and passage goes
+through :func:`~corpus.names.printable` and into rich as plain text, never
+markup: a name or a text with an ANSI escape, a newline or ``[bold]`` prints
+as itself.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.figures import percents
+from corpus.names import printable
 from corpus.normalize import chrome_mask
 from detector.diff import PassageDiff, compare_passages, diff_passage
 from detector.model import DocumentResult, Match
@@ -67,7 +71,7 @@ class TerminalFormatter:
         else:
             root = _root_of(report)
             if root:
-                console.print(Text(f"paths relative to {root}", style="dim"))
+                console.print(Text(f"paths relative to {printable(root)}", style="dim"))
             for doc in report.documents:
                 render_document(doc, texts, console, root=root, marks=not self.color)
         return out.getvalue()
@@ -101,7 +105,7 @@ def render_document(
     if stock:
         console.print(Text(f"{stock} stock-phrase matches (套话) not counted as copying", style="dim"))
     for warning in doc.warnings:
-        console.print(Text(f"warning: {warning}", style="yellow"))
+        console.print(Text(f"warning: {printable(warning)}", style="yellow"))
 
 
 def _score_style(originality: float) -> str:
@@ -131,7 +135,7 @@ def _sources_table(doc: DocumentResult, root: str) -> Table:
     table.add_column("passages", justify="right", no_wrap=True)
     for source in doc.sources[:8]:
         table.add_row(
-            shorten(source.source, root),
+            Text(shorten(source.source, root)),
             source.relation,
             f"{source.share:.1%}",
             str(source.copied_chars),
@@ -182,7 +186,8 @@ def swaps_line(diff: PassageDiff, similarity: float | None = None) -> str:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    """One line, safe to print."""
+    return printable(" ".join(text.split()))
 
 
 def coloured_texts(own: str, source: str, match: Match, diff: PassageDiff) -> tuple[Text, Text]:
@@ -258,7 +263,7 @@ def render_audit(report: Report, console: Console, *, rows: int = 30) -> None:
         return shorten(path, base)
 
     if base:
-        console.print(Text(f"paths relative to {base}", style="dim"))
+        console.print(Text(f"paths relative to {printable(base)}", style="dim"))
     table = Table(title="原创度排名 originality ranking", expand=True, show_edge=False, pad_edge=False)
     table.add_column("submission", overflow="fold", ratio=3)
     table.add_column("unit", no_wrap=True, overflow="ellipsis", max_width=14)
@@ -267,10 +272,10 @@ def render_audit(report: Report, console: Console, *, rows: int = 30) -> None:
     table.add_column("share", justify="right", no_wrap=True)
     for row in ranking[:rows]:
         table.add_row(
-            short(row.path),
-            row.unit or "",
+            Text(short(row.path)),
+            Text(printable(row.unit or "")),
             Text(f"{row.originality:.1%}", style=_score_style(row.originality)),
-            short(row.max_source),
+            Text(short(row.max_source)),
             f"{row.max_source_share:.1%}",
         )
     console.print(table)
@@ -310,7 +315,7 @@ def _gate_row(mark: Text, orig: str, path: str, share: str, source: str, style: 
     row.add_column(ratio=1, overflow="fold")
     row.add_column(width=10, justify="right")
     row.add_column(ratio=1, overflow="fold")
-    row.add_row(mark, orig, path, share, source, style=style)
+    row.add_row(mark, orig, Text(path), share, Text(source), style=style)
     return row
 
 
@@ -322,7 +327,7 @@ def render_gate(report: Report, console: Console) -> None:
     failed = set(gate.failed)
     root = common_root([d.path for d in report.documents])
     if root:
-        console.print(Text(f"paths relative to {root}", style="dim"))
+        console.print(Text(f"paths relative to {printable(root)}", style="dim"))
     console.print(_gate_row(Text("result"), "originality", "submission", "top source", "", style="bold"))
     for doc in sorted(report.documents, key=lambda r: (r.path not in failed, r.originality, r.path)):
         mark = Text("FAIL", style="bold red") if doc.path in failed else Text("PASS", style="green")
@@ -330,7 +335,7 @@ def render_gate(report: Report, console: Console) -> None:
         share = percents(doc.max_source_share, gate.max_source_share)[0] if doc.max_source else ""
         console.print(_gate_row(mark, orig, shorten(doc.path, root), share, shorten(doc.max_source, root)))
         for reason in gate.reasons.get(doc.path, ()):
-            message = reason.message.replace(root, "") if root else reason.message
+            message = printable(reason.message.replace(root, "") if root else reason.message)
             console.print(Text("      " + message, style="dim"))
     unchanged = f", {len(gate.unchanged)} unchanged" if gate.changed_only else ""
     console.print(

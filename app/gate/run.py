@@ -22,7 +22,7 @@ from app.compare import Comparison, compare_all, source_documents
 from app.config import Settings
 from app.figures import percents
 from app.gate.select import select_files
-from app.gate.state import GateState
+from app.gate.state import GateState, state_path
 from app.texts import TextLookup
 from app.version import TOOL_VERSION
 from corpus.document import REFERENCE, Document
@@ -117,7 +117,7 @@ def run_gate(
         unchanged: list[str] = []
         if changed_only:
             digest = _settings_digest(config, fingerprint, index, references, params)
-            state = stack.enter_context(closing(GateState.open(config.state, fingerprint, digest)))
+            state = stack.enter_context(closing(GateState.open(state_path(config), fingerprint, digest)))
             loaded, unchanged, submissions = _changed_submissions(state, files, config, fingerprint, errors, progress)
         else:
             loaded = list(iter_documents(files, errors, max_bytes=config.max_bytes, progress=progress, stage="read"))
