@@ -95,13 +95,16 @@ def render_document(
     console.print(_header(doc, root))
     if doc.sources:
         console.print(_sources_table(doc, root))
+    if doc.copied_by:
+        later = ", ".join(f"{shorten(c.source, root)} ({c.copied_chars} chars)" for c in doc.copied_by[:8])
+        console.print(Text(f"copied by later documents (not counted against this one): {later}", style="dim"))
     own = texts(doc.path)
     copies = doc.copies
     for number, match in enumerate(copies[:max_passages], start=1):
         console.print(_passage(number, match, own, texts(match.source), root, marks))
     if len(copies) > max_passages:
         console.print(Text(f"… {len(copies) - max_passages} more passages in the JSON/HTML report", style="dim"))
-    stock = len(doc.matches) - len(copies)
+    stock = sum(1 for m in doc.matches if m.kind != "copy" and not m.later)
     if stock:
         console.print(Text(f"{stock} stock-phrase matches (套话) not counted as copying", style="dim"))
     for warning in doc.warnings:

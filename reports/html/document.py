@@ -4,7 +4,7 @@ side-by-side panes, built from a typed :class:`~detector.model.DocumentResult`."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from detector.diff import Edit, PassageDiff, diff_passage
@@ -63,6 +63,8 @@ def document_view(
 ) -> dict[str, Any]:
     """Everything the template shows of one document; a source longer than
     ``source_limit`` shows only the paragraphs around its passages."""
+    copied_by = result.copied_by
+    result = replace(result, matches=tuple(m for m in result.matches if not m.later))  # see copied_by
     sources = _sources(result)
     doc = _Doc(d, result, sources, _own_text(result, store))
     doc.matches = _match_views(result.matches, sources)
@@ -77,6 +79,17 @@ def document_view(
         "stock_count": len(doc.matches) - copies,
         "hidden_sources": len(sources) - doc.shown,
         "sources": _source_rows(doc),
+        "copied_by": [
+            {
+                "source": visible(c.source),
+                "unit": visible(c.meta.unit),
+                "year": visible(c.meta.year),
+                "share": f"{c.share:.1%}",
+                "copied_chars": c.copied_chars,
+                "passages": c.passages,
+            }
+            for c in copied_by
+        ],
         "sections": _section_rows(result),
         "notice": visible(doc.own.notice),
         "strip": _strip(doc),
