@@ -1187,24 +1187,23 @@ def _s_metric_goal(g):
     )
 
 
-def _s_cmp(g):
-    r = g.r
-    return (
-        L.COMPARE[int(r() * len(L.COMPARE))]
-        + L.UP_WORDS[int(r() * len(L.UP_WORDS))]
-        + POINTS[int(r() * len(POINTS))]
-        + "个百分点"
-    )
+def _comparison(words):
+    """A slot comparing with last year: 比上年 + 提高/下降 + points."""
+
+    def slot(g):
+        r = g.r
+        return (
+            L.COMPARE[int(r() * len(L.COMPARE))]
+            + words[int(r() * len(words))]
+            + POINTS[int(r() * len(POINTS))]
+            + "个百分点"
+        )
+
+    return slot
 
 
-def _s_cmp_down(g):
-    r = g.r
-    return (
-        L.COMPARE[int(r() * len(L.COMPARE))]
-        + L.DOWN_WORDS[int(r() * len(L.DOWN_WORDS))]
-        + POINTS[int(r() * len(POINTS))]
-        + "个百分点"
-    )
+_s_cmp = _comparison(L.UP_WORDS)
+_s_cmp_down = _comparison(L.DOWN_WORDS)
 
 
 def _s_money(g):
