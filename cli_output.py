@@ -1,26 +1,31 @@
-"""What the command line prints and writes: progress, messages, reports.
+"""What the command line shares: its options, its settings, and what it
+prints and writes (progress, messages, reports).
 
 Progress goes to stderr, only on a terminal and only while the work runs;
-messages go to stderr with every piece of text from a file escaped; reports
+messages go to stderr on one line each, with rich markup and every control
+character escaped (a file name may hold an ANSI escape or a newline); reports
 go to stdout or to the files the flags name.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand
 
 from corpus.errors import ChachongError, InputError
+from corpus.names import printable
 
 
 class Exit(IntEnum):
@@ -58,51 +63,111 @@ def progress_bars() -> Iterator[Any]:
         yield update
 
 
+def spread_values(args: list[str], flags: tuple[str, ...]) -> list[str]:
+    """``--against A B`` as ``--against A --against B``: the plain words after
+    one of ``flags`` are all its values, up to the next option."""
+    out: list[str] = []
+    current = None
+    for arg in args:
+        if arg == "--":
+            current = None
+        elif arg.startswith("-") and arg != "-":
+            current = arg if arg in flags else None
+            out.append(arg)
+            continue
+        elif current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(arg)
+    return out
+
+
+class ManyValues(TyperCommand):
+    """A command whose list options take several values after one flag (``--against A B``)."""
+
+    many = ("--against", "--ref")
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_values(list(args), self.many))
+
+
+def shown(text: object) -> str:
+    """Text from anywhere (a file name, an exception) as safe rich markup for one line."""
+    return escape(printable(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    stderr.print(f"[bold red]error:[/] {shown(message)}", highlight=False)
     return typer.Exit(Exit.ERROR)
 
 
 def note(message: str) -> None:
-    stderr.print(escape(message), highlight=False)
+    stderr.print(shown(message), highlight=False)
 
 
 def report_input_errors(errors: Sequence[InputError], label: str = "[red]skipped[/]") -> None:
     for error in errors:
-        stderr.print(f"{label} {escape(error.path)}: {escape(error.reason)}", highlight=False)
+        stderr.print(f"{label} {shown(error.path)}: {shown(error.reason)}", highlight=False)
+
+
+def encoded(content: str) -> bytes:
+    """UTF-8; a lone surrogate left in a report (an undecodable file name) is
+    written as ``\\udcff`` rather than failing the whole write."""
+    return content.encode("utf-8", errors="backslashreplace")
 
 
 def write(path: Path, content: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8"))
+        path.write_bytes(encoded(content))
     except OSError as err:
         raise ChachongError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+def to_stdout(content: str) -> None:
+    """Write a report to stdout as UTF-8 bytes (whatever the locale says)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # pragma: no cover - a text-only stream (some test runners)
+        sys.stdout.write(content)
+        return
+    buffer.write(encoded(content))
+    buffer.flush()
 
 
 def use_color(no_color: bool) -> bool:
     return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+def terminal_width() -> int:
+    """The terminal's width when stdout is one (COLUMNS wins, as for any tool), else 80."""
+    if not sys.stdout.isatty():
+        return 80
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
 def terminal(no_color: bool) -> Any:
     from reports.terminal import TerminalFormatter
 
-    return TerminalFormatter(width=None if sys.stdout.isatty() else 80, color=use_color(no_color))
+    return TerminalFormatter(width=terminal_width(), color=use_color(no_color))
 
 
 def emit(report: Any, texts: Any, outputs: Sequence[tuple[Any, Optional[Path]]], *, no_color: bool) -> None:
     """Write each (formatter, path) the flags asked for; a '-' path, or else
     the terminal view, goes to stdout."""
-    to_stdout = None
+    on_stdout = None
     for formatter, path in outputs:
         if path is None:
             continue
         if str(path) == "-":
-            to_stdout = formatter
+            on_stdout = formatter
             continue
-        write(path, formatter.render(report, texts))
+        if hasattr(formatter, "render_pages"):  # a report folder: the page and the documents' pages beside it
+            for name, content in formatter.render_pages(report, texts, path.name):
+                write(path.parent / name if name else path, content)
+        else:
+            write(path, formatter.render(report, texts))
         note(f"{formatter.label}: {path}")
-    sys.stdout.write((to_stdout or terminal(no_color)).render(report, texts))
+    to_stdout((on_stdout or terminal(no_color)).render(report, texts))
 
 
 def formatters(*, json: Optional[Path] = None, html: Optional[Path] = None, max_sources: int | None = None) -> list:
@@ -130,19 +195,20 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"{'fingerprint':>12}: {fp['shingle']} {fp['k']}-grams, {fp['num_perm']} perms (seed {fp['seed']}), "
         f"LSH {fp['bands']}x{fp['rows']} @ {fp['lsh_threshold']}, grams k={fp['gram_k']} w={fp['winnow_w']}"
     )
-    lines += stats.get("paths", [])
+    lines += [printable(path) for path in stats.get("paths", [])]
     return "\n".join(lines) + "\n"
 
 
 # -- the audit's outputs (any corpus size) --------------------------------------------
 
 REPORT_DOCUMENTS = 20_000  # an audit of more documents writes tables and the CSV ranking, not one JSON/HTML report
-AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
+AUDIT_HTML_SOURCES = 3  # side-by-side views per document in corpus reports (the first, largest sources)
 
 
 def audit_outputs(
     found: Any,
     store: Any,
+    inputs: Sequence[Path],
     json_out: Optional[Path],
     html_out: Optional[Path],
     csv_out: Optional[Path],
@@ -153,10 +219,10 @@ def audit_outputs(
     """The reports an audit's flags ask for: one JSON/HTML/terminal report for
     a corpus a report can hold, tables and the CSV ranking for any size."""
     from app.audit import gathered
-    from app.check import CorpusInfo
+    from app.check import CorpusInfo, library_name
     from app.texts import TextLookup
     from reports.csv_report import CsvFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     if tables is not None:
         write_audit_tables(found, tables)
@@ -176,8 +242,8 @@ def audit_outputs(
     if store is not None:
         corpus = CorpusInfo(Path(store.path).as_posix(), store.document_count())
     else:
-        corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
-    report = audit_report(result, corpus)
+        corpus = CorpusInfo(library_name(inputs), len(result.results) + len(result.references))
+    report = audit_report(result, corpus, checked_at=time_of_check())
     outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
     emit(report, TextLookup(result.documents), outputs, no_color=no_color)
     return report.has_copies
@@ -279,3 +345,43 @@ def _family(family: Any, asdict: Any) -> dict[str, Any]:
     entry = asdict(family)
     entry["documents"] = entry.pop("members")
     return entry
+# -- options and settings shared by the commands ---------------------------------
+
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option("--index", help="Index file (default .chachong/index.db, or CHACHONG_INDEX)."),
+]
+MaxBytesOption = Annotated[
+    Optional[int],
+    typer.Option("--max-bytes", help="Refuse input files larger than this (default 50 MiB, or CHACHONG_MAX_BYTES)."),
+]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
+JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
+HtmlOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--html", help="Write the HTML report here (over 20 documents: an overview, pages in OUT_STEM.files/)."
+    ),
+]
+ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
+
+
+def settings_for(root: Path, **flags: Any) -> Any:
+    """The one configuration: defaults < config file < CHACHONG_* < these flags;
+    its reading budget becomes this process's (:func:`corpus.limits.use_limits`)."""
+    from app.config import load_settings
+    from corpus.limits import use_limits
+
+    settings = load_settings(root, flags=flags)
+    use_limits(settings.limits)
+    return settings
+
+
+def checked_flags(flags: str, make: Any, **values: Any) -> Any:
+    """``make(**values)``, its ConfigError naming the flags the values came from."""
+    from corpus.errors import ConfigError
+
+    try:
+        return make(**values)
+    except ConfigError as err:
+        raise ConfigError(f"{flags}: {err}") from None

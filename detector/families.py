@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document
-from detector.diff import Substitution, substitutions
+from detector.diff import Edit, compare_passages
 from detector.model import COPY, DocumentResult
 
 
@@ -28,7 +28,9 @@ class FamilyMember:
     year: int | None
     submitted: str | None
     role: str  # "submission" | "reference"
-    edits: tuple[Substitution, ...] = ()  # substitutions against the representative
+    edits: tuple[Edit, ...] = ()  # swaps against the representative (none when rewritten)
+    similarity: float = 1.0  # of its passage to the representative's (folded characters)
+    rewritten: bool = False  # rewritten rather than swapped: no edits listed
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,12 @@ def _make_family(members: list[tuple[str, int, int]], documents: Mapping[str, Do
         known = documents.get(doc)
         meta = known.meta if known is not None else DocMeta()
         role = known.role if known is not None else INDEXED
-        edits = () if doc == rep_doc else tuple(substitutions(rep_text, _text(documents, doc)[start:end]))
-        out.append(FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits))
+        diff = None if doc == rep_doc else compare_passages(_text(documents, doc)[start:end], rep_text)
+        edits, similarity, rewritten = (
+            (tuple(diff.edits), diff.similarity, diff.rewritten) if diff else ((), 1.0, False)
+        )
+        member = FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits, similarity, rewritten)
+        out.append(member)
     units = {m.unit or m.path for m in out if m.role != "reference"}
     return Family("", rep_text, rep_doc, tuple(out), len(units), origin, reason)
 
