@@ -10,15 +10,43 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
 
-from cli_output import Exit, emit, fail, formatters, note, progress_bars, report_input_errors, stats_text, stderr, write
+from cli_output import (
+    AUDIT_HTML_SOURCES,
+    EngineOption,
+    Exit,
+    ExitZeroOption,
+    HtmlOption,
+    IndexOption,
+    JsonOption,
+    ManyValues,
+    MaxBytesOption,
+    MaxKeyDocsOption,
+    NoColorOption,
+    ParquetOption,
+    SparkMasterOption,
+    TablesOption,
+    WorkdirOption,
+    audit_exit,
+    audit_outputs,
+    checked_flags,
+    emit,
+    fail,
+    formatters,
+    note,
+    progress_bars,
+    report_input_errors,
+    settings_for,
+    spark_outputs,
+    stats_text,
+    stderr,
+    write,
+)
 from corpus.errors import ChachongError
-
-AUDIT_HTML_SOURCES = 5  # side-by-side views per document in bulk HTML reports (file size)
 
 app = typer.Typer(
     name="chachong",
@@ -29,30 +57,6 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Build and inspect the persistent index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-
-IndexOption = Annotated[
-    Optional[Path],
-    typer.Option("--index", help="Index file (default .chachong/index.db, or CHACHONG_INDEX)."),
-]
-MaxBytesOption = Annotated[
-    Optional[int],
-    typer.Option("--max-bytes", help="Refuse input files larger than this (default 50 MiB, or CHACHONG_MAX_BYTES)."),
-]
-NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain terminal output (also NO_COLOR=1).")]
-JsonOption = Annotated[Optional[Path], typer.Option("--json", help="Write the JSON report here ('-' = stdout).")]
-HtmlOption = Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report here.")]
-ExitZeroOption = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when copying is found.")]
-
-
-# -- plumbing ------------------------------------------------------------------
-
-
-def _settings(root: Path, **flags: Any) -> Any:
-    """The one configuration: defaults < config file < CHACHONG_* < these flags."""
-    from app.config import load_settings
-
-    return load_settings(root, flags=flags)
-
 
 # -- index -------------------------------------------------------------------
 
@@ -79,12 +83,13 @@ def index_add(
     from index.fingerprint import FingerprintParams
 
     try:
-        settings = _settings(Path("."), index=index, max_bytes=max_bytes)
+        settings = settings_for(Path("."), index=index, max_bytes=max_bytes)
         params = None
         if shingle is not None or shingle_size is not None:
             kind = shingle or "char"
-            params = FingerprintParams(shingle=kind, k=shingle_size or (3 if kind == "word" else 5))
-        with open_index(settings.index, create=True, params=params) as store, progress_bars() as progress:
+            k = shingle_size if shingle_size is not None else (3 if kind == "word" else 5)
+            params = checked_flags("--shingle/--shingle-size", FingerprintParams, shingle=kind, k=k)
+        with open_index(settings.index, create=True, params=params, on_wait=note) as store, progress_bars() as progress:
             outcome, errors = add_to_index(store, paths, max_bytes=settings.max_bytes, progress=progress)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -105,8 +110,8 @@ def index_remove(
     from app.indexing import open_index, remove_from_index
 
     try:
-        settings = _settings(Path("."), index=index)
-        with open_index(settings.index, create=False) as store:
+        settings = settings_for(Path("."), index=index)
+        with open_index(settings.index, create=False, on_wait=note) as store:
             removed, missing = remove_from_index(store, paths)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -129,7 +134,7 @@ def index_stats(
     from app.indexing import open_index
 
     try:
-        settings = _settings(Path("."), index=index)
+        settings = settings_for(Path("."), index=index)
         with open_index(settings.index, create=False) as store:
             stats = stats_of(store, with_paths=list_paths)
     except ChachongError as err:
@@ -143,12 +148,16 @@ def index_stats(
 # -- check -------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def check(
     file: Annotated[Path, typer.Argument(help="The submission to check.")],
     index: IndexOption = None,
     against: Annotated[
-        Optional[list[Path]], typer.Option("--against", help="Compare with these files/folders instead of the index.")
+        Optional[list[Path]],
+        typer.Option(
+            "--against",
+            help="Compare with these files/folders instead of the index (--against A B, or --against A --against B).",
+        ),
     ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
@@ -158,15 +167,19 @@ def check(
 ) -> None:
     """Check one submission: originality score, sources and copied passages."""
     from app.check import run_check
-    from reports.model import check_report
+    from reports.model import check_report, time_of_check
 
     try:
-        settings = _settings(Path("."), index=index, max_bytes=max_bytes)
+        settings = settings_for(Path("."), index=index, max_bytes=max_bytes)
         with progress_bars() as progress:
             result = run_check(
                 [file], index=settings.index, against=against or [], max_bytes=settings.max_bytes, progress=progress
             )
-        report = check_report(result)
+        if not result.corpus.documents:
+            report_input_errors(result.errors)
+            where = "the --against paths hold" if against else f"the index {result.corpus.path} holds"
+            raise fail(f"nothing was compared: {where} no readable document")
+        report = check_report(result, checked_at=time_of_check())
         emit(report, result.texts, formatters(json=json_out, html=html_out), no_color=no_color)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -193,6 +206,14 @@ MaxSourceShareOption = Annotated[
     ),
 ]
 
+StateOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--state",
+        help="Where --changed-only keeps its state (default FOLDER/.chachong/gate-state.db); may be anywhere.",
+    ),
+]
+
 
 @app.command()
 def gate(
@@ -203,6 +224,13 @@ def gate(
     max_bytes: MaxBytesOption = None,
     junit_out: Annotated[Optional[Path], typer.Option("--junit", help="Write JUnit XML here.")] = None,
     sarif_out: Annotated[Optional[Path], typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    sarif_base: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sarif-base",
+            help="Folder the SARIF and JUnit paths are relative to (default: the git repository root, else FOLDER).",
+        ),
+    ] = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     markdown_out: Annotated[
@@ -211,6 +239,7 @@ def gate(
     changed_only: Annotated[
         bool, typer.Option("--changed-only", help="Check only files new or changed since they last passed.")
     ] = False,
+    state: StateOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when submissions fail (report only).")
     ] = False,
@@ -224,19 +253,19 @@ def gate(
     from app.gate import run_gate
     from reports.junit import JunitFormatter
     from reports.markdown import MarkdownFormatter
-    from reports.model import gate_report
-    from reports.sarif import SarifFormatter
+    from reports.model import gate_report, time_of_check
+    from reports.sarif import SarifFormatter, repository_root
 
     try:
-        config = _settings(
-            folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
-        )
+        bar = {"min_originality": min_originality, "max_source_share": max_source_share}
+        config = settings_for(folder, index=index, max_bytes=max_bytes, state=state, **bar)
         with progress_bars() as progress:
             result = run_gate(config, changed_only=changed_only, progress=progress)
-        report = gate_report(result)
+        report = gate_report(result, checked_at=time_of_check())
+        base = sarif_base or repository_root(folder) or config.root
         outputs = [
-            (JunitFormatter(), junit_out),
-            (SarifFormatter(config.root), sarif_out),
+            (JunitFormatter(base), junit_out),
+            (SarifFormatter(base), sarif_out),
             (MarkdownFormatter(), markdown_out),
             *formatters(json=json_out, html=html_out),
         ]
@@ -264,7 +293,7 @@ def config_command(
     from app.config import describe
 
     try:
-        config = _settings(
+        config = settings_for(
             folder, index=index, min_originality=min_originality, max_source_share=max_source_share, max_bytes=max_bytes
         )
     except ChachongError as err:
@@ -278,13 +307,14 @@ def config_command(
 # -- audit / report / bench ---------------------------------------------------
 
 
-@app.command()
+@app.command(cls=ManyValues)
 def audit(
     dirs: Annotated[
         list[str], typer.Argument(help="Folders (or files) of submissions; --engine spark: also URIs and tables.")
     ],
     ref: Annotated[
-        Optional[list[str]], typer.Option("--ref", help="Reference library: 范文 and past years (repeatable).")
+        Optional[list[str]],
+        typer.Option("--ref", help="Reference library: 范文 and past years (--ref A B, or --ref A --ref B)."),
     ] = None,
     index: Annotated[
         Optional[Path], typer.Option("--index", help="Also compare with, and extend, this persistent index.")
@@ -292,57 +322,43 @@ def audit(
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the originality ranking as CSV here.")] = None,
+    tables: TablesOption = None,
+    workdir: WorkdirOption = None,
     max_bytes: MaxBytesOption = None,
     no_color: NoColorOption = False,
     exit_zero: ExitZeroOption = False,
-    engine: Annotated[str, typer.Option("--engine", help="local (this machine) or spark.")] = "local",
-    spark_master: Annotated[str, typer.Option("--spark-master", help="--engine spark: the master URL.")] = "local[*]",
-    parquet: Annotated[Optional[str], typer.Option("--parquet", help="--engine spark: write the tables here.")] = None,
-    max_key_docs: Annotated[
-        Optional[int],
-        typer.Option("--max-key-docs", help="--engine spark: keys held by more documents are not joined."),
-    ] = None,
+    engine: EngineOption = "local",
+    spark_master: SparkMasterOption = "local[*]",
+    parquet: ParquetOption = None,
+    max_key_docs: MaxKeyDocsOption = None,
 ) -> None:
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
-    from app.audit import AuditParams, run_audit
-    from app.check import CorpusInfo
+    from contextlib import ExitStack
+
+    from app.audit import AuditParams, audit_streaming
     from app.indexing import open_index
-    from app.texts import TextLookup
-    from reports.csv_report import CsvFormatter
-    from reports.model import audit_report
-
     try:
-        settings = _settings(Path("."), max_bytes=max_bytes)
-        params = AuditParams(max_bytes=settings.max_bytes)
-        with progress_bars() as progress:
-            if engine != "local":
-                from app.spark import audit_on_spark
+        params = AuditParams(max_bytes=settings_for(Path("."), max_bytes=max_bytes).max_bytes)
+        if engine != "local":
+            from app.spark import audit_on_spark
 
-                wanted = (json_out, html_out, csv_out)
-                spark = audit_on_spark(
-                    dirs, ref or [], params, engine, spark_master, parquet, max_key_docs, index, wanted
-                )
-                result, corpus = spark.run(progress)
-            elif index is not None:
-                with open_index(index, create=True) as store:
-                    result = run_audit(dirs, ref or [], index=store, params=params, progress=progress)
-                    corpus = CorpusInfo(index.as_posix(), store.document_count())
-            else:
-                result = run_audit(dirs, ref or [], params=params, progress=progress)
-                corpus = CorpusInfo(":memory:", len(result.results) + len(result.references))
-        if result is None:  # more submissions than a report holds: the --parquet tables have them
-            report_input_errors(spark.errors)
-            note(spark.summary())
-            raise typer.Exit(spark.exit_code(exit_zero))
-        report = audit_report(result, corpus)
-        outputs = [(CsvFormatter(), csv_out), *formatters(json=json_out, html=html_out, max_sources=AUDIT_HTML_SOURCES)]
-        emit(report, TextLookup(result.documents), outputs, no_color=no_color)
+            reports = (json_out, html_out, csv_out)
+            spark = audit_on_spark(dirs, ref or [], params, engine, spark_master, parquet, max_key_docs, index, reports)
+            audit_exit(
+                *spark_outputs(spark, [*dirs, *(ref or [])], *reports, tables, workdir, no_color=no_color), exit_zero
+            )
+        with ExitStack() as stack:
+            store = stack.enter_context(open_index(index, create=True, on_wait=note)) if index is not None else None
+            with progress_bars() as progress:
+                run = audit_streaming(dirs, ref or [], index=store, params=params, progress=progress, workdir=workdir)
+            found = stack.enter_context(run)
+            errors = found.errors
+            copying = audit_outputs(
+                found, store, [*dirs, *(ref or [])], json_out, html_out, csv_out, tables, no_color=no_color
+            )
     except ChachongError as err:
         raise fail(str(err)) from err
-    report_input_errors(result.errors)
-    if result.errors:
-        raise typer.Exit(Exit.ERROR)
-    raise typer.Exit(Exit.FINDINGS if report.has_copies and not exit_zero else Exit.CLEAN)
+    audit_exit(errors, copying, exit_zero)
 
 
 @app.command()
@@ -364,11 +380,12 @@ def report(
         raise fail(f"{json_file}: cannot read JSON report ({err.strerror or err})") from err
     try:
         loaded = load_report(data)
-        settings = _settings(Path("."), index=index)
+        settings = settings_for(Path("."), index=index)
         store = open_index(settings.index, create=False) if index is not None or settings.index.exists() else None
         try:
             texts = TextLookup(stores=[store] if store else [], roots=[Path("."), json_file.parent])
-            write(html_out, HtmlFormatter().render(loaded, texts))
+            for name, page in HtmlFormatter(workers=1).render_pages(loaded, texts, html_out.name):
+                write(html_out.parent / name if name else html_out, page)
         finally:
             if store is not None:
                 store.close()
@@ -418,7 +435,7 @@ def text(
     from corpus.read import read_document
 
     try:
-        settings = _settings(Path("."), max_bytes=max_bytes)
+        settings = settings_for(Path("."), max_bytes=max_bytes)
         decoded = read_document(file, max_bytes=settings.max_bytes)
     except ChachongError as err:
         raise fail(str(err)) from err
@@ -445,7 +462,7 @@ def demo(
     from reports.csv_report import CsvFormatter
     from reports.html import HtmlFormatter
     from reports.json_report import JsonFormatter
-    from reports.model import audit_report
+    from reports.model import audit_report, time_of_check
 
     try:
         if not run:
@@ -456,7 +473,7 @@ def demo(
             demo_run = run_demo(out_dir, progress=progress)
         note(f"demo corpus: {out_dir} ({demo_run.documents} documents, {demo_run.cases} planted cases)")
         assert demo_run.audit is not None
-        report = audit_report(demo_run.audit, demo_run.corpus, command="demo")
+        report = audit_report(demo_run.audit, demo_run.corpus, command="demo", checked_at=time_of_check())
         report = dataclasses.replace(report, errors=tuple(demo_run.errors))
         texts = TextLookup(demo_run.audit.documents)
         outputs = [

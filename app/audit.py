@@ -1,19 +1,36 @@
 """The auditor's use case: every submission against every other and the references.
 
-Stages: read → fingerprint → in-memory corpus → compare each submission →
+Stages: read → fingerprint → corpus → compare each submission →
 boilerplate families → near-duplicate clusters → who copied from whom. The
 all-pairs part stays near-linear: only candidate pairs from LSH buckets and
 shared non-stock grams are aligned, never all pairs.
+
+:func:`audit_streaming` runs them in bounded memory, the corpus and the
+results spilled to a work folder (:mod:`app.streaming`); :func:`run_audit`
+is the same audit with its results gathered into an :class:`AuditResult`
+(for corpora a report can hold). :func:`run_audit_in_memory` is the
+engine that held everything in one process, kept as the reference the
+streaming one is tested against.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.compare import Comparison, compare_all, source_documents
 from app.prepare import prepare_in_pool
+from app.spill import ResultSpill, SpillComparison
+from app.streaming import (
+    StreamingAudit,
+    add_submissions,
+    compare_spilled,
+    relations,
+    spill_corpus,
+    work_folder,
+)
 from corpus.document import REFERENCE, SUBMISSION, Document
 from corpus.errors import InputError
 from corpus.progress import Progress, no_progress
@@ -26,6 +43,7 @@ from index.corpus import Fingerprinted
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
+from index.view import CorpusView
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,118 @@ def run_audit(
     index: IndexStore | None = None,
     params: AuditParams = AuditParams(),
     progress: Progress = no_progress,
+    workdir: Path | None = None,
 ) -> AuditResult:
     """Audit a corpus; with ``index``, submissions are added to it and the
-    documents already in it serve as further sources."""
+    documents already in it serve as further sources. The results are
+    gathered in memory: for corpora of any size, :func:`audit_streaming`."""
+    with audit_streaming(
+        submission_paths, reference_paths, index=index, params=params, progress=progress, workdir=workdir
+    ) as audit:
+        return gathered(audit)
+
+
+def audit_streaming(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path] = (),
+    *,
+    index: IndexStore | None = None,
+    params: AuditParams = AuditParams(),
+    progress: Progress = no_progress,
+    workdir: Path | None = None,
+) -> StreamingAudit:
+    """The audit of :func:`run_audit`, its corpus and results in a work folder
+    (in ``workdir``, else the system's temporary folder) that closing the
+    returned audit removes. Memory stays bounded whatever the corpus size."""
+    folder = work_folder(workdir)
+    opened: list = []
+    try:
+        errors: list[InputError] = []
+        paths: dict[str, list[str]] = {SUBMISSION: [], REFERENCE: []}
+        read = _read_paths(submission_paths, reference_paths, params.max_bytes, errors, paths, progress)
+        fp_params = index.params if index is not None else FingerprintParams()
+        disk = spill_corpus(read, folder / "corpus", fp_params, params.workers, progress)
+        opened.append(disk)
+        submissions = len(paths[SUBMISSION])
+        if index is not None:
+            add_submissions(index, disk, submissions)
+        view = CorpusView([disk] if index is None else [disk, index])
+        spill = ResultSpill(folder / "results", submissions)
+        opened.append(spill)
+        compare_spilled(
+            SpillComparison(view, params.detector, disk=disk, spill=spill), submissions, params.workers, progress
+        )
+        audit = StreamingAudit(
+            folder, disk, view, spill, submissions, errors, sorted(paths[REFERENCE]), params.detector
+        )
+        audit.found = relations(
+            audit.results(),
+            submissions,
+            audit.documents(),
+            audit.documents(texts=False),
+            params.min_family_docs,
+            params.cluster_similarity,
+            progress,
+        )
+        return audit
+    except BaseException:
+        for thing in opened:
+            thing.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _read_paths(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path],
+    max_bytes: int,
+    errors: list[InputError],
+    paths: dict[str, list[str]],
+    progress: Progress,
+) -> Iterator[Document]:
+    """As :func:`_reader`, keeping only the paths read (by role)."""
+    for document in iter_documents(
+        submission_paths, errors, max_bytes=max_bytes, progress=progress, stage="read submissions"
+    ):
+        paths[SUBMISSION].append(document.path)
+        yield document
+    seen = set(paths[SUBMISSION])
+    for document in iter_documents(
+        reference_paths, errors, max_bytes=max_bytes, role=REFERENCE, progress=progress, stage="read references"
+    ):
+        if document.path not in seen:
+            paths[REFERENCE].append(document.path)
+            yield document
+
+
+def gathered(audit: StreamingAudit) -> AuditResult:
+    """A streaming audit's results, relations and documents in memory, as the in-memory engine returns them."""
+    results = list(audit.results())
+    documents = {header.path: audit.disk.document(i) for i, header in enumerate(audit.disk.documents)}
+    extra = source_documents(results, audit.view)
+    documents.update((path, doc) for path, doc in extra.items() if path not in documents)
+    return AuditResult(
+        results=results,
+        references=audit.references,
+        families=audit.families,
+        clusters=audit.clusters,
+        edges=audit.edges,
+        errors=audit.errors,
+        documents=documents,
+    )
+
+
+def run_audit_in_memory(
+    submission_paths: Sequence[str | Path],
+    reference_paths: Sequence[str | Path] = (),
+    *,
+    index: IndexStore | None = None,
+    params: AuditParams = AuditParams(),
+    progress: Progress = no_progress,
+) -> AuditResult:
+    """The audit with every text, fingerprint and result in this process and
+    its forked workers (the engine before :func:`audit_streaming`; its
+    memory grows with the corpus). Kept as the reference for equality."""
     errors: list[InputError] = []
     submissions: list[Document] = []
     references: list[Document] = []
@@ -144,4 +271,12 @@ def _relations(
     )
 
 
-__all__ = ["SUBMISSION", "AuditParams", "AuditResult", "run_audit"]
+__all__ = [
+    "SUBMISSION",
+    "AuditParams",
+    "AuditResult",
+    "audit_streaming",
+    "gathered",
+    "run_audit",
+    "run_audit_in_memory",
+]

@@ -40,6 +40,11 @@ class CheckResult:
         return any(r.has_copies for r in self.results)
 
 
+def library_name(paths: Sequence[str | Path]) -> str:
+    """What a report calls a library of files and folders given on the command line."""
+    return ", ".join(Path(p).as_posix() for p in paths)
+
+
 def temporary_index(
     paths: Sequence[str | Path],
     params: FingerprintParams | None = None,
@@ -80,5 +85,5 @@ def run_check(
         comparison = Comparison.of([store], params)
         results = compare_all(comparison, submissions, workers=1, compiled=False, progress=progress, stage="check")
         texts = TextLookup({**source_documents(results, comparison.view), **{d.path: d for d in submissions}})
-        info = CorpusInfo(store.path, store.document_count())
+        info = CorpusInfo(library_name(against) if against else store.path, store.document_count())
     return CheckResult(results, errors, info, texts)

@@ -95,7 +95,7 @@ def compare_all(
     count = cpu_count(workers) if comparison.shareable() else 1
     comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))  # the sample, once, before any fork
     results: list[DocumentResult] = []
-    with _compiled_seeding(compiled):
+    with compiled_seeding(compiled):
         pool = WorkerPool(_compare_task, comparison, workers=count)
         for result in pool.map(iter(documents), len(documents)):
             results.append(result)
@@ -103,7 +103,7 @@ def compare_all(
     return results
 
 
-class _compiled_seeding:
+class compiled_seeding:
     """Compiled seeding on for the duration (loaded once, before workers fork)."""
 
     def __init__(self, on: bool) -> None:

@@ -12,16 +12,20 @@ Keys (file / environment variable / flag)::
     index             CHACHONG_INDEX             --index             .chachong/index.db (used if it exists)
     references        CHACHONG_REFERENCES        -                   [] (folders)
     ignore            CHACHONG_IGNORE            -                   [] (globs relative to the folder)
-    max_bytes         CHACHONG_MAX_BYTES         --max-bytes         50 MiB
-    state             CHACHONG_STATE             -                   <folder>/.chachong/gate-state.db
+    max_bytes         CHACHONG_MAX_BYTES         --max-bytes         50 MiB (1 byte to 1 GiB)
+    max_chars         CHACHONG_MAX_CHARS         -                   1,000,000 characters of text a document
+    parse_seconds     CHACHONG_PARSE_SECONDS     -                   60 s to parse one .pdf/.docx
+    parse_memory      CHACHONG_PARSE_MEMORY      -                   1024 MiB to parse one .pdf/.docx
+    state             CHACHONG_STATE             --state (gate)      <folder>/.chachong/gate-state.db
     [fingerprint] shingle, k, num_perm, seed, lsh_threshold, window_chars, gram_k, winnow_w
                       CHACHONG_FINGERPRINT_<KEY>                     the index's, else built-in
 
 Paths in a config file are relative to that file's folder; paths from the
 environment or flags to the working directory. List values in the environment
 are separated by ``os.pathsep``. An empty environment variable counts as unset.
-Every bad key or value raises :class:`~corpus.errors.ConfigError` naming the
-file (or variable, or flag) and the key.
+Every bad key or value (out of its range too) raises
+:class:`~corpus.errors.ConfigError` naming the file (or variable, or flag)
+and the key; so does a ``CHACHONG_FINGERPRINT_*`` variable that names no key.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.errors import ConfigError
+from corpus.limits import ReadLimits
 from corpus.read import DEFAULT_MAX_BYTES
 from index.fingerprint import FingerprintParams
 
@@ -52,7 +57,10 @@ FLAGS: dict[str, str] = {
     "max_source_share": "--max-source-share",
     "index": "--index",
     "max_bytes": "--max-bytes",
+    "state": "--state",
 }
+#: Largest ``max_bytes``: a file is read into memory whole (and decoded, and fingerprinted).
+MAX_BYTES_LIMIT = 1 << 30
 
 
 def _share(value: Any) -> float:
@@ -64,10 +72,19 @@ def _share(value: Any) -> float:
     return value
 
 
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"expected a positive integer, got {value!r}")
-    return value
+def _int_between(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected an integer from {low:,} to {high:,}, got {value!r}")
+        return value
+
+    return check
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
+        raise ValueError(f"expected a number of seconds above 0 and at most 86400, got {value!r}")
+    return float(value)
 
 
 def _path(value: Any) -> str:
@@ -114,7 +131,10 @@ _KEYS: dict[str, _Key] = {
     "index": _Key(_path, str, is_path=True),
     "references": _Key(_string_list, _env_list, is_path_list=True),
     "ignore": _Key(_string_list, _env_list),
-    "max_bytes": _Key(_positive_int, _int_in_text),
+    "max_bytes": _Key(_int_between(1, MAX_BYTES_LIMIT), _int_in_text),
+    "max_chars": _Key(_int_between(1, 100_000_000), _int_in_text),
+    "parse_seconds": _Key(_seconds, _float_in_text),
+    "parse_memory": _Key(_int_between(64, 1 << 20), _int_in_text),
     "state": _Key(_path, str, is_path=True),
 }
 
@@ -159,8 +179,14 @@ class Settings:
     ignore: tuple[str, ...]
     max_bytes: int
     state: Path
+    limits: ReadLimits = ReadLimits()  # max_chars, parse_seconds, parse_memory
     fingerprint_settings: Mapping[str, Any] = field(default_factory=dict)  # only the keys set somewhere
     sources: Mapping[str, str] = field(default_factory=dict)  # key -> provenance
+
+    @property
+    def state_from_flag(self) -> bool:
+        """True when the state path was given on the command line (then it may be anywhere)."""
+        return self.sources.get("state") == FLAGS["state"]
 
     @property
     def index_configured(self) -> bool:
@@ -185,6 +211,9 @@ class Settings:
             "references": list(self.references),
             "ignore": list(self.ignore),
             "max_bytes": self.max_bytes,
+            "max_chars": self.limits.max_chars,
+            "parse_seconds": self.limits.parse_seconds,
+            "parse_memory": self.limits.parse_memory,
             "state": self.state,
         }
         rows = [(key, value, self.sources.get(key, DEFAULT)) for key, value in values.items()]
@@ -231,6 +260,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from err
 
@@ -269,6 +300,9 @@ def load_settings(
         "references": (),
         "ignore": (),
         "max_bytes": DEFAULT_MAX_BYTES,
+        "max_chars": ReadLimits.max_chars,
+        "parse_seconds": ReadLimits.parse_seconds,
+        "parse_memory": ReadLimits.parse_memory,
         "state": root / STATE_NAME,
     }
     sources: dict[str, str] = {}
@@ -290,6 +324,7 @@ def load_settings(
         ignore=tuple(values["ignore"]),
         max_bytes=values["max_bytes"],
         state=values["state"],
+        limits=ReadLimits(values["parse_seconds"], values["parse_memory"], values["max_chars"]),
         fingerprint_settings=fingerprint,
         sources=sources,
     )
@@ -333,8 +368,12 @@ def _apply_env(
         value = _checked(spec.check, value, name)
         values[key] = _resolve(spec, value, None)
         sources[key] = name
+    prefix = f"{ENV_PREFIX}FINGERPRINT_"
+    known = {f"{prefix}{name.upper()}" for name in _FINGERPRINT_FIELDS}
+    for name in sorted(n for n in env if n.startswith(prefix) and n not in known and env[n].strip()):
+        raise ConfigError(f"{name}: unknown variable (known: {', '.join(sorted(known))})")
     for field_name in _FINGERPRINT_FIELDS:
-        name = f"{ENV_PREFIX}FINGERPRINT_{field_name.upper()}"
+        name = f"{prefix}{field_name.upper()}"
         text = env.get(name, "")
         if not text.strip():
             continue

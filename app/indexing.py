@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from app.prepare import prepare_in_pool
@@ -15,9 +15,16 @@ from index.fingerprint import FingerprintParams
 from index.sqlite import AddOutcome, IndexStore
 
 
-def open_index(path: Path, *, create: bool, params: FingerprintParams | None = None) -> IndexStore:
-    """The index file at ``path`` (created with ``params`` when ``create`` and missing)."""
-    return IndexStore(path, params, create=create)
+def open_index(
+    path: Path,
+    *,
+    create: bool,
+    params: FingerprintParams | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> IndexStore:
+    """The index file at ``path`` (created with ``params`` when ``create`` and missing);
+    ``on_wait`` hears when a write waits for another process writing it."""
+    return IndexStore(path, params, create=create, on_wait=on_wait)
 
 
 def add_to_index(

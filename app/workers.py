@@ -6,15 +6,20 @@ core, no ``fork``, or few items). The state goes to each worker through the
 pool's initializer: with ``fork`` it is inherited, not pickled, so a large
 in-memory corpus is shared copy-on-write. ``state.after_fork()`` (when the
 state has it) runs first in each worker, e.g. to open its own SQLite
-connections.
+connections. Every worker dies with the process that forked it (no orphan is
+left to print ``BrokenPipeError`` after a ``kill -9``) and leaves Ctrl-C to
+it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
+
+from corpus.processes import die_with_parent
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -24,8 +29,16 @@ R = TypeVar("R")
 _worker: tuple[Callable[[Any, Any], Any], Any] | None = None
 
 
-def _start_worker(task: Callable[[Any, Any], Any], state: Any) -> None:
+def _guard_worker(parent: int) -> None:
+    """In a new worker: die with ``parent``; Ctrl-C is the parent's to handle
+    (it stops the pool), so the workers print no KeyboardInterrupt tracebacks."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_worker(task: Callable[[Any, Any], Any], state: Any, parent: int) -> None:
     global _worker
+    _guard_worker(parent)
     after_fork = getattr(state, "after_fork", None)
     if after_fork is not None:
         after_fork()
@@ -64,7 +77,8 @@ class WorkerPool(Generic[S, T, R]):
                 yield self.task(self.state, item)
             return
         context = multiprocessing.get_context("fork")
-        with context.Pool(self.count, initializer=_start_worker, initargs=(self.task, self.state)) as pool:
+        initargs = (self.task, self.state, os.getpid())
+        with context.Pool(self.count, initializer=_start_worker, initargs=initargs) as pool:
             yield from pool.imap(_run_in_worker, items, chunksize=chunksize)
 
 
@@ -83,7 +97,7 @@ def ordered_in_pool(
         return
     if before_fork is not None:
         before_fork()
-    with multiprocessing.get_context("fork").Pool(count) as pool:
+    with multiprocessing.get_context("fork").Pool(count, initializer=_guard_worker, initargs=(os.getpid(),)) as pool:
         pending: list = []
         for batch in batches:
             pending.append(pool.apply_async(work, (batch,)))

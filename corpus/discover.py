@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,9 +22,11 @@ def discover_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputE
 
     Folders are walked recursively in sorted order; inside them hidden
     entries, Office lock files (``~$...``), manifests and unsupported suffixes
-    are skipped. A file named explicitly is kept whatever its name. Missing
-    paths and unreadable folders are returned as errors; each file is listed
-    once.
+    are skipped, and symbolic links to folders are not followed. A file named
+    explicitly is kept whatever its name. Missing paths, unreadable folders
+    and entries with a document's name that are not files (a FIFO, a socket,
+    a device, a dangling or looping symbolic link) are returned as errors;
+    each file is listed once.
     """
     found: list[Path] = []
     errors: list[InputError] = []
@@ -34,7 +38,7 @@ def discover_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputE
         elif root.exists():
             files = [root]
         else:
-            errors.append(InputError(root, "no such file"))
+            errors.append(InputError(root, _missing_reason(root)))
             continue
         for file in files:
             key = Path(os.path.abspath(file))
@@ -62,15 +66,18 @@ def walk_folder(folder: Path, errors: list[InputError]) -> Iterator[Path]:
         child = parents[-1] / entry.name
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = entry.is_file()
         except OSError as exc:
             errors.append(InputError(child, os_reason(exc)))
             continue
         if is_dir:
             stack.append(_sorted_entries(child, errors))
             parents.append(child)
-        elif is_file and is_document_name(entry.name):
-            yield child
+        elif is_document_name(entry.name):
+            reason = None if _plain_file(entry) else not_a_file_reason(child)
+            if reason is None:
+                yield child
+            elif reason:
+                errors.append(InputError(child, reason))
 
 
 def _sorted_entries(folder: Path, errors: list[InputError]) -> Iterator[os.DirEntry[str]]:
@@ -81,6 +88,58 @@ def _sorted_entries(folder: Path, errors: list[InputError]) -> Iterator[os.DirEn
         errors.append(InputError(folder, f"cannot list folder: {os_reason(exc)}"))
         entries = []
     return iter(entries)
+
+
+def _plain_file(entry: os.DirEntry[str]) -> bool:
+    """A regular file that is not a link (known from the folder listing alone, mostly)."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def not_a_file_reason(path: Path) -> str | None:
+    """None for a regular file (or a link to one); '' for a link to a folder
+    (not followed, not an error); else why it cannot be read as a document."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return _missing_reason(path) if isinstance(exc, FileNotFoundError) else _stat_reason(exc)
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return ""
+    return f"not a regular file ({file_kind(info.st_mode)})"
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a message."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file or folder"
+
+
+def _missing_reason(path: Path) -> str:
+    """'no such file', or what is wrong with a symbolic link of that name."""
+    if not os.path.islink(path):
+        return "no such file"
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return f"dangling symlink (to {os.readlink(path)}, which does not exist)"
+    except OSError as exc:
+        return _stat_reason(exc)
+    return "no such file"
+
+
+def _stat_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop (too many levels of symbolic links)"
+    return os_reason(exc)
 
 
 def is_document_name(name: str) -> bool:

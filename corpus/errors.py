@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpus.names import safe_path
+
 
 class ChachongError(Exception):
     """Base of every error chachong raises deliberately."""
 
 
 class InputError(ChachongError):
-    """One input file cannot be used. The run goes on with the other files."""
+    """One input file cannot be used. The run goes on with the other files.
+
+    ``path`` is kept as reports show it: a byte of the name that is not UTF-8
+    is written ``\\xNN`` (:func:`corpus.names.safe_path`).
+    """
 
     def __init__(self, path: str | Path, reason: str) -> None:
-        self.path = path if isinstance(path, str) else str(path)
+        self.path = safe_path(path if isinstance(path, str) else str(path))
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 

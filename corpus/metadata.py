@@ -3,12 +3,15 @@
 Read from a manifest (``chachong.csv`` or ``manifest.csv`` with columns
 ``path,unit,year,submitted``) in the document's folder or any parent, else
 guessed from the file name (``2023_城关镇.txt``, ``城关镇-2023年工作总结.docx``).
+A manifest row with a bad value (a year that is not one, a unit of a
+megabyte) is skipped, and the document it names says so in its warnings.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,18 +25,45 @@ _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _NAME_NOISE_RE = re.compile(r"(?:年度?|工作总结|工作汇报|总结|汇报|范文|[_\-—\s.()（）]+)")
 
 
+#: The years a manifest may give.
+YEARS = range(1900, 2101)
+#: Longest unit name a manifest may give (a longer one is a damaged row).
+MAX_UNIT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The rows of a manifest, and the rows it skipped (with why)."""
+
+    entries: dict[Path, DocMeta]
+    skipped: dict[Path, str]  # rows naming a file, skipped: file -> why
+    unreadable: tuple[str, ...] = ()  # rows that could not even be read: no file to name
+
+
 def metadata_for(path: str | Path) -> DocMeta:
     """Manifest entry for ``path`` if any manifest lists it, else the file name."""
+    return metadata_with_warnings(path)[0]
+
+
+def metadata_with_warnings(path: str | Path) -> tuple[DocMeta, list[str]]:
+    """:func:`metadata_for`, and what went wrong with the manifest rows that
+    would have been about this file (they are skipped, the file is read)."""
     resolved = Path(path).resolve()
+    warnings: list[str] = []
     for folder in resolved.parents:
-        manifest = _find_manifest(folder)
-        if manifest is None:
+        manifest_path = _find_manifest(folder)
+        if manifest_path is None:
             continue
-        entry = load_manifest(manifest).get(resolved)
+        manifest = load_manifest(manifest_path)
+        entry = manifest.entries.get(resolved)
         if entry is not None:
             guessed = meta_from_filename(resolved.name)
-            return DocMeta(entry.unit or guessed.unit, entry.year or guessed.year, entry.submitted)
-    return meta_from_filename(resolved.name)
+            meta = DocMeta(entry.unit or guessed.unit, entry.year or guessed.year, entry.submitted)
+            return meta, warnings
+        if resolved in manifest.skipped:
+            warnings.append(manifest.skipped[resolved])
+        warnings.extend(manifest.unreadable)
+    return meta_from_filename(resolved.name), warnings
 
 
 def _find_manifest(folder: Path) -> Path | None:
@@ -45,45 +75,97 @@ def _find_manifest(folder: Path) -> Path | None:
 
 
 @lru_cache(maxsize=64)
-def load_manifest(manifest: Path) -> dict[Path, DocMeta]:
-    """Rows of a manifest keyed by resolved path (relative to the manifest)."""
+def load_manifest(manifest: Path) -> Manifest:
+    """Rows of a manifest keyed by resolved path (relative to the manifest).
+
+    UTF-8 (with or without BOM) or GB18030 (which GBK and GB2312 files are).
+    A row with a bad value is skipped and noted; a manifest that cannot be
+    read at all, or has no ``path`` column, is a :class:`ConfigError`.
+    """
+    rows = csv.DictReader(_manifest_text(manifest).splitlines())
     try:
-        raw = manifest.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{manifest}: cannot read manifest: {err}") from err
-    rows = csv.DictReader(raw.splitlines())
-    if rows.fieldnames is None or "path" not in rows.fieldnames:
+        fieldnames = rows.fieldnames
+    except csv.Error as err:
+        raise ConfigError(f"{manifest}: cannot read manifest: {err}") from None
+    if fieldnames is None or "path" not in fieldnames:
         raise ConfigError(f"{manifest}: manifest needs a 'path' column")
     entries: dict[Path, DocMeta] = {}
-    for line_no, row in enumerate(rows, start=2):
-        if not (row.get("path") or "").strip():
+    skipped: dict[Path, str] = {}
+    unreadable: list[str] = []
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            unreadable.append(f"{manifest}:{rows.line_num}: manifest row skipped ({err})")
             continue
-        target = (manifest.parent / row["path"].strip()).resolve()
+        _add_row(manifest, rows.line_num, row, entries, skipped)
+    return Manifest(entries, skipped, tuple(unreadable))
+
+
+def _manifest_text(manifest: Path) -> str:
+    try:
+        raw = manifest.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{manifest}: cannot read manifest: {err.strerror or err}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(f"{manifest}: cannot read manifest: neither UTF-8 nor GB18030 text")
+
+
+def _add_row(
+    manifest: Path, line_no: int, row: dict[str, str | None], entries: dict[Path, DocMeta], skipped: dict[Path, str]
+) -> None:
+    """One row into ``entries``, or, when a value is bad, into ``skipped``."""
+    name = (row.get("path") or "").strip() if isinstance(row.get("path"), str) else ""
+    if not name:
+        return
+    try:
+        target = (manifest.parent / name).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return  # a path no file can have (a NUL byte, a link loop)
+    try:
         entries[target] = DocMeta(
-            unit=(row.get("unit") or "").strip() or None,
-            year=_parse_year(row.get("year"), manifest, line_no),
-            submitted=_parse_date(row.get("submitted"), manifest, line_no),
+            unit=_parse_unit(row.get("unit")),
+            year=_parse_year(row.get("year")),
+            submitted=_parse_date(row.get("submitted")),
         )
-    return entries
+    except ValueError as err:
+        skipped[target] = f"{manifest}:{line_no}: manifest row skipped ({err})"
 
 
-def _parse_year(value: str | None, manifest: Path, line_no: int) -> int | None:
-    value = (value or "").strip()
-    if not value:
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _parse_unit(value: object) -> str | None:
+    unit = _text(value)
+    if len(unit) > MAX_UNIT_CHARS:
+        raise ValueError(f"unit longer than {MAX_UNIT_CHARS} characters")
+    return unit or None
+
+
+def _parse_year(value: object) -> int | None:
+    text = _text(value)
+    if not text:
         return None
-    if not value.isdigit():
-        raise ConfigError(f"{manifest}:{line_no}: year {value!r} is not a number")
-    return int(value)
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and int(text) in YEARS):
+        raise ValueError(f"year {text[:20]!r} is not a year from {YEARS[0]} to {YEARS[-1]}")
+    return int(text)
 
 
-def _parse_date(value: str | None, manifest: Path, line_no: int) -> str | None:
-    value = (value or "").strip()
-    if not value:
+def _parse_date(value: object) -> str | None:
+    text = _text(value)
+    if not text:
         return None
     try:
-        return date.fromisoformat(value[:10]).isoformat()
-    except ValueError as err:
-        raise ConfigError(f"{manifest}:{line_no}: submitted {value!r} is not an ISO date") from err
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"submitted {text[:20]!r} is not an ISO date") from None
 
 
 def meta_from_filename(name: str) -> DocMeta:

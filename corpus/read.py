@@ -10,32 +10,43 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from corpus.decode import decode_text
-from corpus.discover import discover_files, os_reason
+from corpus.discover import discover_files, file_kind, os_reason
 from corpus.document import SUBMISSION, Document
 from corpus.errors import InputError
+from corpus.formats.bounded import reading_session
 from corpus.formats.docx import read_docx
 from corpus.formats.office import read_via_soffice
 from corpus.formats.pdf import read_pdf
-from corpus.metadata import metadata_for
+from corpus.limits import ReadLimits, current_limits, too_many_chars
+from corpus.metadata import metadata_with_warnings
+from corpus.names import safe_path
 from corpus.progress import Progress, no_progress
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
-def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def read_document(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, limits: ReadLimits | None = None
+) -> Document:
     """Read one file and decode it to text, or raise :class:`InputError`.
 
     The format follows the suffix; an unknown suffix is read as text. The
-    document's metadata is left empty (see :func:`load_document`).
+    document's metadata is left empty (see :func:`load_document`). ``limits``
+    (default: those in force, :func:`~corpus.limits.current_limits`) bound
+    the work.
     """
     path = Path(path)
+    limits = limits or current_limits()
     data = _read_bounded(path, max_bytes)
-    text, encoding, fmt, warnings = _decode_by_format(path, data, max_bytes)
+    text, encoding, fmt, warnings = _decode_by_format(path, data, max_bytes, limits)
+    if len(text) > limits.max_chars:
+        raise InputError(path, too_many_chars(len(text), limits.max_chars))
     return Document(
         path=str(path),
         text=text,
@@ -50,17 +61,27 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
 def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION) -> Document:
     """:func:`read_document` with the display path ('/'-separated, as given) and metadata."""
     document = read_document(path, max_bytes=max_bytes)
-    return replace(document, path=display_path(path), meta=metadata_for(path), role=role, key=canonical_path(path))
+    meta, warnings = metadata_with_warnings(path)
+    return replace(
+        document,
+        path=display_path(path),
+        meta=meta,
+        role=role,
+        warnings=document.warnings + tuple(warnings),
+        key=canonical_path(path),
+    )
 
 
 def canonical_path(path: Path) -> str:
-    """The resolved absolute path: one document however its path is spelled."""
-    return Path(os.path.realpath(path)).as_posix()
+    """The resolved absolute path: one document however its path is spelled
+    (undecodable bytes of a name written as in :func:`display_path`)."""
+    return safe_path(Path(os.path.realpath(path)).as_posix())
 
 
 def display_path(path: Path) -> str:
-    """The path a report shows and the index stores: as given, '/' separated."""
-    return path.as_posix()
+    """The path a report shows and the index stores: as given, '/' separated,
+    each byte of the name that is not UTF-8 written as ``\\xNN``."""
+    return safe_path(path.as_posix())
 
 
 def iter_documents(
@@ -75,12 +96,13 @@ def iter_documents(
     """Read every document under ``paths``; unreadable ones go to ``errors``."""
     files, missing = discover_files(paths)
     errors.extend(missing)
-    for done, path in enumerate(files, start=1):
-        try:
-            yield load_document(path, max_bytes=max_bytes, role=role)
-        except InputError as err:
-            errors.append(err)
-        progress(stage, done, len(files))
+    with reading_session():  # one .pdf/.docx worker for all the files
+        for done, path in enumerate(files, start=1):
+            try:
+                yield load_document(path, max_bytes=max_bytes, role=role)
+            except InputError as err:
+                errors.append(err)
+            progress(stage, done, len(files))
 
 
 def load_documents(
@@ -91,13 +113,13 @@ def load_documents(
     return list(iter_documents(paths, errors, max_bytes=max_bytes, role=role)), errors
 
 
-def _decode_by_format(path: Path, data: bytes, max_bytes: int) -> tuple[str, str, str, list[str]]:
+def _decode_by_format(path: Path, data: bytes, max_bytes: int, limits: ReadLimits) -> tuple[str, str, str, list[str]]:
     """Return ``(text, encoding, format, warnings)`` chosen by the file's suffix."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        return read_docx(path, data, max_bytes), "docx", "docx", []
+        return read_docx(path, data, max_bytes, limits), "docx", "docx", []
     if suffix == ".pdf":
-        text, warnings = read_pdf(path, data)
+        text, warnings = read_pdf(path, data, limits)
         return text, "pdf", "pdf", warnings
     if suffix in (".doc", ".wps"):
         text, warnings = read_via_soffice(path)
@@ -117,12 +139,12 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise InputError(path, "is a directory")
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(path, "not a regular file")
+        raise InputError(path, f"not a regular file ({file_kind(info.st_mode)})")
     if info.st_size > max_bytes:
         raise InputError(path, _too_large(info.st_size, max_bytes))
     try:
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)  # the file may have grown since stat()
+            data = handle.read(min(max_bytes, sys.maxsize - 1) + 1)  # the file may have grown since stat()
     except OSError as exc:
         raise InputError(path, os_reason(exc)) from None
     if len(data) > max_bytes:

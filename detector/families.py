@@ -8,14 +8,14 @@ family. A family needs ``min_docs`` documents.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document
-from detector.diff import Substitution, substitutions
+from detector.diff import Edit, compare_passages
 from detector.model import COPY, DocumentResult
 
 
@@ -28,7 +28,9 @@ class FamilyMember:
     year: int | None
     submitted: str | None
     role: str  # "submission" | "reference"
-    edits: tuple[Substitution, ...] = ()  # substitutions against the representative
+    edits: tuple[Edit, ...] = ()  # swaps against the representative (none when rewritten)
+    similarity: float = 1.0  # of its passage to the representative's (folded characters)
+    rewritten: bool = False  # rewritten rather than swapped: no edits listed
 
 
 @dataclass(frozen=True)
@@ -42,52 +44,86 @@ class Family:
     origin_reason: str
 
 
-def _passages(results: list[DocumentResult]) -> tuple[list[tuple[str, int, int]], list[tuple[int, int]]]:
-    """Every copied range on either side of a match, and the links between them."""
-    nodes: list[tuple[str, int, int]] = []
-    links: list[tuple[int, int]] = []
-    for result in results:
+class FamilyBuilder:
+    """Families from results added one at a time (in the order a list of
+    results would be passed to :func:`find_families`): only their copied
+    ranges are kept, in arrays, so a corpus of any size can stream through."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+        self._nodes = array("q")  # (document, start, end) of every copied range, flat
+
+    def add(self, result: DocumentResult) -> None:
+        """The copied range on either side of each copy match of ``result``; each match links its two."""
+        own = self._name(result.path)
         for match in result.matches:
             if match.kind != COPY:
                 continue
-            nodes.append((result.path, match.start, match.end))
-            nodes.append((match.source, match.source_start, match.source_end))
-            links.append((len(nodes) - 2, len(nodes) - 1))
-    return nodes, links
+            self._nodes.extend((own, match.start, match.end, self._name(match.source), match.source_start))
+            self._nodes.append(match.source_end)
+
+    def _name(self, path: str) -> int:
+        found = self._names.get(path)
+        if found is None:
+            found = self._names[path] = len(self._names)
+        return found
+
+    def families(self, documents: Mapping[str, Document], min_docs: int = 3) -> list[Family]:
+        """Passages that recur in ``min_docs`` or more documents, joined
+        through alignments and overlaps (connected components)."""
+        nodes = np.frombuffer(self._nodes, dtype=np.int64).reshape(-1, 3) if self._nodes else np.zeros((0, 3), np.int64)
+        names = list(self._names)
+        pairs = np.arange(0, len(nodes) - 1, 2, dtype=np.int64)
+        overlaps = np.asarray(overlap_links(nodes), dtype=np.int64).reshape(-1, 2)
+        rows, cols = np.r_[pairs, overlaps[:, 0]], np.r_[pairs + 1, overlaps[:, 1]]
+        families = []
+        for ids in _components(len(nodes), rows, cols):
+            members = _family_members([(names[d], s, e) for d, s, e in nodes[ids].tolist()])
+            if len({m[0] for m in members}) < min_docs:
+                continue
+            families.append(make_family(members, documents))
+        families.sort(key=family_order)
+        return [numbered(f, i) for i, f in enumerate(families, 1)]
 
 
-def overlap_links(nodes: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
-    """Links between ranges of one document that mostly overlap (the same passage)."""
+def overlap_links(nodes: np.ndarray) -> list[tuple[int, int]]:
+    """Links between ranges of one document that mostly overlap (the same
+    passage); ``nodes`` holds a (document id, start, end) row per range."""
     links: list[tuple[int, int]] = []
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for i, (doc, _, _) in enumerate(nodes):
-        by_doc[doc].append(i)
-    for ids in by_doc.values():
-        ids.sort(key=lambda i: nodes[i][1])
-        for pos, i in enumerate(ids):
-            _, s0, e0 = nodes[i]
-            for j in ids[pos + 1 :]:
-                _, s1, e1 = nodes[j]
-                if s1 >= e0:
-                    break
-                if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
-                    links.append((i, j))
+    if not len(nodes):
+        return links
+    order = np.lexsort((nodes[:, 1], nodes[:, 0]))  # by document, then start (stable: node order among equals)
+    doc, start, end = (nodes[order, c].tolist() for c in range(3))
+    ids = order.tolist()
+    for pos, i in enumerate(ids):
+        d0, s0, e0 = doc[pos], start[pos], end[pos]
+        for nxt in range(pos + 1, len(ids)):
+            if doc[nxt] != d0 or start[nxt] >= e0:
+                break
+            s1, e1 = start[nxt], end[nxt]
+            if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
+                links.append((i, ids[nxt]))
     return links
 
 
-def find_families(results: list[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3) -> list[Family]:
+def find_families(
+    results: Iterable[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3
+) -> list[Family]:
     """Passages that recur in ``min_docs`` or more documents, joined through
     alignments and overlaps (connected components of the passage graph)."""
-    nodes, links = _passages(results)
-    links += overlap_links(nodes)
-    families = []
-    for ids in _components(len(nodes), links):
-        members = family_members(nodes, ids)
-        if len({m[0] for m in members}) < min_docs:
-            continue
-        families.append(make_family(members, documents))
-    families.sort(key=family_order)
-    return [numbered(f, i) for i, f in enumerate(families, 1)]
+    builder = FamilyBuilder()
+    for result in results:
+        builder.add(result)
+    return builder.families(documents, min_docs)
+
+
+def _family_members(nodes: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """One range per document: the union span of its ranges in the family."""
+    spans: dict[str, tuple[int, int]] = {}
+    for doc, start, end in nodes:
+        lo, hi = spans.get(doc, (start, end))
+        spans[doc] = (min(lo, start), max(hi, end))
+    return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
 
 
 def family_order(family: Family) -> tuple[int, str, int]:
@@ -99,16 +135,6 @@ def numbered(family: Family, number: int) -> Family:
     """The family with its id (F001, F002, … in :func:`family_order`)."""
     f = family
     return Family(f"F{number:03d}", f.text, f.representative, f.members, f.units, f.origin, f.origin_reason)
-
-
-def family_members(nodes: list[tuple[str, int, int]], ids: list[int]) -> list[tuple[str, int, int]]:
-    """One range per document: the union span of its ranges in the family."""
-    spans: dict[str, tuple[int, int]] = {}
-    for i in ids:
-        doc, start, end = nodes[i]
-        lo, hi = spans.get(doc, (start, end))
-        spans[doc] = (min(lo, start), max(hi, end))
-    return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
 
 
 Span = Callable[[str, int, int], str]  # (document, start, end) -> that part of its text
@@ -130,8 +156,12 @@ def make_family(
         known = documents.get(doc)
         meta = known.meta if known is not None else DocMeta()
         role = known.role if known is not None else INDEXED
-        edits = () if doc == rep_doc else tuple(substitutions(rep_text, span(doc, start, end)))
-        out.append(FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits))
+        diff = None if doc == rep_doc else compare_passages(span(doc, start, end), rep_text)
+        edits, similarity, rewritten = (
+            (tuple(diff.edits), diff.similarity, diff.rewritten) if diff else ((), 1.0, False)
+        )
+        member = FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits, similarity, rewritten)
+        out.append(member)
     units = {m.unit or m.path for m in out if m.role != "reference"}
     return Family("", rep_text, rep_doc, tuple(out), len(units), origin, reason)
 
@@ -172,16 +202,14 @@ def _text(documents: Mapping[str, Document], path: str) -> str:
     return known.text if known is not None else ""
 
 
-def _components(count: int, links: list[tuple[int, int]]) -> list[list[int]]:
-    """Connected components (scipy) of ``count`` nodes joined by ``links``."""
+def _components(count: int, rows: np.ndarray, cols: np.ndarray) -> list[list[int]]:
+    """Connected components (scipy) of ``count`` nodes joined by links ``rows[i]``-``cols[i]``."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     if not count:
         return []
-    rows = np.array([a for a, _ in links], dtype=np.int64)
-    cols = np.array([b for _, b in links], dtype=np.int64)
-    graph = coo_matrix((np.ones(len(links), dtype=np.int8), (rows, cols)), shape=(count, count))
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(count, count))
     _, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])

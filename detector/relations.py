@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from corpus.document import DocMeta, Document
@@ -29,29 +29,49 @@ class CopyEdge:
     directed: bool  # copier/source decided by dates
 
 
-def pair_similarity(results: list[DocumentResult]) -> dict[tuple[str, str], float]:
+class PairShares:
+    """The shares :func:`pair_similarity` pairs, from results added one at a time."""
+
+    def __init__(self, at_least: float = 0.0) -> None:
+        self.at_least = at_least
+        self._share: dict[tuple[str, str], float] = {}
+
+    def add(self, result: DocumentResult) -> None:
+        for source in (*result.sources, *result.copied_by):
+            if source.share >= self.at_least:
+                key = (result.path, source.source)
+                self._share[key] = max(source.share, self._share.get(key, 0.0))
+
+    def pairs(self) -> dict[tuple[str, str], float]:
+        share = self._share
+        return {(a, b): min(s, share[(b, a)]) for (a, b), s in share.items() if (b, a) in share and a < b}
+
+
+def pair_similarity(results: Iterable[DocumentResult], at_least: float = 0.0) -> dict[tuple[str, str], float]:
     """For each pair of documents: the smaller of the two shares each has in
     common with the other (1.0 = the same document), whichever way the text
-    went (a source lists its later copier under ``copied_by``)."""
-    share: dict[tuple[str, str], float] = {}
+    went (a source lists its later copier under ``copied_by``). With
+    ``at_least``, only the pairs that reach it (each share must), keeping
+    only those shares: what a corpus of any size can hold."""
+    shares = PairShares(at_least)
     for result in results:
-        for source in (*result.sources, *result.copied_by):
-            share[(result.path, source.source)] = max(source.share, share.get((result.path, source.source), 0.0))
-    pairs: dict[tuple[str, str], float] = {}
-    for (a, b), s in share.items():
-        if (b, a) in share and a < b:
-            pairs[(a, b)] = min(s, share[(b, a)])
-    return pairs
+        shares.add(result)
+    return shares.pairs()
 
 
-def find_clusters(results: list[DocumentResult], min_similarity: float) -> list[Cluster]:
+def find_clusters(results: Iterable[DocumentResult], min_similarity: float) -> list[Cluster]:
     """Near-duplicate documents grouped by DBSCAN over pairwise similarity."""
+    return clusters_of(pair_similarity(results, min_similarity), min_similarity)
+
+
+def clusters_of(similarities: dict[tuple[str, str], float], min_similarity: float) -> list[Cluster]:
+    """DBSCAN over the pairs of :func:`pair_similarity` that reach ``min_similarity``."""
+    pairs = {k: v for k, v in similarities.items() if v >= min_similarity}
+    if not pairs:
+        return []
     from scipy.sparse import coo_matrix
     from sklearn.cluster import DBSCAN
 
-    pairs = {k: v for k, v in pair_similarity(results).items() if v >= min_similarity}
-    if not pairs:
-        return []
     names = sorted({p for pair in pairs for p in pair})
     pos = {n: i for i, n in enumerate(names)}
     rows, cols, dist = [], [], []
@@ -84,7 +104,7 @@ def _when(meta: DocMeta) -> tuple[str, ...] | None:
     return None
 
 
-def copy_edges(results: list[DocumentResult], documents: Mapping[str, Document]) -> list[CopyEdge]:
+def copy_edges(results: Iterable[DocumentResult], documents: Mapping[str, Document]) -> list[CopyEdge]:
     """One edge per (submission, source) with copying, directed where dates allow.
 
     Between two submissions the later one is taken as the copier; a 范文 (a
@@ -93,11 +113,27 @@ def copy_edges(results: list[DocumentResult], documents: Mapping[str, Document])
     submissions whose shared text is a 范文's too are 同源范文 and undirected:
     each took it from the template, neither from the other.
     """
-    edges: dict[tuple[str, str], CopyEdge] = {}
-    shares = {(r.path, s.source): s.share for r in results for s in r.sources}
+    builder = EdgeBuilder(documents)
     for result in results:
+        builder.add(result)
+    return builder.edges()
+
+
+class EdgeBuilder:
+    """:func:`copy_edges` over results added one at a time (in the same
+    order: of two edges with as many characters the first stays)."""
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        self.documents = documents
+        # key -> (copied chars, relation, directed, (copier, origin) whose share the edge reports)
+        self._edges: dict[tuple[str, str], tuple[int, str, bool, tuple[str, str]]] = {}
+        self._shares: dict[tuple[str, str], float] = {}
+
+    def add(self, result: DocumentResult) -> None:
+        documents = self.documents
         for source in result.sources:
             a, b = result.path, source.source
+            self._shares[(a, b)] = source.share
             ma, mb = _meta(documents, a), _meta(documents, b)
             from_fanwen = is_fanwen(b, documents)
             relation = "范文" if from_fanwen else _relation(ma, mb)
@@ -109,12 +145,17 @@ def copy_edges(results: list[DocumentResult], documents: Mapping[str, Document])
                 if not directed and ta and tb and ta != tb:
                     directed = True
                     copier, origin = (a, b) if ta > tb else (b, a)
-            key = (copier, origin) if directed else tuple(sorted((a, b)))
-            if key in edges and edges[key].copied_chars >= source.copied_chars:
+            key = (copier, origin) if directed else (min(a, b), max(a, b))
+            if key in self._edges and self._edges[key][0] >= source.copied_chars:
                 continue
-            share = shares.get((copier, origin), 0.0)
-            edges[key] = CopyEdge(key[0], key[1], source.copied_chars, share, relation, directed)
-    return sorted(edges.values(), key=lambda e: (-e.copied_chars, e.copier, e.source))
+            self._edges[key] = (source.copied_chars, relation, directed, (copier, origin))
+
+    def edges(self) -> list[CopyEdge]:
+        edges = [
+            CopyEdge(a, b, chars, self._shares.get(pair, 0.0), relation, directed)
+            for (a, b), (chars, relation, directed, pair) in self._edges.items()
+        ]
+        return sorted(edges, key=lambda e: (-e.copied_chars, e.copier, e.source))
 
 
 def _shared_with_a_fanwen(result: DocumentResult, source: str, documents: Mapping[str, Document]) -> bool:

@@ -123,9 +123,17 @@ def _share(mask: np.ndarray, meaningful: np.ndarray, total: int) -> float:
 
 
 def _paragraph_counts(text: str, copied: np.ndarray) -> tuple[int, int]:
-    """(body paragraphs, body paragraphs holding copied text)."""
-    body = [p for p in analyze(text).paragraphs if not p.heading_level]
+    """(body paragraphs, body paragraphs holding copied text). A numbered
+    paragraph with a run-in heading ("1.强化督查考核。局办公室…") is body
+    text; only a heading standing alone is left out."""
+    body = [p for p in analyze(text).paragraphs if not p.heading_level or _runs_on(text[p.start : p.end])]
     return len(body), sum(1 for p in body if copied[p.start : p.end].any())
+
+
+def _runs_on(paragraph: str) -> bool:
+    """Whether a sentence ends inside the paragraph with more text after it."""
+    stripped = paragraph.strip().rstrip(SENTENCE_BORDER_CHARS + CLOSING_MARKS)
+    return any(ch in SENTENCE_BORDER_CHARS for ch in stripped)
 
 
 def _source_shares(

@@ -138,7 +138,6 @@ STOCK_PHRASES: tuple[str, ...] = (
     "工作机制",
     # common in closers, openers and transitions of summaries and reports
     "下一步",
-    "在新的一年里",
     "取得了一定成绩",
     "在肯定成绩的同时",
     "清醒地认识到",
@@ -166,7 +165,6 @@ STOCK_PHRASES: tuple[str, ...] = (
     "问题导向",
     "目标导向",
     "群众期盼",
-    "扎实推进",
     "全面推进",
     "深入推进",
     "持续推进",

@@ -125,6 +125,20 @@ def hits_of(
     return {int(docs[bounds[i]]): np.unique(which[bounds[i] : bounds[i + 1]]) for i in range(len(bounds) - 1)}
 
 
+def lookup_sorted(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into ``queries``, value) of every entry whose key is in ``queries``
+    (distinct, sorted); keys sorted ascending."""
+    lo = np.searchsorted(sorted_keys, queries, side="left")
+    hi = np.searchsorted(sorted_keys, queries, side="right")
+    counts = hi - lo
+    if not counts.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    which = np.repeat(np.arange(len(queries)), counts)
+    starts = np.repeat(lo, counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return which, values[starts + offsets].astype(np.int64)
+
+
 def precedence(document_meta: object, fanwen: bool) -> tuple[int, str]:
     """The order in which equally good candidates are taken: a 范文 first,
     then the earliest dated (a source more likely than a copier)."""

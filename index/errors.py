@@ -15,3 +15,7 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexCorruptError(IndexStoreError):
     """The index file is not a chachong index or is damaged."""
+
+
+class IndexLockedError(IndexStoreError):
+    """Another process kept the index locked for longer than the wait allows."""

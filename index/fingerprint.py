@@ -41,6 +41,18 @@ from index.hashing import (
 SCHEME = "affine32"
 
 
+#: What each integer parameter may be: beyond these, a signature or a window takes absurd memory
+#: (num_perm = 10^8 asks for terabytes), and numpy's generator takes 32-bit seeds only.
+_INT_RANGES = {
+    "k": (1, 64),
+    "num_perm": (1, 1024),
+    "seed": (0, 2**32 - 1),
+    "window_chars": (1, 1_000_000),
+    "gram_k": (1, 64),
+    "winnow_w": (1, 10_000),
+}
+
+
 @dataclass(frozen=True)
 class FingerprintParams:
     """Every parameter that changes a stored hash. Stored in the index."""
@@ -57,10 +69,12 @@ class FingerprintParams:
     def __post_init__(self) -> None:
         if self.shingle not in ("char", "word"):
             raise ConfigError(f"shingle must be 'char' or 'word', not {self.shingle!r}")
-        for name in ("k", "num_perm", "window_chars", "gram_k", "winnow_w"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be a positive integer")
-        if not 0.0 < self.lsh_threshold < 1.0:
+        for name, (low, high) in _INT_RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"{name} must be an integer from {low} to {high}, not {value!r}")
+        threshold = self.lsh_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
             raise ConfigError("lsh_threshold must be between 0 and 1")
 
     @property
@@ -326,5 +340,3 @@ def load_kernels(params: FingerprintParams) -> bool:
 
 def _split(values: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
     return [values[offsets[d] : offsets[d + 1]] for d in range(len(offsets) - 1)]
-
-

@@ -23,6 +23,7 @@ from index.corpus import (
     SampleMember,
     distinct_grams,
     hits_of,
+    lookup_sorted,
     precedence,
     query_keys,
     sample_rank,
@@ -30,20 +31,6 @@ from index.corpus import (
 )
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints
-
-
-def _lookup(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index into ``queries``, value) of every entry whose key is in ``queries``
-    (distinct, sorted); keys sorted ascending."""
-    lo = np.searchsorted(sorted_keys, queries, side="left")
-    hi = np.searchsorted(sorted_keys, queries, side="right")
-    counts = hi - lo
-    if not counts.any():
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    which = np.repeat(np.arange(len(queries)), counts)
-    starts = np.repeat(lo, counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return which, values[starts + offsets].astype(np.int64)
 
 
 @dataclass
@@ -126,8 +113,8 @@ class MemoryIndex:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
         bands, grams = query_keys(fp, busy)
-        band_which, band_docs = _lookup(self.band_keys, self.band_docs, bands)
-        gram_which, gram_docs = _lookup(self.gram_keys, self.gram_docs, grams)
+        band_which, band_docs = lookup_sorted(self.band_keys, self.band_docs, bands)
+        gram_which, gram_docs = lookup_sorted(self.gram_keys, self.gram_docs, grams)
         band_hits = np.bincount(band_docs, minlength=len(self.documents))
         gram_hits = np.bincount(gram_docs, minlength=len(self.documents))
         ids = np.flatnonzero(band_hits | gram_hits)

@@ -82,6 +82,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "schema": SCHEMA,
         "tool": {"name": "chachong", "version": report.tool_version},
         "command": report.command,
+        "report": {"number": report.number, "checked_at": report.checked_at},
         "index": {"path": report.corpus.path, "documents": report.corpus.documents} if report.corpus else {},
         "documents": [document_dict(r) for r in report.documents],
         "errors": [{"path": e.path, "reason": e.reason} for e in report.errors],
@@ -130,7 +131,9 @@ def _family_dict(family: Family) -> dict[str, Any]:
                 "year": m.year,
                 "submitted": m.submitted,
                 "role": m.role,
-                "edits": [asdict(e) for e in m.edits],
+                "edits": [e.as_dict() for e in m.edits],
+                "similarity": _round(m.similarity),
+                "rewritten": m.rewritten,
             }
             for m in family.members
         ],

@@ -17,7 +17,7 @@ from app.check import CorpusInfo
 from app.gate import Reason
 from corpus.document import DocMeta
 from corpus.errors import InputError, ReportError
-from detector.diff import Substitution
+from detector.diff import Edit
 from detector.families import Family, FamilyMember
 from detector.model import COPY, STOCK, DocumentResult, Match, SectionShare, SourceShare
 from detector.relations import Cluster, CopyEdge
@@ -34,7 +34,8 @@ def load_report(text: str | bytes) -> Report:
     except (ValueError, RecursionError) as err:
         raise ReportError(f"not valid JSON ({_short(err)})") from None
     if not isinstance(data, dict):
-        raise ReportError(f"not a chachong report: the top level is {type(data).__name__}, not an object")
+        kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(data), "a number")
+        raise ReportError(f"not a chachong report: the top level is {kind}, not an object")
     if data.get("schema") != SCHEMA:
         raise ReportError(f"not a chachong report (schema {data.get('schema')!r})")
     return Report(
@@ -45,7 +46,15 @@ def load_report(text: str | bytes) -> Report:
         audit=_audit(data) if "ranking" in data or "families" in data else None,
         gate=_gate(data["gate"]) if isinstance(data.get("gate"), dict) else None,
         tool_version=str(data.get("tool", {}).get("version", "")) if isinstance(data.get("tool"), dict) else "",
+        checked_at=_checked_at(data.get("report")),
     )
+
+
+def _checked_at(obj: Any) -> str:
+    """The time of check of a report that has one (earlier reports have none)."""
+    if not isinstance(obj, dict):
+        return ""
+    return _get(obj, "checked_at", str, optional=True) or ""
 
 
 def _short(err: Exception) -> str:
@@ -169,13 +178,21 @@ def _corpus(obj: Any) -> CorpusInfo | None:
 def _member(obj: dict[str, Any]) -> FamilyMember:
     start, end = _offsets(obj, "start", "end")
     edits = tuple(
-        _items(
-            obj, "edits", lambda e: Substitution(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str))
-        )
+        _items(obj, "edits", lambda e: Edit(_get(e, "before", str), _get(e, "after", str), _get(e, "kind", str)))
     )
     meta = _meta(obj)
+    similarity = _get(obj, "similarity", float, optional=True)
     return FamilyMember(
-        _get(obj, "path", str), start, end, meta.unit, meta.year, meta.submitted, _get(obj, "role", str), edits
+        _get(obj, "path", str),
+        start,
+        end,
+        meta.unit,
+        meta.year,
+        meta.submitted,
+        _get(obj, "role", str),
+        edits,
+        1.0 if similarity is None else similarity,
+        bool(_get(obj, "rewritten", bool, optional=True)),
     )
 
 

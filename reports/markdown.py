@@ -8,15 +8,18 @@ summary may hold).
 
 from __future__ import annotations
 
+from app.figures import percents
+from corpus.names import printable
 from detector.model import DocumentResult
 from reports.base import TextSource, no_texts
-from reports.model import Report
+from reports.model import GateSection, Report
 
 _ESCAPE = str.maketrans({c: "\\" + c for c in "\\|*_`<>[]#"})
 
 
 def _md(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").translate(_ESCAPE)
+    """One table cell: line breaks as spaces, other controls escaped (``\\x1b``), markup characters escaped."""
+    return printable(text.replace("\r", " ").replace("\n", " ")).translate(_ESCAPE)
 
 
 class MarkdownFormatter:
@@ -56,8 +59,8 @@ def render_markdown(report: Report, *, max_passing_rows: int = 300) -> str:
         "| --- | ---: | ---: | --- | --- |",
     ]
     lines += [f"| {_md(e.path)} | – | – | – | **ERROR**: {_md(e.reason)} |" for e in errors]
-    lines += [_row(d, "**FAIL**") for d in failing]
-    lines += [_row(d, "PASS") for d in passing[:max_passing_rows]]
+    lines += [_row(d, "**FAIL**", gate) for d in failing]
+    lines += [_row(d, "PASS", gate) for d in passing[:max_passing_rows]]
     if len(passing) > max_passing_rows:
         lines += ["", f"… and {len(passing) - max_passing_rows} more passing submissions (see the JSON report)."]
     if failing and gate is not None and gate.reasons:
@@ -68,6 +71,12 @@ def render_markdown(report: Report, *, max_passing_rows: int = 300) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row(doc: DocumentResult, result: str) -> str:
+def _row(doc: DocumentResult, result: str, gate: GateSection | None) -> str:
+    """A table row; next to a bar a figure has the digits it takes to differ from it."""
     top = _md(doc.max_source) if doc.max_source else "–"
-    return f"| {_md(doc.path)} | {doc.originality:.1%} | {doc.max_source_share:.1%} | {top} | {result} |"
+    if gate is not None:
+        originality = percents(doc.originality, gate.min_originality)[0]
+        share = percents(doc.max_source_share, gate.max_source_share)[0]
+    else:
+        originality, share = f"{doc.originality:.1%}", f"{doc.max_source_share:.1%}"
+    return f"| {_md(doc.path)} | {originality} | {share} | {top} | {result} |"

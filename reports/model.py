@@ -8,7 +8,10 @@ untyped dict.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from app.audit import AuditResult
 from app.check import CheckResult, CorpusInfo
@@ -76,6 +79,18 @@ class Report:
     audit: AuditSection | None = None
     gate: GateSection | None = None
     tool_version: str = TOOL_VERSION
+    checked_at: str = ""  # when the check ran (ISO 8601, local time with offset); "" when unknown
+
+    @property
+    def number(self) -> str:
+        """The report number (报告编号): the date of the check and a digest of
+        what was checked against what, so the same run keeps its number."""
+        material = "\x00".join(
+            [self.command, self.checked_at, self.corpus.path if self.corpus else ""]
+            + [f"{d.path}\x01{d.sha256}" for d in self.documents]
+        )
+        day = re.sub(r"\D", "", self.checked_at[:10]) or "00000000"
+        return f"CC{day}-{hashlib.sha256(material.encode('utf-8')).hexdigest()[:8].upper()}"
 
     @property
     def has_copies(self) -> bool:
@@ -100,18 +115,25 @@ class Report:
         return sorted(rows, key=lambda row: (row.originality, row.path))
 
 
-def check_report(result: CheckResult, command: str = "check") -> Report:
-    return Report(command, tuple(result.results), tuple(result.errors), result.corpus)
+def time_of_check(now: datetime | None = None) -> str:
+    """The time a report names (now, unless a test injects it), to the second."""
+    return (now or datetime.now()).astimezone().isoformat(timespec="seconds")
 
 
-def audit_report(result: AuditResult, corpus: CorpusInfo | None, command: str = "audit") -> Report:
+def check_report(result: CheckResult, command: str = "check", checked_at: str = "") -> Report:
+    return Report(command, tuple(result.results), tuple(result.errors), result.corpus, checked_at=checked_at)
+
+
+def audit_report(
+    result: AuditResult, corpus: CorpusInfo | None, command: str = "audit", checked_at: str = ""
+) -> Report:
     section = AuditSection(
         tuple(result.references), tuple(result.families), tuple(result.clusters), tuple(result.edges)
     )
-    return Report(command, tuple(result.results), tuple(result.errors), corpus, audit=section)
+    return Report(command, tuple(result.results), tuple(result.errors), corpus, audit=section, checked_at=checked_at)
 
 
-def gate_report(result: GateResult) -> Report:
+def gate_report(result: GateResult, checked_at: str = "") -> Report:
     config = result.config
     section = GateSection(
         root=config.root.as_posix(),
@@ -125,4 +147,6 @@ def gate_report(result: GateResult) -> Report:
         unchanged=tuple(result.unchanged),
         reasons={v.path: v.reasons for v in result.verdicts if not v.passed},
     )
-    return Report("gate", tuple(result.results), tuple(result.errors), result.corpus, gate=section)
+    return Report(
+        "gate", tuple(result.results), tuple(result.errors), result.corpus, gate=section, checked_at=checked_at
+    )

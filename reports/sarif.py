@@ -6,9 +6,13 @@ rules ``chachong/low-originality`` and ``chachong/source-share``. Unreadable
 files are tool execution notifications (the run's ``executionSuccessful`` is
 then false).
 
-Locations: ``artifactLocation.uri`` is the path relative to the checked
-folder (``uriBaseId`` ``SRCROOT``, whose absolute ``file:`` URI is in
-``run.originalUriBaseIds``), percent-encoded, '/'-separated. Regions are in
+Locations: ``artifactLocation.uri`` is the path relative to the base folder
+(``--sarif-base``; by default the git repository holding the gated folder, else
+the folder itself; ``uriBaseId`` ``SRCROOT``, whose absolute ``file:`` URI is
+in ``run.originalUriBaseIds``), percent-encoded, '/'-separated. The source
+passage of a copied passage is a ``relatedLocation`` when the source lies
+under the base. Messages name files relative to the base (a file outside it
+by its name alone): no runner's absolute paths. Regions are in
 the decoded text (what ``chachong text FILE`` prints, which for a .txt file is
 the file itself less a BOM): 1-based lines split at CR LF, CR or LF, columns
 counted in Unicode code points (``run.columnKind = "unicodeCodePoints"``), and
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from app.figures import percents
 from app.gate import LOW_ORIGINALITY, SOURCE_SHARE
 from corpus.errors import InputError
 from corpus.normalize import normalize
@@ -127,6 +132,28 @@ def artifact_uri(path: str, root: str | Path) -> str:
     return quote(Path(relative).as_posix(), safe="/")
 
 
+def shown_path(path: str, base: str | Path) -> str:
+    """``path`` as a message names it: relative to ``base``, or its file name when outside it."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    if relative == ".." or relative.startswith("../") or os.path.isabs(relative):
+        return Path(path).name
+    return Path(relative).as_posix()
+
+
+def inside(path: str, base: str | Path) -> bool:
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    return not (relative == ".." or relative.startswith("../") or os.path.isabs(relative))
+
+
+def repository_root(folder: str | Path) -> Path | None:
+    """The git work tree holding ``folder`` (the nearest parent with a .git), or None."""
+    here = Path(os.path.abspath(folder))
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
 def root_uri(root: str | Path) -> str:
     uri = Path(os.path.abspath(root)).as_uri()
     return uri if uri.endswith("/") else uri + "/"
@@ -157,10 +184,10 @@ def build_sarif(report: Report, texts: TextSource | Mapping[str, str], root: str
     for doc in report.documents:
         location = {"uri": artifact_uri(doc.path, root), "uriBaseId": ROOT_BASE_ID}
         if doc.path in failed and gate is not None:
-            results.extend(_document_results(doc, gate, location))
+            results.extend(_document_results(doc, gate, location, root))
         level = "error" if doc.path in failed else "warning"
         text = load(doc.path)
-        results.extend(_passage_result(match, text, location, level) for match in doc.copies)
+        results.extend(_passage_result(match, text, location, level, load, root) for match in doc.copies)
     notifications = [_notification(error, root) for error in report.errors]
     run: dict[str, Any] = {
         "tool": {
@@ -184,36 +211,58 @@ def build_sarif(report: Report, texts: TextSource | Mapping[str, str], root: str
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _passage_result(match: Match, text: str | None, location: dict[str, str], level: str) -> dict[str, Any]:
-    """One result per copied passage, located at its region of the decoded text."""
-    passage = text[match.start : match.end] if text is not None else ""
+def _region(text: str | None, start: int, end: int) -> dict[str, int]:
     if text is not None:
-        region = LineIndex(text).region(match.start, match.end)
-    else:
-        region = {"charOffset": match.start, "charLength": match.end - match.start}
-    return {
+        return LineIndex(text).region(start, end)
+    return {"charOffset": start, "charLength": end - start}
+
+
+def _passage_result(
+    match: Match, text: str | None, location: dict[str, str], level: str, load: Any, root: str | Path
+) -> dict[str, Any]:
+    """One result per copied passage, located at its region of the decoded text;
+    the source passage is a related location when it lies under the base."""
+    passage = text[match.start : match.end] if text is not None else ""
+    source = shown_path(match.source, root)
+    result: dict[str, Any] = {
         "ruleId": RULE_COPIED,
         "ruleIndex": _RULE_INDEX[RULE_COPIED],
         "level": level,
         "message": {
-            "text": f"Passage copied from {match.source} (similarity {match.similarity:.0%}, "
+            "text": f"Passage copied from {source} (similarity {match.similarity:.0%}, "
             f"source characters {match.source_start}-{match.source_end})."
         },
-        "locations": [{"physicalLocation": {"artifactLocation": dict(location), "region": region}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": dict(location), "region": _region(text, match.start, match.end)}}
+        ],
         "partialFingerprints": {"chachongPassage/v1": passage_fingerprint(passage, match.source)},
         "properties": {
-            "source": match.source,
+            "source": source,
             "sourceStart": match.source_start,
             "sourceEnd": match.source_end,
             "similarity": round(match.similarity, 4),
         },
     }
+    if inside(match.source, root):
+        source_text = load(match.source)
+        result["relatedLocations"] = [
+            {
+                "id": 1,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(match.source, root), "uriBaseId": ROOT_BASE_ID},
+                    "region": _region(source_text, match.source_start, match.source_end),
+                },
+                "message": {"text": f"the source passage in {source}"},
+            }
+        ]
+        result["message"]["text"] = result["message"]["text"].replace(f"from {source} ", f"from [{source}](1) ", 1)
+    return result
 
 
 def _notification(error: InputError, root: str | Path) -> dict[str, Any]:
     return {
         "level": "error",
-        "message": {"text": f"{error.path}: {error.reason}"},
+        "message": {"text": f"{shown_path(error.path, root)}: {error.reason}"},
         "locations": [
             {
                 "physicalLocation": {
@@ -225,22 +274,25 @@ def _notification(error: InputError, root: str | Path) -> dict[str, Any]:
     }
 
 
-def _document_results(doc: DocumentResult, gate: GateSection, location: dict[str, str]) -> list[dict[str, Any]]:
-    """One result per bar the submission breaks, located at its first line."""
+def _document_results(
+    doc: DocumentResult, gate: GateSection, location: dict[str, str], root: str | Path
+) -> list[dict[str, Any]]:
+    """One result per bar the submission breaks, located at its first line; the
+    figure has the digits it takes to differ from the bar."""
     where = [{"physicalLocation": {"artifactLocation": dict(location), "region": {"startLine": 1, "startColumn": 1}}}]
     found = []
     for reason in gate.reasons.get(doc.path, ()):
         rule = f"chachong/{reason.rule}"
         if rule not in _RULE_INDEX:
             continue
+        top_source = shown_path(doc.max_source, root) if doc.max_source else ""
         if rule == RULE_ORIGINALITY:
-            top = f" (top source {doc.max_source}, {doc.max_source_share:.1%})" if doc.max_source else ""
-            text = f"Originality {doc.originality:.1%} is below the bar of {gate.min_originality:.1%}{top}."
+            shown, bar = percents(doc.originality, gate.min_originality)
+            top = f" (top source {top_source}, {doc.max_source_share:.1%})" if doc.max_source else ""
+            text = f"Originality {shown} is below the bar of {bar}{top}."
         else:
-            text = (
-                f"One source, {doc.max_source}, supplies {doc.max_source_share:.1%} of the text; "
-                f"at most {gate.max_source_share:.1%} is allowed."
-            )
+            shown, bar = percents(doc.max_source_share, gate.max_source_share)
+            text = f"One source, {top_source}, supplies {shown} of the text; at most {bar} is allowed."
         found.append(
             {
                 "ruleId": rule,
@@ -252,7 +304,7 @@ def _document_results(doc: DocumentResult, gate: GateSection, location: dict[str
                 "properties": {
                     "originality": round(doc.originality, 4),
                     "maxSourceShare": round(doc.max_source_share, 4),
-                    "maxSource": doc.max_source,
+                    "maxSource": top_source,
                 },
             }
         )

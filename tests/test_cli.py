@@ -142,3 +142,22 @@ def test_word_shingles_for_a_new_index_and_no_mixing(corpus):
     mixed = _invoke("index", "add", "refs", "--index", "words.db", "--shingle", "char")
     assert mixed.exit_code == 2 and "other fingerprint parameters" in mixed.output
     assert _invoke("index", "add", "refs", "--shingle", "sentence").exit_code == 2
+
+
+def test_against_takes_several_values_after_one_flag(corpus):
+    both = _invoke("check", "sub.txt", "--against", "refs/a.txt", "refs/b.txt", "--json", "-")
+    repeated = _invoke("check", "sub.txt", "--against", "refs/a.txt", "--against", "refs/b.txt", "--json", "-")
+    assert both.exit_code == repeated.exit_code == 1, both.output
+    one, two = json.loads(both.stdout), json.loads(repeated.stdout)
+    assert one["index"] == two["index"] == {"path": "refs/a.txt, refs/b.txt", "documents": 2}
+    assert one["documents"] == two["documents"]
+    assert one["report"]["number"].startswith("CC") and one["report"]["checked_at"]
+
+
+def test_spread_values_gives_each_plain_word_its_flag():
+    from cli_output import spread_values
+
+    flags = ("--against",)
+    assert spread_values(["x", "--against", "a", "b"], flags) == ["x", "--against", "a", "--against", "b"]
+    assert spread_values(["x", "--against", "a", "--json", "-", "b"], flags) == ["x", "--against", "a", "--json", "-", "b"]
+    assert spread_values(["--against", "a", "--", "b"], flags) == ["--against", "a", "--", "b"]

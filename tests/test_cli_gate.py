@@ -58,7 +58,7 @@ def test_fail_folder_exits_1_and_exit_zero_reports_only():
     fail_folder(Path("subs"))
     failed = _gate("subs")
     assert failed.exit_code == 1, failed.output
-    assert "FAIL" in failed.stdout and "subs/township.txt" in failed.stdout
+    assert "FAIL" in failed.stdout and "paths relative to subs/" in failed.stdout and "township.txt" in failed.stdout
     report_only = _gate("subs", "--exit-zero", "--json", "out/r.json")
     assert report_only.exit_code == 0
     report = json.loads(Path("out/r.json").read_text(encoding="utf-8"))
@@ -76,7 +76,7 @@ def test_unreadable_file_exits_2_and_is_named(name, content):
     assert result.exit_code == 2, result.output
     assert f"subs/{name}" in result.stderr
     cases = {c.get("name"): c for c in ET.parse("out/j.xml").getroot().iter("testcase")}
-    assert cases[f"subs/{name}"].find("error") is not None  # reports are still written
+    assert cases[name].find("error") is not None  # reports are still written (named relative to the gated folder, as in SARIF)
 
 
 def test_usage_and_config_errors_exit_2(tmp_path):
@@ -113,8 +113,9 @@ def test_all_outputs_written_and_consistent():
 
     suite = ET.parse("out/j.xml").getroot().find("testsuite")
     assert suite.get("tests") == "3" and suite.get("failures") == "2"
-    failure = next(c for c in suite.iter("testcase") if c.get("name") == "subs/township.txt").find("failure")
-    assert "subs/town.txt" in failure.get("message")
+    # JUnit names files as SARIF locates them: relative to the base (here the gated folder, no git repository)
+    failure = next(c for c in suite.iter("testcase") if c.get("name") == "township.txt").find("failure")
+    assert "town.txt" in failure.get("message") and "subs/town.txt" not in failure.get("message")
 
     markdown = Path("out/s.md").read_text(encoding="utf-8")
     rows = [line for line in markdown.splitlines() if line.startswith("| subs/")]
@@ -145,6 +146,15 @@ def test_all_outputs_written_and_consistent():
     prints = {r["partialFingerprints"]["chachongPassage/v1"] for r in copies}
     assert len(prints) == 2
 
+    for copy in copies:
+        (related,) = copy["relatedLocations"]  # the source passage, in the same folder
+        assert related["physicalLocation"]["artifactLocation"]["uri"] in {"town.txt", "township.txt"}
+    based = _gate("subs", "--sarif", "out/s3.sarif", "--junit", "out/j3.xml", "--sarif-base", ".")
+    assert based.exit_code == 1
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(Path("out/s3.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]}
+    assert uris == {"subs/town.txt", "subs/township.txt"}
+    names = {c.get("name") for c in ET.parse("out/j3.xml").getroot().iter("testcase")}
+    assert {"subs/town.txt", "subs/township.txt"} <= names
     again = _gate("subs", "--sarif", "out/s2.sarif")
     assert again.exit_code == 1
     rerun = json.loads(Path("out/s2.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]

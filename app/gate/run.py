@@ -20,8 +20,9 @@ from pathlib import Path
 from app.check import CorpusInfo, temporary_index
 from app.compare import Comparison, compare_all, source_documents
 from app.config import Settings
+from app.figures import percents
 from app.gate.select import select_files
-from app.gate.state import GateState
+from app.gate.state import GateState, state_path
 from app.texts import TextLookup
 from app.version import TOOL_VERSION
 from corpus.document import REFERENCE, Document
@@ -85,17 +86,11 @@ def evaluate(result: DocumentResult, config: Settings) -> Verdict:
     """Apply the bar to one checked submission."""
     reasons = []
     if result.originality < config.min_originality:
-        reasons.append(
-            Reason(LOW_ORIGINALITY, f"originality {result.originality:.1%} is below {config.min_originality:.1%}")
-        )
+        shown, bar = percents(result.originality, config.min_originality)
+        reasons.append(Reason(LOW_ORIGINALITY, f"originality {shown} is below {bar}"))
     if result.max_source_share > config.max_source_share:
-        reasons.append(
-            Reason(
-                SOURCE_SHARE,
-                f"{result.max_source} supplies {result.max_source_share:.1%} of the text, "
-                f"more than {config.max_source_share:.1%}",
-            )
-        )
+        shown, bar = percents(result.max_source_share, config.max_source_share)
+        reasons.append(Reason(SOURCE_SHARE, f"{result.max_source} supplies {shown} of the text, more than {bar}"))
     return Verdict(result.path, not reasons, tuple(reasons))
 
 
@@ -122,7 +117,7 @@ def run_gate(
         unchanged: list[str] = []
         if changed_only:
             digest = _settings_digest(config, fingerprint, index, references, params)
-            state = stack.enter_context(closing(GateState.open(config.state, fingerprint, digest)))
+            state = stack.enter_context(closing(GateState.open(state_path(config), fingerprint, digest)))
             loaded, unchanged, submissions = _changed_submissions(state, files, config, fingerprint, errors, progress)
         else:
             loaded = list(iter_documents(files, errors, max_bytes=config.max_bytes, progress=progress, stage="read"))

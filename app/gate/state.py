@@ -8,24 +8,37 @@ mtime, or else whose sha256, match its row, that passed last time under the
 same settings is not read at all. Files that failed last time are checked
 again, so a failure is never carried over silently. The rows are written in
 one transaction at the end of a run that completed.
+
+chachong never overwrites or deletes a file it did not make: a state file
+carries a mark (a note) from its creation, and only a file with that mark is
+ever rebuilt; anything else at the state path (another program's SQLite
+file, a text file, an empty file) is an error. The state path must lie in the
+gated folder unless it was given with ``--state`` (a pull request may add a
+config file, but not change the command line).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from urllib.parse import quote
 
+from app.config import Settings
 from corpus.document import SUBMISSION, Document
-from corpus.errors import InputError
+from corpus.errors import ConfigError, InputError
 from corpus.read import canonical_path, display_path
-from index.errors import IndexMismatchError
+from index.errors import IndexCorruptError, IndexMismatchError
 from index.fingerprint import FingerprintParams
 from index.sqlite import IndexStore
 
 _NOTE = "gate-seen"
+_MARK = "gate-state"  # written when chachong creates a state file
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -38,10 +51,29 @@ class SeenRow:
 
 
 def read_seen(store: IndexStore) -> dict[str, SeenRow]:
-    """The verdicts a state store remembers, by path."""
+    """The verdicts a state store remembers, by path (none, if the note is damaged)."""
     text = store.read_note(_NOTE)
-    rows = json.loads(text) if text else {}
-    return {path: SeenRow(str(r[0]), bool(r[1]), int(r[2]), int(r[3]), str(r[4])) for path, r in rows.items()}
+    try:
+        rows = json.loads(text) if text else {}
+        return {path: SeenRow(str(r[0]), bool(r[1]), int(r[2]), int(r[3]), str(r[4])) for path, r in rows.items()}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return {}  # every file is checked again: nothing is carried over
+
+
+def state_path(config: Settings) -> Path:
+    """Where ``--changed-only`` keeps its state: ``config.state``, refused when a
+    config file or the environment puts it outside the gated folder or on the index."""
+    path = config.state
+    real = Path(os.path.realpath(path))
+    origin = config.sources.get("state", "default")
+    if real == Path(os.path.realpath(config.index)):
+        raise ConfigError(f"{origin}: state {path} is the index file; the state needs a file of its own")
+    if not config.state_from_flag and not real.is_relative_to(os.path.realpath(config.root)):
+        raise ConfigError(
+            f"{origin}: state {path} is outside the gated folder {config.root}; "
+            "only the command line (--state) may put it elsewhere"
+        )
+    return path
 
 
 class GateState:
@@ -58,11 +90,20 @@ class GateState:
         """Open or create the state; a state chachong made with other parameters
         (or by another version) is rebuilt. Anything else at ``path`` is an
         error (:class:`~index.errors.IndexCorruptError`): it is never replaced."""
+        existed = os.path.lexists(path)
+        if existed and not _is_gate_state(path):
+            raise IndexCorruptError(
+                f"{path}: exists and is not a chachong gate state; chachong never overwrites a file it did not"
+                " make (move it away, or give another path with --state)"
+            )
         try:
             store = IndexStore(path, params, role=SUBMISSION)
         except IndexMismatchError:
             _remove_index_file(path)
+            existed = False
             store = IndexStore(path, params, role=SUBMISSION)
+        if not existed:
+            store.write_note(_MARK, "1")
         return cls(store, settings)
 
     def close(self) -> None:
@@ -151,6 +192,25 @@ def _sha256_of(path: Path) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def _is_gate_state(path: Path) -> bool:
+    """Whether ``path`` is a state file chachong made (read-only look, no side effect)."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                return False
+        uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+        db = sqlite3.connect(uri, uri=True)
+        try:
+            marks = ("note:" + _MARK, "note:" + _NOTE)
+            keys = {row[0] for row in db.execute("SELECT key FROM meta WHERE key IN (?, ?)", marks)}
+            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        return False
+    return bool(keys) and isinstance(schema and schema[0], str) and schema[0].startswith("chachong-index")
 
 
 def _remove_index_file(path: Path) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
+
 from app.spark.arrow import arrow_schema, bound, columns, rows_table
 from app.spark.components import connected_components
 from app.spark.relations import numbered
@@ -64,7 +66,7 @@ def passage_links(nodes: Any) -> Any:
 def overlap_group(table: Any) -> Any:
     """One document's ranges linked where they mostly overlap (:func:`overlap_links`)."""
     rows = columns(table, ("node", "doc", "start", "end"))
-    ranges = list(zip(rows["doc"], rows["start"], rows["end"]))
+    ranges = np.array([[0, s, e] for s, e in zip(rows["start"], rows["end"])], dtype=np.int64).reshape(-1, 3)
     links = [{"a": rows["node"][i], "b": rows["node"][j]} for i, j in overlap_links(ranges)]
     return rows_table(links, arrow_schema("a long, b long"))
 

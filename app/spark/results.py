@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from corpus.document import DocMeta
-from detector.diff import Substitution
+from detector.diff import Edit
 from detector.families import Family, FamilyMember
 from detector.model import DocumentResult, Match, SectionShare, SourceShare
 
@@ -48,7 +48,7 @@ def family_json(family: Family) -> str:
 def family_of(text: str) -> Family:
     data = json.loads(text)
     members = tuple(
-        FamilyMember(**{**m, "edits": tuple(Substitution(**e) for e in m["edits"])}) for m in data["members"]
+        FamilyMember(**{**m, "edits": tuple(Edit(**e) for e in m["edits"])}) for m in data["members"]
     )
     return Family(**{**data, "members": members})
 

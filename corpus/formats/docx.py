@@ -1,14 +1,24 @@
-"""Text of a .docx file (python-docx), refusing zip bombs before unpacking."""
+"""Text of a .docx file (python-docx), refusing zip bombs before unpacking.
+
+The checks on the archive (sizes, ratios, number of paragraphs) come first and
+cost milliseconds; python-docx then runs under the parse budget of
+:mod:`corpus.formats.bounded`, and the text it gives may not exceed
+``max_chars``.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from corpus.errors import InputError, MissingDependencyError
+from corpus.formats.bounded import parse_bounded
+from corpus.limits import DOCX_MAX_BODY, DOCX_MAX_PARAGRAPHS, ReadLimits, current_limits, too_many_chars
 
 #: Absolute cap on the declared uncompressed size of a .docx archive.
 DOCX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -22,23 +32,57 @@ DOCX_MAX_MEMBER_RATIO = 200
 DOCX_RATIO_MIN_SIZE = 1024 * 1024
 
 
-def read_docx(path: Path, data: bytes, max_bytes: int) -> str:
+_PARAGRAPH = re.compile(rb"<w:p[\s>/]")
+
+
+def read_docx(path: Path, data: bytes, max_bytes: int, limits: ReadLimits | None = None) -> str:
     """The text of a .docx: body paragraphs and tables in order, tables as rows of tab-separated cells."""
+    limits = limits or current_limits()
+    _preload()
+    return parse_bounded(docx_text, str(path), (path, data, max_bytes, limits.max_chars), limits)
+
+
+def _preload() -> None:
+    """Import python-docx here, once, so that every forked parse worker has it (~100 ms each otherwise)."""
+    try:
+        import docx  # noqa: F401
+        import docx.oxml.ns  # noqa: F401
+        import docx.table  # noqa: F401
+    except ImportError:  # the worker says what is missing
+        pass
+
+
+def docx_text(path: Path, data: bytes, max_bytes: int, max_chars: int) -> str:
+    """:func:`read_docx` without the parse budget (what its worker runs)."""
     _check_docx_archive(path, data, max_bytes)
     try:
         import docx
     except ImportError as exc:  # pragma: no cover - it is a core dependency
-        raise MissingDependencyError(
-            "python-docx is needed for .docx: pip install python-docx"
-        ) from exc
+        raise MissingDependencyError("python-docx is needed for .docx: pip install python-docx") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-        text = "\n".join(_block_texts(document.element.body, document))
+        text = _joined(_block_texts(document.element.body, document), path, max_chars)
+    except (InputError, MemoryError):
+        raise
     except Exception as exc:  # python-docx raises many kinds on damaged files
+        if "memory allocation failed" in str(exc).lower():  # lxml out of the parse budget
+            raise MemoryError from None
         raise InputError(path, f"corrupt .docx: {type(exc).__name__}: {exc}") from None
     if not text.strip():
         raise InputError(path, "empty document: no text in .docx")
     return text
+
+
+def _joined(blocks: Iterator[str], path: Path, max_chars: int) -> str:
+    """The blocks joined by newlines; an error as soon as they pass ``max_chars``."""
+    parts: list[str] = []
+    total = -1
+    for block in blocks:
+        total += len(block) + 1
+        if total > max_chars:
+            raise InputError(path, too_many_chars(total, max_chars))
+        parts.append(block)
+    return "\n".join(parts)
 
 
 def _check_docx_archive(path: Path, data: bytes, max_bytes: int) -> None:
@@ -54,9 +98,7 @@ def _check_docx_archive(path: Path, data: bytes, max_bytes: int) -> None:
         members = archive.infolist()
         if "word/document.xml" not in {member.filename for member in members}:
             raise InputError(path, "corrupt .docx: word/document.xml is missing")
-        limit = min(
-            max(DOCX_MAX_EXPANSION * max_bytes, DOCX_MIN_UNCOMPRESSED), DOCX_MAX_UNCOMPRESSED
-        )
+        limit = min(max(DOCX_MAX_EXPANSION * max_bytes, DOCX_MIN_UNCOMPRESSED), DOCX_MAX_UNCOMPRESSED)
         total = sum(member.file_size for member in members)
         if total > limit:
             raise InputError(
@@ -68,9 +110,32 @@ def _check_docx_archive(path: Path, data: bytes, max_bytes: int) -> None:
             if member.file_size >= DOCX_RATIO_MIN_SIZE and ratio > DOCX_MAX_MEMBER_RATIO:
                 raise InputError(
                     path,
-                    f"refusing .docx: looks like a zip bomb ({member.filename} "
-                    f"compressed {ratio:.0f}:1)",
+                    f"refusing .docx: looks like a zip bomb ({member.filename} compressed {ratio:.0f}:1)",
                 )
+        _check_paragraphs(path, archive)
+
+
+def _check_paragraphs(path: Path, archive: zipfile.ZipFile) -> None:
+    """Count the body's paragraphs and bytes while inflating it, before anything parses it."""
+    count = size = 0
+    tail = b""
+    try:
+        with archive.open("word/document.xml") as member:
+            while chunk := member.read(1 << 20):
+                size += len(chunk)
+                window = tail + chunk
+                count += len(_PARAGRAPH.findall(window))
+                tail = window[-4:]  # shorter than a match: none is counted twice
+                if count > DOCX_MAX_PARAGRAPHS:
+                    raise InputError(
+                        path, f"refusing .docx: more than {DOCX_MAX_PARAGRAPHS:,} paragraphs (a limit on one document)"
+                    )
+                if size > DOCX_MAX_BODY:
+                    raise InputError(
+                        path, f"refusing .docx: its body inflates to more than {DOCX_MAX_BODY >> 20} MiB (a limit)"
+                    )
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise InputError(path, f"corrupt .docx: {type(exc).__name__}: {exc}") from None
 
 
 def _block_texts(container: Any, parent: Any) -> Iterator[str]:

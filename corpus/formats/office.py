@@ -6,11 +6,13 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from corpus.discover import os_reason
 from corpus.errors import InputError
+from corpus.processes import clean_stale_tempdirs, private_tempdir
 
 #: Seconds LibreOffice may take to convert one .doc/.wps file.
 SOFFICE_TIMEOUT = 60.0
@@ -26,13 +28,26 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+_TEMP_PREFIX = "chachong-soffice-"
+
+
+@contextmanager
+def _private_dir() -> Iterator[Path]:
+    """A temporary folder named with this process's id, removed afterwards."""
+    folder = private_tempdir(_TEMP_PREFIX)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def read_via_soffice(path: Path) -> tuple[str, list[str]]:
     """Convert with headless LibreOffice to UTF-8 text in a private temp dir."""
     soffice = find_soffice()
     if soffice is None:
         raise InputError(path, _SOFFICE_MISSING)
-    with tempfile.TemporaryDirectory(prefix="chachong-soffice-") as tmp:
-        work = Path(tmp)
+    clean_stale_tempdirs(_TEMP_PREFIX)  # what a chachong killed mid-conversion left
+    with _private_dir() as work:
         # A plain copy keeps odd file names (leading '-', spaces) away from the command line.
         source = work / f"input{path.suffix.lower()}"
         try:
@@ -86,8 +101,6 @@ def _run_with_timeout(path: Path, command: list[str], timeout: float) -> str:
         except ProcessLookupError:
             pass
         process.communicate()
-        raise InputError(
-            path, f"LibreOffice took longer than {timeout:g} s to convert the file"
-        ) from None
+        raise InputError(path, f"LibreOffice took longer than {timeout:g} s to convert the file") from None
     message = stderr.decode("utf-8", errors="replace").strip()
     return f": {message.splitlines()[-1]}" if message else ""

@@ -64,9 +64,10 @@ import json
 import random
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -962,10 +963,6 @@ def _s_subj0(g):
     return g.subj[int(g.r() * len(g.subj))]
 
 
-def _s_adv(g):
-    return L.ADVERBS[int(g.r() * len(L.ADVERBS))]
-
-
 def _s_pre(g):
     """An optional adverb before a counted clause (累计, 集中 ...)."""
     r = g.r
@@ -975,10 +972,6 @@ def _s_pre(g):
 def _s_conn(g):
     r = g.r
     return _CONN[int(r() * len(_CONN))] if r() < 0.25 else ""
-
-
-def _s_stk(g):
-    return _STOCK_MARKED[int(g.r() * len(_STOCK_MARKED))]
 
 
 def _obj_phrase(g):
@@ -1159,14 +1152,6 @@ def _s_area(g):
     return g.area[int(g.r() * len(g.area))]
 
 
-def _s_deg(g):
-    return L.DEGREE[int(g.r() * len(L.DEGREE))]
-
-
-def _s_chg(g):
-    return L.CHANGE[int(g.r() * len(L.CHANGE))]
-
-
 def _metric_name(g):
     r = g.r
     x = r()
@@ -1202,40 +1187,23 @@ def _s_metric_goal(g):
     )
 
 
-def _s_pts(g):
-    return POINTS[int(g.r() * len(POINTS))]
+def _comparison(words):
+    """A slot comparing with last year: 比上年 + 提高/下降 + points."""
+
+    def slot(g):
+        r = g.r
+        return (
+            L.COMPARE[int(r() * len(L.COMPARE))]
+            + words[int(r() * len(words))]
+            + POINTS[int(r() * len(POINTS))]
+            + "个百分点"
+        )
+
+    return slot
 
 
-def _s_partner(g):
-    return L.PARTNERS[int(g.r() * len(L.PARTNERS))]
-
-
-def _s_pledge(g):
-    return L.PLEDGES[int(g.r() * len(L.PLEDGES))]
-
-
-def _s_unfinished(g):
-    return L.UNFINISHED[int(g.r() * len(L.UNFINISHED))]
-
-
-def _s_cmp(g):
-    r = g.r
-    return (
-        L.COMPARE[int(r() * len(L.COMPARE))]
-        + L.UP_WORDS[int(r() * len(L.UP_WORDS))]
-        + POINTS[int(r() * len(POINTS))]
-        + "个百分点"
-    )
-
-
-def _s_cmp_down(g):
-    r = g.r
-    return (
-        L.COMPARE[int(r() * len(L.COMPARE))]
-        + L.DOWN_WORDS[int(r() * len(L.DOWN_WORDS))]
-        + POINTS[int(r() * len(POINTS))]
-        + "个百分点"
-    )
+_s_cmp = _comparison(L.UP_WORDS)
+_s_cmp_down = _comparison(L.DOWN_WORDS)
 
 
 def _s_money(g):
@@ -1258,10 +1226,6 @@ def _s_money(g):
         + MONEY[int(r() * len(MONEY))]
         + "万元"
     )
-
-
-def _s_money_n(g):
-    return MONEY[int(g.r() * len(MONEY))]
 
 
 def _s_loc(g):
@@ -1331,48 +1295,8 @@ def _s_honor_name(g):
     return g.u.topic + L.HONOR_NAME[int(r() * len(L.HONOR_NAME))]
 
 
-def _s_n(g):
-    return NUM_SMALL[int(g.r() * len(NUM_SMALL))]
-
-
-def _s_n2(g):
-    return _NUM_FEW[int(g.r() * len(_NUM_FEW))]
-
-
-def _s_k(g):
-    return _NUM_KINDS[int(g.r() * len(_NUM_KINDS))]
-
-
-def _s_pct(g):
-    return PCTS[int(g.r() * len(PCTS))]
-
-
-def _s_count(g):
-    return L.COUNT_HEAD[int(g.r() * len(L.COUNT_HEAD))]
-
-
-def _s_rank(g):
-    return L.RANK_WORDS[int(g.r() * len(L.RANK_WORDS))]
-
-
 def _s_lvl(g):
     return _c("省市县", g.r)
-
-
-def _s_exam(g):
-    return L.EXAMS[int(g.r() * len(L.EXAMS))]
-
-
-def _s_meet(g):
-    return L.MEETINGS[int(g.r() * len(L.MEETINGS))]
-
-
-def _s_four(g):
-    return L.FOUR[int(g.r() * len(L.FOUR))]
-
-
-def _s_freq(g):
-    return L.FREQ[int(g.r() * len(L.FREQ))]
 
 
 def _s_weak_obj(g):
@@ -1400,14 +1324,6 @@ def _s_prob_word(g):
         ("较为突出", "比较集中", "反复出现", "尚未根治", "整改滞后", "时有反弹", "相对集中", "屡改屡犯", "仍然存在"),
         g.r,
     )
-
-
-def _s_weak(g):
-    return L.WEAK[int(g.r() * len(L.WEAK))]
-
-
-def _s_attitude(g):
-    return L.ATTITUDE[int(g.r() * len(L.ATTITUDE))]
 
 
 def _s_ppl_noun(g):
@@ -1451,10 +1367,6 @@ def _s_prob_p(g):
     return preds[int(r() * len(preds))].replace("~", "")
 
 
-def _s_plan_v(g):
-    return L.PLAN_VERBS[int(g.r() * len(L.PLAN_VERBS))]
-
-
 def _s_plan(g):
     r = g.r
     return L.PLAN_VERBS[int(r() * len(L.PLAN_VERBS))] + _s_vo(g)
@@ -1491,7 +1403,42 @@ def _s_short(g):
     return g.u.short
 
 
+#: Slots that pick one item of a list, equally likely.
+_LIST_SLOTS = {
+    "adv": L.ADVERBS,
+    "stk": _STOCK_MARKED,
+    "deg": L.DEGREE,
+    "chg": L.CHANGE,
+    "pts": POINTS,
+    "partner": L.PARTNERS,
+    "pledge": L.PLEDGES,
+    "unfinished": L.UNFINISHED,
+    "money_n": MONEY,
+    "n": NUM_SMALL,
+    "n2": _NUM_FEW,
+    "k": _NUM_KINDS,
+    "pct": PCTS,
+    "count": L.COUNT_HEAD,
+    "rank": L.RANK_WORDS,
+    "exam": L.EXAMS,
+    "meet": L.MEETINGS,
+    "four": L.FOUR,
+    "freq": L.FREQ,
+    "weak": L.WEAK,
+    "attitude": L.ATTITUDE,
+    "plan_v": L.PLAN_VERBS,
+}
+
+
+def _choice(items):
+    def slot(g):
+        return items[int(g.r() * len(items))]
+
+    return slot
+
+
 _SLOT_NS = {k: v for k, v in globals().items() if k.startswith("_s_")}
+_SLOT_NS.update({"_s_" + name: _choice(items) for name, items in _LIST_SLOTS.items()})
 _TPL_TOKEN = re.compile(r"\{(\w+)\}|([()\[\]|])|([^{}()\[\]|]+)")
 
 
@@ -2584,10 +2531,25 @@ def encode(doc_text: str, encoding: str) -> bytes:
     import docx
 
     document = docx.Document()
+    document.core_properties.created = document.core_properties.modified = _FIXED_TIME
     for line in doc_text.split("\n"):
         document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
+    return _with_fixed_times(out.getvalue())
+
+
+_FIXED_TIME = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _with_fixed_times(archive: bytes) -> bytes:
+    """The zip archive with every member dated alike: the same corpus, byte for byte, from the same seed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(member.filename))
     return out.getvalue()
 
 

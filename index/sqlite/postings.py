@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 
 import numpy as np
 
+from corpus.processes import clean_stale_tempdirs, private_tempdir
 from index.errors import IndexCorruptError, IndexStoreError
 from index.fingerprint import Fingerprints
 
@@ -106,6 +106,7 @@ def _write_rows(db: sqlite3.Connection, table: str, buckets: np.ndarray, packed:
 
 _SPILL_POSTINGS = 8_000_000  # buffered postings (12 bytes each) before they go to spill files
 _SPILL_PARTS = 32  # spill files per table, by bucket range: the final merge holds one in memory
+SPILL_PREFIX = "chachong-add-"  # + pid + "-": a folder whose process is gone is stale
 
 
 def _partitions(buckets: np.ndarray, packed: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
@@ -129,10 +130,13 @@ class PendingPostings:
     temporary files (12 bytes a posting, ~14 KB a summary, in the system's
     temporary folder: ``TMPDIR``), one per range of buckets, and the final
     merge takes one range at a time: memory stays bounded for any number of
-    documents. The files are removed when the add ends, however it ends.
+    documents. The files are removed when the add ends, however it ends; the
+    folder is named with this process's id, so that the folders a killed add
+    left behind are deleted when the next add starts.
     """
 
     def __init__(self) -> None:
+        clean_stale_tempdirs(SPILL_PREFIX)  # what an add killed with -9 left behind
         self.memory: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {BANDS: ([], []), GRAMS: ([], [])}
         self.rows = 0
         self.docs: set[int] = set()
@@ -158,7 +162,7 @@ class PendingPostings:
     def _spill(self) -> None:
         try:
             if self.spill_dir is None:
-                self.spill_dir = tempfile.mkdtemp(prefix="chachong-add-")
+                self.spill_dir = private_tempdir(SPILL_PREFIX)
             for table in self.memory:
                 for k, buckets, packed in _partitions(*self._take(table)):
                     with open(self._file(table, k, "b"), "ab") as f:

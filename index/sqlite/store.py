@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document, is_fanwen
+from corpus.errors import ConfigError
 from corpus.normalize import normalize
 from index.corpus import (
     Candidate,
@@ -67,6 +68,7 @@ from index.corpus import (
 )
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
+from index.sqlite.failures import is_busy, store_error, translated
 from index.sqlite.postings import BANDS, GRAMS, SQL_CHUNK, BucketTables, PendingPostings, document_postings
 from index.sqlite.sample import SCHEMA as SAMPLE_SCHEMA
 from index.sqlite.sample import read_sample, refresh_sample
@@ -104,6 +106,8 @@ CREATE TABLE IF NOT EXISTS gram_buckets (bucket INTEGER PRIMARY KEY, postings BL
     + SAMPLE_SCHEMA
 )
 _NOTE = "note:"  # meta keys of the texts callers keep with the index (read_note)
+#: Seconds a writer waits for another process writing the same index (an add holds it to the end).
+BUSY_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -117,18 +121,33 @@ class IndexStore:
     """A chachong index in one SQLite file (``:memory:`` for a temporary one)."""
 
     def __init__(
-        self, path: str | Path, params: FingerprintParams | None = None, *, create: bool = True, role: str = INDEXED
+        self,
+        path: str | Path,
+        params: FingerprintParams | None = None,
+        *,
+        create: bool = True,
+        role: str = INDEXED,
+        busy_timeout: float = BUSY_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
+        """``role`` is that of every document it gives (INDEXED, or SUBMISSION
+        for the gate's folder); ``on_wait`` hears a message when a write has
+        to wait for another process."""
         self.path = str(path)
-        self.role = role  # of every document it gives: INDEXED, or SUBMISSION for the gate's folder
+        self.role = role
+        self.busy_timeout = busy_timeout
+        self.on_wait = on_wait
         self._pending: PendingPostings | None = None
         if self.path != ":memory:":
             target = Path(self.path)
             if not target.exists() and not create:
                 raise IndexStoreError(f"{self.path}: no index here (build one with `chachong index add`)")
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise IndexStoreError(f"{self.path}: cannot make its folder ({err.strerror or err})") from None
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout)
             self.db.execute(f"PRAGMA page_size={_PAGE_SIZE}")  # takes effect on a new file only
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -136,8 +155,8 @@ class IndexStore:
             self.db.execute("PRAGMA temp_store=MEMORY")
             self.buckets = BucketTables(self.db, self.path)
             self.params = self._open_or_init(params)
-        except sqlite3.DatabaseError as err:
-            raise IndexCorruptError(f"{self.path}: not a chachong index ({err})") from err
+        except sqlite3.Error as err:
+            raise store_error(self.path, err, busy_timeout=busy_timeout) from None
 
     # -- setup ---------------------------------------------------------------
 
@@ -163,8 +182,14 @@ class IndexStore:
                 f" version; this one reads {SCHEMA_VERSION!r} only. Rebuild the index: delete {self.path}"
                 " and run `chachong index add` on the documents again"
             )
-        manifest = json.loads(stored["fingerprint"])
-        stored_params = FingerprintParams.from_manifest(manifest)
+        try:
+            manifest = json.loads(stored["fingerprint"])
+            stored_params = FingerprintParams.from_manifest(manifest)
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError, ConfigError) as err:
+            raise IndexCorruptError(
+                f"{self.path}: the index's fingerprint parameters are damaged ({type(err).__name__}: {err}); "
+                "rebuild the index: delete it and run `chachong index add` again"
+            ) from None
         if stored_params.manifest() != manifest:  # same parameters, but hashed or normalized differently
             raise IndexMismatchError(_rebuild_message(self.path, manifest, stored_params.manifest()))
         if params is not None and params.manifest() != manifest:
@@ -174,13 +199,31 @@ class IndexStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing: an exception (or Ctrl-C) rolls everything back."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield
+            self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have rolled back by itself (a full disk)
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE; when another process is writing, say so, then wait for it."""
+        if self.on_wait is None:
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if not is_busy(err):
+                raise
+            self.on_wait(f"{self.path}: another process is writing this index; waiting up to {self.busy_timeout:g} s")
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            self.db.execute("BEGIN IMMEDIATE")
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
 
     def close(self) -> None:
         self.db.close()
@@ -442,3 +485,11 @@ def _rebuild_message(path: str, stored: dict[str, object], current: dict[str, ob
         f"{path}: index was fingerprinted by another chachong version ({diffs}). Rebuild the index:"
         " delete it and run `chachong index add` on the documents again"
     )
+
+
+# Every public method leaves with an IndexStoreError, never a bare sqlite3 error (see index.sqlite.failures).
+for _method in (
+    "add", "remove", "known_hash", "document_count", "document", "document_id", "identities", "matching_ids",
+    "sample", "paths", "candidates", "revision", "read_note", "write_note", "stats", "posting_count", "close",
+):  # fmt: skip
+    setattr(IndexStore, _method, translated(getattr(IndexStore, _method)))

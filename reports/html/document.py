@@ -4,17 +4,19 @@ side-by-side panes, built from a typed :class:`~detector.model.DocumentResult`."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from detector.diff import Edit, PassageDiff, diff_passage
 from detector.model import COPY, DocumentResult, Match, SourceShare
 from reports.html.panes import PaneMatch, kept_paragraphs, pane
 from reports.html.text import TextInfo, Texts, visible
+from reports.locate import locate
 from reports.model import grade
 
 PALETTE_SIZE = 10  # passage colours c0..c9 in report.css
 SOURCE_FULL_LIMIT = 30_000  # longer sources are shown around their passages only
+CONTEXT_CHARS = 40  # characters of the paragraph shown around a passage in the passage table
 
 
 @dataclass
@@ -56,8 +58,13 @@ class _Doc:
         return f"#d{self.d}p{mv.j}"
 
 
-def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int | None = None) -> dict[str, Any]:
-    """Everything the template shows of one document."""
+def document_view(
+    d: int, result: DocumentResult, store: Texts, max_sources: int | None = None, source_limit: int = SOURCE_FULL_LIMIT
+) -> dict[str, Any]:
+    """Everything the template shows of one document; a source longer than
+    ``source_limit`` shows only the paragraphs around its passages."""
+    copied_by = result.copied_by
+    result = replace(result, matches=tuple(m for m in result.matches if not m.later))  # see copied_by
     sources = _sources(result)
     doc = _Doc(d, result, sources, _own_text(result, store))
     doc.matches = _match_views(result.matches, sources)
@@ -72,12 +79,23 @@ def document_view(d: int, result: DocumentResult, store: Texts, max_sources: int
         "stock_count": len(doc.matches) - copies,
         "hidden_sources": len(sources) - doc.shown,
         "sources": _source_rows(doc),
+        "copied_by": [
+            {
+                "source": visible(c.source),
+                "unit": visible(c.meta.unit),
+                "year": visible(c.meta.year),
+                "share": f"{c.share:.1%}",
+                "copied_chars": c.copied_chars,
+                "passages": c.passages,
+            }
+            for c in copied_by
+        ],
         "sections": _section_rows(result),
         "notice": visible(doc.own.notice),
         "strip": _strip(doc),
         "ticks": _ticks(result),
-        "pairs": [_pair(doc, k) for k in range(doc.shown)],
-        "passages": [_passage_row(mv) for mv in doc.matches],
+        "pairs": [_pair(doc, k, source_limit) for k in range(doc.shown)],
+        "passages": [_passage_row(doc, mv) for mv in doc.matches],
         "edit_rows": _edit_rows(doc),
         "js": {"m": [[mv.k, mv.kind] for mv in doc.matches]},
     }
@@ -99,8 +117,35 @@ def _header(result: DocumentResult) -> dict[str, Any]:
         "grade": grade(result.originality),
         "max_source": visible(result.max_source),
         "max_source_share": f"{result.max_source_share:.1%}",
+        "figures": _figures(result),
         "warnings": [visible(w) for w in result.warnings],
     }
+
+
+def _figures(result: DocumentResult) -> list[dict[str, str]]:
+    """CNKI's figures beside 原创度, each coloured by how much of the text it takes."""
+
+    def share(label: str, value: float, note: str = "") -> dict[str, str]:
+        return {"label": label, "value": f"{value:.1%}", "grade": grade(1.0 - value), "note": note}
+
+    suspect = result.suspect_paragraphs / result.paragraphs if result.paragraphs else 0.0
+    return [
+        share("总文字复制比", result.copy_ratio, "套话在内"),
+        share("去除本人文献复制比", result.copy_ratio_excluding_own),
+        share("单篇最大文字复制比", result.max_source_share),
+        {
+            "label": "重复字数 / 总字数",
+            "value": f"{result.copied_chars} / {result.meaningful_chars}",
+            "grade": grade(1.0 - result.copied_chars / result.meaningful_chars if result.meaningful_chars else 1.0),
+            "note": f"跨时抄 {result.cross_time_chars} 字" if result.cross_time_chars else "",
+        },
+        {
+            "label": "疑似段落数 / 总段落数",
+            "value": f"{result.suspect_paragraphs} / {result.paragraphs}",
+            "grade": grade(1.0 - suspect),
+            "note": "",
+        },
+    ]
 
 
 def _sources(result: DocumentResult) -> list[SourceShare]:
@@ -169,7 +214,7 @@ def _pane_match(mv: MatchView, primary: bool, side: str) -> PaneMatch:
     return PaneMatch(mv.j, start, end, primary, mv.kind, mv.color, mv.label, runs, marks)
 
 
-def _pair(doc: _Doc, k: int) -> dict[str, Any]:
+def _pair(doc: _Doc, k: int, source_limit: int) -> dict[str, Any]:
     """The side-by-side view of the document and its ``k``-th source."""
     source = doc.sources[k]
     mine = [mv for mv in doc.matches if mv.k == k]
@@ -191,7 +236,7 @@ def _pair(doc: _Doc, k: int) -> dict[str, Any]:
         pair["left"] = pane(doc.own.text, doc.own, left, doc.d, "L", sections=doc.result.sections)
     if src.text is not None:
         keep = None
-        if len(src.text) > SOURCE_FULL_LIMIT:
+        if len(src.text) > source_limit:
             keep = kept_paragraphs(src.paragraphs, [(mv.match.source_start, mv.match.source_end) for mv in mine])
         right = [_pane_match(mv, True, "right") for mv in mine]
         pair["right"] = pane(src.text, src, right, doc.d, "R", keep=keep)
@@ -262,8 +307,12 @@ def _section_rows(result: DocumentResult) -> list[dict[str, Any]]:
     ]
 
 
-def _passage_row(mv: MatchView) -> dict[str, Any]:
+def _passage_row(doc: _Doc, mv: MatchView) -> dict[str, Any]:
+    """A row of the passage table (原文对照): both passages located by section
+    and paragraph, with their text and a little context, and the swaps."""
     m = mv.match
+    own, src = doc.own.text, doc.source_infos[mv.k].text
+    diff = mv.diff
     return {
         "j": mv.j,
         "k": mv.k,
@@ -272,13 +321,60 @@ def _passage_row(mv: MatchView) -> dict[str, Any]:
         "color": mv.color,
         "start": m.start,
         "end": m.end,
+        "where": visible(locate(own, m.start).label) if own is not None else "",
+        "there": visible(locate(src, m.source_start).label) if src is not None else "",
+        "own": _excerpt(doc.own, m.start, m.end, diff.left if diff else []) if own is not None else None,
+        "src": _excerpt(doc.source_infos[mv.k], m.source_start, m.source_end, diff.right if diff else [])
+        if src is not None
+        else None,
         "source": visible(m.source),
         "source_name": visible(re.split(r"[\\/]", m.source)[-1]),
         "source_start": m.source_start,
         "source_end": m.source_end,
         "similarity": f"{m.similarity:.0%}",
+        "rewritten": bool(diff and diff.rewritten),
         "edits": [{"before": visible(e.before), "after": visible(e.after)} for e in mv.edits],
     }
+
+
+def _excerpt(info: TextInfo, start: int, end: int, runs: list[tuple[int, int, str, str]]) -> dict[str, Any]:
+    """A passage with up to :data:`CONTEXT_CHARS` of its paragraph on each side,
+    its changes marked and pinyin annotations or web chrome dimmed."""
+    text = info.text or ""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    before = max(para_start, start - CONTEXT_CHARS)
+    after = min(para_end, end + CONTEXT_CHARS)
+    parts: list[tuple[str, str]] = []
+    pos = start
+    for a, b, cls, _title in sorted(r for r in runs if r[2] != "d-pun"):
+        a, b = max(a, pos), min(b, end)
+        if a >= b:
+            continue
+        parts += _dimmed(info, pos, a, "") + _dimmed(info, a, b, cls)
+        pos = b
+    parts += _dimmed(info, pos, end, "")
+    return {
+        "before": ("…" if before > para_start else "") + visible(text[before:start]),
+        "parts": [p for p in parts if p[0]],
+        "after": visible(text[end:after]) + ("…" if after < para_end else ""),
+    }
+
+
+def _dimmed(info: TextInfo, a: int, b: int, cls: str) -> list[tuple[str, str]]:
+    """``text[a:b]`` in pieces of one class, noise (pinyin, chrome) as "nz"."""
+    text, noise = info.text or "", info.noise
+    if noise is None or not noise[a:b].any():
+        return [(visible(text[a:b]), cls)]
+    pieces, i = [], a
+    while i < b:
+        j = i
+        while j < b and noise[j] == noise[i]:
+            j += 1
+        pieces.append((visible(text[i:j]), "nz" if noise[i] else cls))
+        i = j
+    return pieces
 
 
 def _edit_rows(doc: _Doc) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from corpus.normalize import chrome_mask
-from corpus.structure import analyze
 from reports.base import TextSource
+from reports.locate import structure_of
 
 _CONTROL_TABLE = {cp: 0x2400 + cp for cp in range(0x20) if cp not in (0x09, 0x0A, 0x0D)}
 _CONTROL_TABLE[0x7F] = 0x2421
@@ -62,4 +62,4 @@ class Texts:
         noise = chrome_mask(text)
         edges = np.flatnonzero(np.diff(np.concatenate(([0], noise.view(np.int8), [0]))))
         noise_runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
-        return TextInfo(text, "", noise, analyze(text).paragraphs, noise_runs)
+        return TextInfo(text, "", noise, structure_of(text).paragraphs, noise_runs)

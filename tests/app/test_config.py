@@ -118,7 +118,7 @@ def test_environment_lists_fingerprint_and_empty_values(tmp_path):
         ("min_originality = 1.5\n", "min_originality: expected a number between 0 and 1"),
         ('min_originality = "high"\n', "min_originality: expected a number"),
         ("max_source_share = true\n", "max_source_share: expected a number"),
-        ("max_bytes = 0\n", "max_bytes: expected a positive integer"),
+        ("max_bytes = 0\n", "max_bytes: expected an integer from 1 to 1,073,741,824"),
         ('references = "refs"\n', "references: expected a list"),
         ("ignore = [1]\n", "ignore: expected a list"),
         ("index = 3\n", "index: expected a path"),
@@ -150,7 +150,9 @@ def test_bad_environment_and_flag_values_name_the_variable_or_flag(tmp_path):
         load_settings(tmp_path, env={"CHACHONG_MAX_BYTES": "1e6"})
     with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_K: expected an integer"):
         load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_K": "x"})
-    with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_NUM_PERM.*num_perm must be a positive integer"):
+    with pytest.raises(
+        ConfigError, match="CHACHONG_FINGERPRINT_NUM_PERM.*num_perm must be an integer from 1 to 1024, not 0"
+    ):
         load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_NUM_PERM": "0"})
     with pytest.raises(ConfigError, match="--min-originality: expected a number between 0 and 1"):
         load_settings(tmp_path, env={}, flags={"min_originality": -0.1})
@@ -173,3 +175,27 @@ def test_describe_lists_every_value_with_its_origin(tmp_path):
     as_dict = config.as_dict()
     assert as_dict["settings"]["min_originality"] == {"value": 0.9, "source": "--min-originality"}
     assert as_dict["file"] == conf.resolve().as_posix()
+
+
+def test_reading_limits_come_from_file_and_environment(tmp_path):
+    from corpus.limits import ReadLimits
+
+    assert load_settings(tmp_path, env={}).limits == ReadLimits()
+    _write(tmp_path / "chachong.toml", "parse_seconds = 5\nparse_memory = 512\nmax_chars = 2000\n")
+    config = load_settings(tmp_path, env={"CHACHONG_PARSE_SECONDS": "7.5"})
+    assert config.limits == ReadLimits(parse_seconds=7.5, parse_memory=512, max_chars=2000)
+    lines = {line.split(" = ")[0]: line for line in describe(config).splitlines() if " = " in line}
+    assert lines["parse_seconds"].endswith("# CHACHONG_PARSE_SECONDS")
+    assert lines["max_chars"].startswith("max_chars = 2000")
+
+
+def test_only_the_flag_marks_the_state_as_from_the_command_line(tmp_path):
+    assert not load_settings(tmp_path, env={"CHACHONG_STATE": "x.db"}).state_from_flag
+    flagged = load_settings(tmp_path, env={"CHACHONG_STATE": "x.db"}, flags={"state": Path("/elsewhere/s.db")})
+    assert flagged.state_from_flag and flagged.state == Path("/elsewhere/s.db")
+
+
+def test_unknown_fingerprint_variables_are_errors_and_empty_ones_are_unset(tmp_path):
+    with pytest.raises(ConfigError, match="CHACHONG_FINGERPRINT_WINDOW: unknown variable"):
+        load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_WINDOW": "3"})
+    assert load_settings(tmp_path, env={"CHACHONG_FINGERPRINT_WINDOW": " "}).fingerprint_settings == {}

@@ -24,9 +24,9 @@ def test_manifest_in_a_parent_folder_wins(tmp_path):
     assert (meta.unit, meta.year, meta.submitted) == ("青山镇", 2022, "2022-12-30")
 
 
-def test_bad_manifest_values_are_config_errors(tmp_path):
-    (tmp_path / "chachong.csv").write_text("path,unit,year\na.txt,x,twenty\n", encoding="utf-8")
+def test_a_manifest_without_a_path_column_is_a_config_error(tmp_path):
+    (tmp_path / "chachong.csv").write_text("file,unit,year\na.txt,x,2020\n", encoding="utf-8")
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     load_manifest.cache_clear()
-    with pytest.raises(ConfigError, match="year"):
+    with pytest.raises(ConfigError, match="'path' column"):
         metadata_for(tmp_path / "a.txt")

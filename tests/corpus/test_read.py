@@ -93,10 +93,13 @@ def test_utf8_bom_is_removed(tmp_path: Path) -> None:
     assert doc.text.index(PHRASE) == SIMPLIFIED.index(PHRASE)
 
 
-@pytest.mark.parametrize(("codec", "bom", "name"), [
-    ("utf-16-le", b"\xff\xfe", "utf-16-le"),
-    ("utf-16-be", b"\xfe\xff", "utf-16-be"),
-])
+@pytest.mark.parametrize(
+    ("codec", "bom", "name"),
+    [
+        ("utf-16-le", b"\xff\xfe", "utf-16-le"),
+        ("utf-16-be", b"\xfe\xff", "utf-16-be"),
+    ],
+)
 def test_utf16_with_bom(tmp_path: Path, codec: str, bom: bytes, name: str) -> None:
     raw = bom + SIMPLIFIED.encode(codec)
     doc = read_document(write(tmp_path, f"{name}.txt", raw))
@@ -143,9 +146,7 @@ def test_sha256_size_and_path_describe_the_raw_file(tmp_path: Path) -> None:
     assert doc.warnings == ()
 
 
-@pytest.mark.parametrize(
-    "raw", [b"", b"\xef\xbb\xbf", b"\xff\xfe", b" \r\n\t\r\n", "\u3000\r\n".encode()]
-)
+@pytest.mark.parametrize("raw", [b"", b"\xef\xbb\xbf", b"\xff\xfe", b" \r\n\t\r\n", "\u3000\r\n".encode()])
 def test_empty_files_are_refused(tmp_path: Path, raw: bytes) -> None:
     assert reason_of(write(tmp_path, "empty.txt", raw)) == "empty file"
 
@@ -222,14 +223,10 @@ def test_file_over_the_limit_is_refused_and_at_the_limit_is_read(tmp_path: Path)
     path = write(tmp_path, "big.txt", b"a" * 100)
     assert read_document(path, max_bytes=100).text == "a" * 100
     path.write_bytes(b"a" * 101)
-    assert reason_of(path, max_bytes=100) == (
-        "file too large: 101 bytes > limit 100 bytes (raise with --max-bytes)"
-    )
+    assert reason_of(path, max_bytes=100) == ("file too large: 101 bytes > limit 100 bytes (raise with --max-bytes)")
 
 
-def test_huge_sparse_file_is_refused_by_stat_without_reading(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_huge_sparse_file_is_refused_by_stat_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "huge.txt"
     with path.open("wb") as handle:
         handle.truncate(200 * 1024 * 1024)  # sparse: costs no disk
@@ -241,14 +238,11 @@ def test_huge_sparse_file_is_refused_by_stat_without_reading(
     monkeypatch.setattr(pathlib.Path, "read_bytes", no_reading)
     reason = reason_of(path)
     assert reason == (
-        f"file too large: {200 * 1024 * 1024} bytes > limit {DEFAULT_MAX_BYTES} bytes "
-        "(raise with --max-bytes)"
+        f"file too large: {200 * 1024 * 1024} bytes > limit {DEFAULT_MAX_BYTES} bytes (raise with --max-bytes)"
     )
 
 
-def test_permission_error_becomes_input_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_permission_error_becomes_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "locked.txt", SIMPLIFIED.encode("utf-8"))
 
     def denied(*args, **kwargs):
@@ -261,7 +255,7 @@ def test_permission_error_becomes_input_error(
 def test_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
-    assert reason_of(fifo) == "not a regular file"
+    assert reason_of(fifo) == "not a regular file (a FIFO)"
 
 
 # ---------------------------------------------------------------------------
@@ -287,13 +281,7 @@ def test_docx_paragraphs_and_tables_in_document_order(tmp_path: Path) -> None:
     path = make_docx(tmp_path / "report.docx")
     doc = read_document(path)
     assert doc.format == doc.encoding == "docx"
-    assert doc.text == (
-        "第一段：总体情况\n"
-        "横向合并\t格02\n"
-        "格10\t格11\t纵向合并\n"
-        "格20\t格21\t\n"
-        "第三段：下一步打算"
-    )
+    assert doc.text == ("第一段：总体情况\n横向合并\t格02\n格10\t格11\t纵向合并\n格20\t格21\t\n第三段：下一步打算")
     assert doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert read_document(path).text == doc.text  # deterministic
 
@@ -364,9 +352,7 @@ def test_docx_highly_compressed_member_is_refused(tmp_path: Path) -> None:
     assert "zeros.bin" in reason
 
 
-def test_docx_total_uncompressed_limit_follows_max_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_docx_total_uncompressed_limit_follows_max_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = make_docx(tmp_path / "normal.docx")
     size = path.stat().st_size
     # python-docx's template unpacks to ~22x its size; the floor keeps that readable.
@@ -420,9 +406,7 @@ def test_pdf_without_any_text_needs_ocr(tmp_path: Path) -> None:
 
 
 def test_pdf_encrypted_with_a_user_password(tmp_path: Path) -> None:
-    path = make_reportlab_pdf(
-        tmp_path / "secret.pdf", [[("Helvetica", "secret")]], encrypt="secret"
-    )
+    path = make_reportlab_pdf(tmp_path / "secret.pdf", [[("Helvetica", "secret")]], encrypt="secret")
     assert reason_of(path) == "encrypted .pdf"
 
 
@@ -431,9 +415,7 @@ def test_pdf_with_only_an_owner_password_opens(tmp_path: Path) -> None:
     # STSong-Light unencrypted in an encrypted file, so pdfminer's correct
     # decryption garbles them and the Chinese comes out as (cid:N).
     encryption = StandardEncryption("", ownerPassword="owner", canModify=0)
-    path = make_reportlab_pdf(
-        tmp_path / "owner.pdf", [[("Helvetica", "Annual summary 2024")]], encrypt=encryption
-    )
+    path = make_reportlab_pdf(tmp_path / "owner.pdf", [[("Helvetica", "Annual summary 2024")]], encrypt=encryption)
     assert read_document(path).text == "Annual summary 2024"
 
 
@@ -456,8 +438,7 @@ def raw_pdf(pages: list[bytes]) -> bytes:
         b"<< /Type /Pages /Kids ["
         + b" ".join(b"%d 0 R" % (5 + 2 * i) for i in range(len(pages)))
         + b"] /Count %d >>" % len(pages),
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H "
-        b"/DescendantFonts [4 0 R] >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H /DescendantFonts [4 0 R] >>",
         b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NoMap /CIDSystemInfo "
         b"<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
     ]
@@ -508,9 +489,7 @@ def test_pdf_with_only_cid_garbage_has_no_text_layer(tmp_path: Path) -> None:
 
 
 def use_soffice(monkeypatch: pytest.MonkeyPatch, program: str | None) -> None:
-    monkeypatch.setattr(
-        office.shutil, "which", lambda name: program if name == "soffice" else None
-    )
+    monkeypatch.setattr(office.shutil, "which", lambda name: program if name == "soffice" else None)
 
 
 def fake_soffice(tmp_path: Path, body: str) -> str:
@@ -521,9 +500,7 @@ def fake_soffice(tmp_path: Path, body: str) -> str:
     return str(script)
 
 
-def test_doc_without_libreoffice_says_how_to_fix(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_doc_without_libreoffice_says_how_to_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     use_soffice(monkeypatch, None)
     path = write(tmp_path, "old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
     reason = reason_of(path)
@@ -532,9 +509,7 @@ def test_doc_without_libreoffice_says_how_to_fix(
 
 
 @pytest.mark.parametrize("suffix", [".doc", ".wps", ".DOC"])
-def test_doc_and_wps_are_converted_with_soffice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
-) -> None:
+def test_doc_and_wps_are_converted_with_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
     program = fake_soffice(
         tmp_path,
         "outdir = pathlib.Path(args[args.index('--outdir') + 1])\n"
@@ -555,12 +530,8 @@ def test_doc_and_wps_are_converted_with_soffice(
     assert argv[argv.index("--convert-to") + 1] == "txt:Text (encoded):UTF8"
 
 
-def test_soffice_failure_becomes_input_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    program = fake_soffice(
-        tmp_path, "sys.stderr.write('Error: source file could not be loaded\\n')\nsys.exit(1)\n"
-    )
+def test_soffice_failure_becomes_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    program = fake_soffice(tmp_path, "sys.stderr.write('Error: source file could not be loaded\\n')\nsys.exit(1)\n")
     use_soffice(monkeypatch, program)
     reason = reason_of(write(tmp_path, "bad.wps", b"junk"))
     assert reason.startswith("LibreOffice could not convert the file")
@@ -584,9 +555,20 @@ def test_soffice_timeout_is_enforced(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_discover_files_walks_sorted_and_skips_what_is_not_a_document(tmp_path: Path) -> None:
     root = tmp_path / "docs"
     for name in [
-        "b.txt", "a.docx", "Z.TXT", "sub/c.pdf", "sub/deeper/d.wps", "old.doc",
-        ".hidden.txt", ".git/config.txt", "sub/.cache/e.txt",
-        "notes.md", "manifest.csv", "chachong.csv", "truth.json", "~$a.docx",
+        "b.txt",
+        "a.docx",
+        "Z.TXT",
+        "sub/c.pdf",
+        "sub/deeper/d.wps",
+        "old.doc",
+        ".hidden.txt",
+        ".git/config.txt",
+        "sub/.cache/e.txt",
+        "notes.md",
+        "manifest.csv",
+        "chachong.csv",
+        "truth.json",
+        "~$a.docx",
     ]:
         write(root, name, b"x")
     explicit = write(tmp_path, "extra/notes.md", b"x")
@@ -628,3 +610,122 @@ def test_soffice_lookup_uses_libreoffice_as_a_second_name(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(office.shutil, "which", which)
     assert office.find_soffice() == "/opt/lo/libreoffice"
+
+
+# ---------------------------------------------------------------------------
+# Reading budgets (corpus.limits): bombs refused early, text bounded
+# ---------------------------------------------------------------------------
+
+
+def test_a_flate_stream_over_the_cap_refuses_the_pdf_and_an_image_stream_is_not_inflated(tmp_path: Path) -> None:
+    from corpus.formats.pdf import check_streams
+    from tests.hostile.hostile_inputs import pdf_with_content, repeated_zlib
+
+    bomb = pdf_with_content(repeated_zlib(bytes(1 << 20), 3))
+    with pytest.raises(InputError, match="inflates to more than 2 MiB"):
+        check_streams(Path("bomb.pdf"), bomb, 2 << 20)
+    check_streams(Path("bomb.pdf"), bomb, 3 << 20)  # exactly at the cap: allowed
+    image = bomb.replace(b"/Filter /FlateDecode", b"/Filter /FlateDecode /Subtype /Image")
+    check_streams(Path("image.pdf"), image, 2 << 20)  # pdfminer does not inflate images for text
+
+
+def test_a_docx_with_too_many_paragraphs_is_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.hostile.hostile_inputs import paragraph_flood_docx
+
+    path = paragraph_flood_docx(tmp_path, 3000)
+    monkeypatch.setattr(docx_format, "DOCX_MAX_PARAGRAPHS", 2999)
+    assert reason_of(path) == "refusing .docx: more than 2,999 paragraphs (a limit on one document)"
+    monkeypatch.setattr(docx_format, "DOCX_MAX_PARAGRAPHS", 3001)
+    assert read_document(path).text.endswith("last")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".docx", ".pdf"])
+def test_max_chars_bounds_every_format(tmp_path: Path, suffix: str) -> None:
+    from corpus.limits import ReadLimits
+    from tests.hostile.hostile_inputs import docx_bytes, pdf_with_content
+
+    line = "Annual work summary of the transport bureau " * 5
+    data = {
+        ".txt": line.encode(),
+        ".docx": docx_bytes([line]),
+        ".pdf": pdf_with_content(f"BT /F1 12 Tf 72 700 Td ({line}) Tj ET".encode(), filtered=False),
+    }[suffix]
+    path = write(tmp_path, "doc" + suffix, data)
+    chars = len(read_document(path).text)
+    assert read_document(path, limits=ReadLimits(max_chars=chars)).text
+    with pytest.raises(InputError, match=r"too much text: more than \d+ characters"):
+        read_document(path, limits=ReadLimits(max_chars=chars - 1))
+
+
+def test_entries_that_are_not_files_are_named_with_what_they_are(tmp_path: Path) -> None:
+    from tests.hostile.hostile_inputs import special_entries
+
+    expected = special_entries(tmp_path)
+    os.symlink(tmp_path, tmp_path / "folder-link")  # a link to a folder: not followed, not an error
+    (tmp_path / "ok.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    files, errors = discover_files([tmp_path])
+    assert files == [tmp_path / "ok.txt"]
+    reasons = {Path(e.path).name: e.reason for e in errors}
+    assert set(reasons) == set(expected)
+    for name, word in expected.items():
+        assert reasons[name].startswith(word), reasons[name]
+    assert reasons["dangling.txt"] == "dangling symlink (to nowhere.txt, which does not exist)"
+    assert reasons["fifo.txt"] == "not a regular file (a FIFO)"
+    named, named_errors = discover_files([tmp_path / "loop-a.txt", tmp_path / "dangling.txt"])
+    assert named == [] and [e.reason.split(" (")[0] for e in named_errors] == ["symlink loop", "dangling symlink"]
+
+
+def test_a_folder_1200_levels_deep_is_walked(tmp_path: Path) -> None:
+    from tests.hostile.hostile_inputs import deep_folder, remove_deep
+
+    deep = deep_folder(tmp_path / "deep", 1200)
+    try:
+        files, errors = discover_files([tmp_path / "deep"])
+        assert files == [deep] and errors == []
+    finally:
+        remove_deep(tmp_path / "deep")
+
+
+def test_an_undecodable_file_name_is_read_and_shown_with_its_bytes_escaped(tmp_path: Path) -> None:
+    from corpus.read import load_documents
+
+    raw = os.path.join(os.fsencode(tmp_path), b"bad\xff.txt")
+    with open(raw, "wb") as handle:
+        handle.write(SIMPLIFIED.encode())
+    (tmp_path / "empty\udcfe.txt").write_bytes(b"")
+    documents, errors = load_documents([tmp_path])
+    assert [d.path for d in documents] == [f"{tmp_path.as_posix()}/bad\\xff.txt"]
+    assert [e.path for e in errors] == [f"{tmp_path}/empty\\xfe.txt"]
+
+
+def test_a_docx_body_over_the_cap_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = make_docx(tmp_path / "report.docx")
+    with zipfile.ZipFile(path) as archive:
+        body = archive.getinfo("word/document.xml").file_size
+    monkeypatch.setattr(docx_format, "DOCX_MAX_BODY", body - 1)
+    assert reason_of(path).startswith("refusing .docx: its body inflates to more than")
+    monkeypatch.setattr(docx_format, "DOCX_MAX_BODY", body)
+    assert read_document(path).format == "docx"
+
+
+def test_stale_temporary_folders_are_only_chachongs_and_only_of_dead_processes(tmp_path: Path) -> None:
+    import subprocess
+
+    from corpus.processes import clean_stale_tempdirs, private_tempdir
+
+    ours = private_tempdir("chachong-test-")
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    stale = tmp_path / f"chachong-test-{dead}-abc_12"
+    file_not_folder = tmp_path / f"chachong-test-{dead}-file"
+    stale.mkdir()
+    file_not_folder.write_text("x")
+    other = tmp_path / f"chachong-other-{dead}-abc"
+    other.mkdir()
+    try:
+        assert clean_stale_tempdirs("chachong-test-", str(tmp_path)) == [str(stale)]
+        assert not stale.exists() and file_not_folder.exists() and other.exists()
+        assert clean_stale_tempdirs("chachong-test-") == [] and Path(ours).is_dir()  # alive: kept
+    finally:
+        os.rmdir(ours)

@@ -122,3 +122,14 @@ def test_a_match_that_ends_a_sentence_takes_its_full_stop_a_clause_does_not_take
     assert through_sentence_end("建立制度。”下一句", 4) == 6  # 。 and the closing quote
     assert through_sentence_end("建立制度，下一句", 4) == 4
     assert through_sentence_end("建立制度", 4) == 4
+
+
+def test_paragraphs_with_a_run_in_heading_count_and_are_suspect_when_they_hold_copying(tmp_path):
+    source = _write(tmp_path, "source.txt", ORIGINAL_TRANSPORT + "\n" + COPIED)
+    text = "一、加强组织领导\n1.强化督查考核。" + COPIED + "\n2.完善工作机制。" + ORIGINAL_SCHOOL + "\n二、下一步打算\n" + ORIGINAL_HOSPITAL
+    submission = _write(tmp_path, "sub.txt", text)
+    result = compare_document(submission, _store(source))
+    assert result.copied_chars > 0
+    # the two numbered paragraphs and the last one are body text; the two headings alone are not
+    assert result.paragraphs == 3
+    assert result.suspect_paragraphs == 1

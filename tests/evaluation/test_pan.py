@@ -71,12 +71,17 @@ def test_copied_share_counts_meaningful_chars():
     assert copied_share("，。", [(0, 2)]) == 0.0
 
 
-def test_union_overlap_counts_only_characters_inside_the_interval():
-    from evaluation.pan import _union_overlap
+def test_recall_counts_each_covered_character_of_a_case_once_and_nothing_outside_it():
+    case = Span.of("s", 10, 20, "r", 110, 120)
 
-    assert _union_overlap(10, 20, [(0, 5), (25, 40)]) == 0  # wholly outside: nothing, never negative
-    assert _union_overlap(10, 20, [(5, 12), (11, 15), (18, 30)]) == 7  # 10-15 and 18-20, overlaps counted once
-    assert _union_overlap(10, 20, [(30, 40), (12, 14)]) == 2
+    def recall(ranges):
+        detections = [Span.of("s", a, b, "r", 100 + a, 100 + b) for a, b in ranges]
+        return pan_measures([case], detections).recall
+
+    # overlapping detections count once: 10-15 and 18-20 on both sides
+    assert recall([(5, 12), (11, 15), (18, 30)]) == pytest.approx(7 / 10)
+    assert recall([(12, 14)]) == pytest.approx(2 / 10)
+    assert recall([(10, 20), (10, 20)]) == pytest.approx(1.0)
 
 
 def test_merged_baseline_joins_runs_split_by_a_changed_number_only():

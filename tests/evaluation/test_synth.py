@@ -99,7 +99,7 @@ def test_layout_and_truth_file(demo):
 
 
 def test_determinism(tmp_path):
-    cfg = SynthConfig(n_units=6, n_references=2, seed=11, doc_chars=1500)
+    cfg = SynthConfig(n_units=6, n_references=2, seed=11, doc_chars=1500, docx_rate=0.5)
     t1 = generate_corpus(tmp_path / "a", cfg)
     t2 = generate_corpus(tmp_path / "b", cfg)
     t3 = generate_corpus(tmp_path / "c", SynthConfig(n_units=6, n_references=2, seed=12,

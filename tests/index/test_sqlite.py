@@ -417,7 +417,7 @@ def spill_dirs(tmp_path, monkeypatch):
         made.append(real_mkdtemp(*args, **{**kwargs, "dir": spill_root}))
         return made[-1]
 
-    monkeypatch.setattr(postings_module.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)  # spill folders are made with tempfile.mkdtemp
     return spill_root, made, lambda: monkeypatch.setattr(postings_module, "_SPILL_POSTINGS", 700)
 
 

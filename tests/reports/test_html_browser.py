@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.report_speed import CHROME_ARGS  # one set of headless flags for the tests and the benchmark
 from reports.html import render_html
 from reports.load import load_report
 
@@ -22,16 +23,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROME_ARGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 SUBMISSION = "submissions/县交通运输局2021年工作总结.txt"
 SOURCE_TRAD = "corpus/市司法局創衛工作總結.txt"

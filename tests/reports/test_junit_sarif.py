@@ -155,7 +155,30 @@ def test_sarif_passage_region_points_at_the_passage_in_the_file():
     assert (region["charOffset"], region["charLength"]) == (P_START, len(PASSAGE))
     assert SUBMISSION[region["charOffset"] : region["charOffset"] + region["charLength"]] == PASSAGE
     assert copies[0]["level"] == "error"  # in a failing submission
-    assert "/data/archive/old.txt" in copies[0]["message"]["text"] and "97%" in copies[0]["message"]["text"]
+    # a source outside the base is named by its file name: no runner's absolute paths in messages
+    assert "old.txt" in copies[0]["message"]["text"] and "97%" in copies[0]["message"]["text"]
+    assert not any("/data/" in r["message"]["text"] for r in run["results"])
+    assert "relatedLocations" not in copies[0]
+
+
+def test_sarif_relates_a_source_under_the_base_and_names_it_relative():
+    run = _sarif()["runs"][0]
+    inner = next(r for r in run["results"] if r["ruleId"] == "chachong/copied-passage" and r["properties"]["source"] == "c.txt")
+    (related,) = inner["relatedLocations"]
+    location = related["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "c.txt", "uriBaseId": "SRCROOT"}
+    assert (location["region"]["charOffset"], location["region"]["charLength"]) == (10, 20)
+    assert "[c.txt](1)" in inner["message"]["text"]
+
+
+def test_a_figure_just_below_the_bar_never_reads_as_the_bar():
+    report = _report()
+    report["documents"][0]["originality"] = 0.7999
+    run = build_sarif(typed(report), TEXTS, ROOT)["runs"][0]
+    low = next(r for r in run["results"] if r["ruleId"] == "chachong/low-originality")
+    assert "Originality 79.99% is below the bar of 80.0%" in low["message"]["text"]
+    junit = render_junit(typed(report))
+    assert "80.0% (min 80.0%)" not in junit and "79.99% (min 80.0%)" in junit
 
 
 def test_sarif_locations_are_relative_to_the_folder():

@@ -1,0 +1,234 @@
+"""The local engine's audit in bounded memory: every stage streams, spilling to a work folder.
+
+Stages, each holding at most a batch of documents in memory:
+
+1. **read + fingerprint**: documents are read here and normalized and
+   fingerprinted in a pool of workers, a batch at a time
+   (:func:`~index.disk.prepare_batch`); each batch's texts, normalized
+   streams and postings go to the run's on-disk corpus
+   (:class:`~index.disk.DiskIndexWriter`), postings by key range;
+2. **corpus on disk**: each key range's postings sorted, the arrays mapped
+   (:class:`~index.disk.DiskIndex`, the in-memory corpus's answers);
+3. **compare**: workers take batches of submissions, compare each with
+   :func:`~detector.compare.compare_document` against the view of the disk
+   corpus (and ``--index``) and append the results to files of their own
+   (:class:`~app.spill.ResultSpill`);
+4. **relations**: the results are read back one at a time, in path order,
+   into the families', clusters' and edges' builders, which keep only copied
+   ranges and shares.
+
+This process keeps each document's header (path, hashes, metadata), where
+each result lies, and what the relations keep; a result or a text is read
+from the work folder when asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.compare import compiled_seeding
+from app.spill import ResultSpill, SpillComparison, compare_batch
+from app.workers import WorkerPool, batched, cpu_count, ordered_in_pool
+from corpus.document import Document
+from corpus.errors import ChachongError, InputError
+from corpus.progress import Progress
+from detector.compare import DetectorParams
+from detector.families import Family, FamilyBuilder
+from detector.model import DocumentResult
+from detector.relations import Cluster, CopyEdge, EdgeBuilder, PairShares, clusters_of
+from index.corpus import Fingerprinted
+from index.disk import DiskIndex, DiskIndexWriter, prepare_batch
+from index.fingerprint import FingerprintParams, fingerprint_many, load_kernels
+from index.sqlite import IndexStore
+from index.view import CorpusView
+
+READ_BATCH = 256  # documents normalized and fingerprinted in one pass
+COMPARE_BATCH = 16  # submissions a worker takes at a time
+
+
+def work_folder(workdir: Path | None) -> Path:
+    """A new folder for one run's spill files (in ``workdir``, else the system's temporary folder)."""
+    try:
+        if workdir is not None:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="chachong-audit-", dir=workdir))
+    except OSError as err:
+        raise ChachongError(
+            f"cannot make the audit's work folder in {workdir or tempfile.gettempdir()}: {err}"
+        ) from err
+
+
+def spill_corpus(
+    documents: Iterable[Document], folder: Path, params: FingerprintParams, workers: int, progress: Progress
+) -> DiskIndex:
+    """Stages 1 and 2: every document read, fingerprinted and written to the disk corpus."""
+    writer = DiskIndexWriter(folder, params)
+    work = functools.partial(prepare_batch, params=params)
+    batches = batched(documents, READ_BATCH)
+    for batch in ordered_in_pool(work, batches, workers=workers, before_fork=functools.partial(load_kernels, params)):
+        writer.add(batch)
+        progress("fingerprint", len(writer.headers), len(writer.headers))
+    disk = writer.finish()
+    progress("corpus on disk", 1, 1)
+    return disk
+
+
+def add_submissions(index: IndexStore, disk: DiskIndex, submissions: int) -> None:
+    """The submissions whose content the persistent index does not hold yet, added to it (one transaction)."""
+    new = [i for i in range(submissions) if index.known_hash(disk.documents[i]) != disk.documents[i].sha256]
+
+    def prepared() -> Iterator[Fingerprinted]:
+        for ids in batched(new, READ_BATCH):
+            read = [disk.text_and_normalized(i) for i in ids]
+            documents = [disk.document(i) for i in ids]
+            for document, fp in zip(documents, fingerprint_many([n.text for _, n in read], disk.params)):
+                yield Fingerprinted(document, fp)
+
+    index.add(prepared())
+
+
+def compare_spilled(comparison: SpillComparison, submissions: int, workers: int, progress: Progress) -> ResultSpill:
+    """Stage 3: every submission compared in forked workers, each result spilled."""
+    disk = comparison.disk
+    if disk is None or comparison.spill is None:
+        raise ChachongError("a spilled comparison without its corpus")
+    comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))  # the sample, once, before any fork
+    load_kernels(disk.params)
+    count = cpu_count(workers) if comparison.shareable() else 1
+    batches = list(batched(range(submissions), COMPARE_BATCH))
+    done = 0
+    with compiled_seeding(True):
+        pool = WorkerPool(compare_batch, comparison, workers=count, min_items=2)
+        for located in pool.map(iter(batches), len(batches), chunksize=1):
+            for doc_id, name, offset, length in located:
+                comparison.spill.locate(doc_id, name, offset, length)
+            done += len(located)
+            progress("compare", done, submissions)
+    return comparison.spill
+
+
+class RunDocuments(Mapping[str, Document]):
+    """The documents a run's results name, by path: the disk corpus's, then
+    the other stores' (found through the view). With ``texts=False`` a disk
+    document comes without its text (what edges need: metadata and role)."""
+
+    def __init__(self, disk: DiskIndex, view: CorpusView, *, texts: bool) -> None:
+        self.disk, self.view, self.texts = disk, view, texts
+        self._found: dict[str, Document | None] = {}
+
+    def __getitem__(self, path: str) -> Document:
+        doc_id = self.disk.document_id(path)
+        if doc_id is not None:
+            return self.disk.document(doc_id) if self.texts else self.disk.documents[doc_id]
+        if path not in self._found:
+            self._found[path] = self.view.find(path)
+        found = self._found[path]
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(d.path for d in self.disk.documents)
+
+    def __len__(self) -> int:
+        return len(self.disk.documents)
+
+
+@dataclass
+class Relations:
+    families: list[Family] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    edges: list[CopyEdge] = field(default_factory=list)
+
+
+def relations(
+    results: Iterable[DocumentResult],
+    total: int,
+    documents: Mapping[str, Document],
+    headers: Mapping[str, Document],
+    min_family_docs: int,
+    cluster_similarity: float,
+    progress: Progress,
+) -> Relations:
+    """Stage 4: families, clusters and who copied whom, the results streamed through once (in path order)."""
+    families, shares, edges = FamilyBuilder(), PairShares(cluster_similarity), EdgeBuilder(headers)
+    for done, result in enumerate(results, 1):
+        families.add(result)
+        shares.add(result)
+        edges.add(result)
+        if done % 256 == 0 or done == total:
+            progress("relations", done, total)
+    found = Relations(families=families.families(documents, min_family_docs))
+    progress("families", 1, 1)
+    found.clusters = clusters_of(shares.pairs(), cluster_similarity)
+    found.edges = edges.edges()
+    progress("clusters+edges", 1, 1)
+    return found
+
+
+@dataclass
+class StreamingAudit:
+    """An audit whose corpus and results are in its work ``folder``; close it to remove them."""
+
+    folder: Path
+    disk: DiskIndex
+    view: CorpusView
+    spill: ResultSpill
+    submissions: int
+    errors: list[InputError]
+    references: list[str]
+    detector: DetectorParams
+    found: Relations = field(default_factory=Relations)
+
+    @property
+    def families(self) -> list[Family]:
+        return self.found.families
+
+    @property
+    def clusters(self) -> list[Cluster]:
+        return self.found.clusters
+
+    @property
+    def edges(self) -> list[CopyEdge]:
+        return self.found.edges
+
+    def order(self) -> list[int]:
+        """The submissions' ids in path order (the order of every report)."""
+        return sorted(range(self.submissions), key=lambda i: self.disk.documents[i].path)
+
+    def results(self) -> Iterator[DocumentResult]:
+        """Every submission's result, in path order, read from the work folder."""
+        for doc_id in self.order():
+            yield self.spill.read(doc_id)
+
+    def documents(self, *, texts: bool = True) -> RunDocuments:
+        return RunDocuments(self.disk, self.view, texts=texts)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "documents": self.submissions,
+            "references": len(self.references),
+            "errors": len(self.errors),
+            "copy_matches": sum(len(r.copies) for r in self.results()),
+            "families": len(self.families),
+            "clusters": len(self.clusters),
+            "edges": len(self.edges),
+        }
+
+    def close(self) -> None:
+        self.spill.close()
+        self.disk.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> StreamingAudit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

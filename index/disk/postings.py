@@ -1,0 +1,87 @@
+"""Postings spilled by key range while documents stream in, then sorted one range at a time.
+
+An in-memory corpus (:class:`~index.memory.MemoryIndex`) keeps every
+posting in one sorted array; built from a stream of batches, the same
+arrays are made on disk: each batch's (key, document) pairs are appended to
+one of :data:`PARTS` files by the key's top bits, and at the end each file
+is sorted on its own and written after the previous one. The result is the
+array the in-memory corpus sorts in one go (ties, which lookups only count,
+in another order), read through ``numpy.memmap``; the memory a build needs
+is one range's postings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corpus.errors import ChachongError
+from index.fingerprint import Fingerprints
+
+PARTS = 32  # key ranges: the final sort holds 1/PARTS of the postings
+_SHIFT = np.uint64(64 - (PARTS.bit_length() - 1))
+_SIGN = np.uint64(1 << 63)
+
+
+def document_keys(fp: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
+    """(gram keys, band keys) one document posts, as the in-memory corpus
+    posts them: every winnowed gram, each distinct band key once."""
+    return np.asarray(fp.grams, dtype=np.int64), np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
+
+
+def _part(keys: np.ndarray) -> np.ndarray:
+    """The key range of each int64 key; ranges in ascending key order."""
+    return ((keys.view(np.uint64) ^ _SIGN) >> _SHIFT).astype(np.int64)
+
+
+class SpilledPostings:
+    """One posting table (grams or bands) built on disk under ``folder/name``."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.count = 0
+
+    def _file(self, part: int, kind: str) -> Path:
+        return self.folder / f"{self.name}-{part:02d}.{kind}"
+
+    def append(self, keys: np.ndarray, docs: np.ndarray) -> None:
+        """Postings (key, document id) of a batch."""
+        if not len(keys):
+            return
+        part = _part(keys)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(PARTS + 1))
+        try:
+            for k in np.flatnonzero(np.diff(bounds)).tolist():
+                at = order[bounds[k] : bounds[k + 1]]
+                with open(self._file(k, "k"), "ab") as f:
+                    keys[at].astype("<i8").tofile(f)
+                with open(self._file(k, "d"), "ab") as f:
+                    docs[at].astype("<i4").tofile(f)
+        except OSError as err:
+            raise ChachongError(f"cannot write the audit's spill files in {self.folder}: {err}") from err
+        self.count += len(keys)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted keys and their documents, as read-only memory maps."""
+        keys_path, docs_path = self.folder / f"{self.name}.keys", self.folder / f"{self.name}.docs"
+        with open(keys_path, "wb") as keys_out, open(docs_path, "wb") as docs_out:
+            for k in range(PARTS):
+                if not self._file(k, "k").exists():
+                    continue
+                keys = np.fromfile(self._file(k, "k"), dtype="<i8")
+                docs = np.fromfile(self._file(k, "d"), dtype="<i4")
+                order = np.argsort(keys)
+                keys[order].tofile(keys_out)
+                docs[order].tofile(docs_out)
+                self._file(k, "k").unlink()
+                self._file(k, "d").unlink()
+        return _mapped(keys_path, "<i8"), _mapped(docs_path, "<i4")
+
+
+def _mapped(path: Path, dtype: str) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.asarray(np.memmap(path, dtype=dtype, mode="r"))  # a plain array over the mapped file

@@ -1,0 +1,76 @@
+"""One document's text and normalized stream as bytes, and back, exactly.
+
+A record holds what the comparison needs of a document it does not hold in
+memory: the decoded text, the fingerprint stream and its map to the text
+(:class:`~corpus.normalize.Normalized`). The map is stored as two small
+numbers per stream character: the code points skipped before it and the
+code points it stands for (one, or a whole number folded to ``#``), so a
+summary's map takes one or two bytes a character instead of sixteen; a map
+the small form cannot hold is stored whole. Decoding gives back arrays equal
+to those :func:`~corpus.normalize.normalize` made.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from corpus.normalize import Normalized
+
+_HEADER = struct.Struct("<IIIIIB")  # text bytes, text chars, stream bytes, stream chars, meaningful bytes, map dtype
+_RAW = 8  # map stored as the int64 starts and ends themselves
+_ENCODING = ("utf-8", "surrogatepass")
+
+
+def _width(top: int) -> int:
+    """Bytes a number up to ``top`` needs: 1, 2 or 4 (``_RAW`` beyond)."""
+    return next((size for size in (1, 2, 4) if top < 1 << (8 * size)), _RAW)
+
+
+def encode(text: str, normalized: Normalized) -> bytes:
+    """The record of a document's text and its normalized stream."""
+    text_bytes = text.encode(*_ENCODING)
+    stream_bytes = normalized.text.encode(*_ENCODING)
+    starts, ends = normalized.starts.astype(np.int64), normalized.ends.astype(np.int64)
+    gaps = starts - np.r_[0, ends[:-1]]
+    widths = ends - starts
+    meaningful = np.packbits(normalized.meaningful).tobytes()
+    size = _width(int(max(gaps.max(), widths.max()))) if len(starts) else 1
+    if len(starts) and min(gaps.min(), widths.min()) < 0:
+        size = _RAW
+    if size == _RAW:
+        offsets = starts.astype("<i8").tobytes() + ends.astype("<i8").tobytes()
+    else:
+        offsets = gaps.astype(f"<u{size}").tobytes() + widths.astype(f"<u{size}").tobytes()
+    header = _HEADER.pack(len(text_bytes), len(text), len(stream_bytes), len(normalized.text), len(meaningful), size)
+    return b"".join((header, text_bytes, stream_bytes, offsets, meaningful))
+
+
+def decode_text(record: bytes) -> str:
+    """Only the decoded text of a record."""
+    text_bytes = _HEADER.unpack_from(record)[0]
+    return record[_HEADER.size : _HEADER.size + text_bytes].decode(*_ENCODING)
+
+
+def decode(record: bytes) -> tuple[str, Normalized]:
+    """(text, normalized stream) of a record."""
+    text_bytes, chars, stream_bytes, stream_chars, meaningful_bytes, size = _HEADER.unpack_from(record)
+    at = _HEADER.size
+    text = record[at : at + text_bytes].decode(*_ENCODING)
+    at += text_bytes
+    stream = record[at : at + stream_bytes].decode(*_ENCODING)
+    at += stream_bytes
+    if size == _RAW:
+        starts = np.frombuffer(record, dtype="<i8", count=stream_chars, offset=at).astype(np.int64)
+        ends = np.frombuffer(record, dtype="<i8", count=stream_chars, offset=at + 8 * stream_chars).astype(np.int64)
+    else:
+        dtype = f"<u{size}"
+        gaps = np.frombuffer(record, dtype=dtype, count=stream_chars, offset=at).astype(np.int64)
+        widths = np.frombuffer(record, dtype=dtype, count=stream_chars, offset=at + size * stream_chars)
+        ends = np.cumsum(gaps + widths)
+        starts = ends - widths
+    at += size * 2 * stream_chars
+    bits = np.frombuffer(record, dtype=np.uint8, count=meaningful_bytes, offset=at)
+    meaningful = np.unpackbits(bits, count=chars).astype(bool)
+    return text, Normalized(text=stream, starts=starts, ends=ends, meaningful=meaningful, source_length=chars)

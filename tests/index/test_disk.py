@@ -1,0 +1,99 @@
+"""The run's corpus on disk (index/disk) answers as the in-memory corpus does."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus.document import REFERENCE, Document
+from corpus.normalize import normalize
+from evaluation.synth import SynthConfig, generate_texts
+from index.corpus import prepare_many
+from index.disk import DiskIndexWriter, prepare_batch
+from index.disk.records import decode, decode_text, encode
+from index.errors import IndexStoreError
+from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
+
+PARAMS = FingerprintParams()
+
+
+def _documents(count: int) -> list[Document]:
+    texts = generate_texts(SynthConfig(n_units=count, n_references=0, seed=3))
+    documents = []
+    for i, (name, text) in zip(range(count), texts):
+        role = REFERENCE if i % 5 == 0 else "submission"
+        documents.append(Document(f"c/{i:03d}-{name}", text, f"{i:064x}", role=role, key=f"/abs/c/{i:03d}"))
+    return documents
+
+
+def _both(tmp_path, documents, batch=7):
+    memory = MemoryIndex.build(prepare_many(documents, PARAMS, keep_normalized=True), PARAMS)
+    writer = DiskIndexWriter(tmp_path / "disk", PARAMS)
+    for lo in range(0, len(documents), batch):
+        writer.add(prepare_batch(documents[lo : lo + batch], PARAMS))
+    return memory, writer.finish()
+
+
+def _described(candidates):
+    return [(c.doc_id, c.band_hits, c.gram_hits, c.identity, c.precedence, tuple(c.hits.tolist())) for c in candidates]
+
+
+def test_the_disk_corpus_gives_the_in_memory_corpus_answers(tmp_path):
+    documents = _documents(60)
+    memory, disk = _both(tmp_path, documents)
+    try:
+        assert np.array_equal(memory.gram_keys, disk.gram_keys) and np.array_equal(memory.band_keys, disk.band_keys)
+        assert disk.document_count() == 60 and disk.identities() == memory.identities()
+        prepared = prepare_many(documents, PARAMS, keep_normalized=True)
+        for i, p in enumerate(prepared):
+            assert disk.document(i) == documents[i]
+            text, normalized = disk.text_and_normalized(i)
+            assert text == documents[i].text and normalized.text == p.normalized.text
+            busy = np.unique(p.fingerprints.grams)[:3]
+            for limit in (3, 100):
+                wanted = memory.candidates(p.fingerprints, busy=busy, exclude={i}, limit=limit)
+                assert _described(disk.candidates(p.fingerprints, busy=busy, exclude={i}, limit=limit)) == _described(
+                    wanted
+                )
+        sample = [(m.rank, m.identity, m.doc_id, m.grams.tolist()) for m in disk.sample(40)]
+        assert sample == [(m.rank, m.identity, m.doc_id, m.grams.tolist()) for m in memory.sample(40)]
+        assert disk.document_by_identity("/abs/c/007") == 7 and disk.document_id(documents[9].path) == 9
+    finally:
+        disk.close()
+
+
+def test_a_path_given_twice_is_refused_as_in_memory(tmp_path):
+    (document,) = _documents(1)
+    writer = DiskIndexWriter(tmp_path / "disk", PARAMS)
+    writer.add(prepare_batch([document], PARAMS))
+    try:
+        writer.add(prepare_batch([document], PARAMS))
+        raise AssertionError("a second copy of a path was accepted")
+    except IndexStoreError as err:
+        assert "given twice" in str(err)
+
+
+def test_an_empty_disk_corpus_answers_nothing(tmp_path):
+    disk = DiskIndexWriter(tmp_path / "disk", PARAMS).finish()
+    assert disk.document_count() == 0 and disk.sample(5) == []
+    assert disk.candidates(prepare_many(_documents(1), PARAMS)[0].fingerprints) == []
+
+
+TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300) | st.sampled_from(
+    ["", "２０２３年 12.5% 1,200人 XX局 20xx年", "穩(wěn)定\n搜索\n第 3 页\n正文。", "a" * 70_000 + "1" * 300]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTS)
+def test_a_record_gives_back_the_text_and_its_normalized_stream_exactly(text):
+    normalized = normalize(text)
+    record = encode(text, normalized)
+    back, stream = decode(record)
+    assert back == text == decode_text(record)
+    assert stream.text == normalized.text and stream.source_length == normalized.source_length
+    for name in ("starts", "ends", "meaningful"):
+        mine, theirs = getattr(stream, name), getattr(normalized, name)
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name

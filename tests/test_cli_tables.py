@@ -1,0 +1,71 @@
+"""`chachong audit --tables/--workdir` and an audit too large for one report (issue 15)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli_output
+from app.demo import write_demo
+from cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out)
+    return out
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_tables_hold_what_the_json_report_holds(demo, tmp_path):
+    args = ["audit", str(demo / "submissions"), "--ref", str(demo / "references"), "--exit-zero"]
+    result = runner.invoke(app, [*args, "--json", str(tmp_path / "a.json"), "--tables", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    documents, matches = _lines(tmp_path / "t" / "documents.jsonl"), _lines(tmp_path / "t" / "matches.jsonl")
+    assert [d["path"] for d in documents] == [d["path"] for d in report["documents"]]
+    for table, entry in zip(documents, report["documents"]):
+        assert {**table, "matches": [m for m in matches if m["document"] == table["path"]]} == {
+            **entry,
+            "matches": [{"document": entry["path"], **m} for m in entry["matches"]],
+        }
+    assert _lines(tmp_path / "t" / "families.jsonl") == report["families"]
+    assert _lines(tmp_path / "t" / "clusters.jsonl") == report["clusters"]
+    assert _lines(tmp_path / "t" / "edges.jsonl") == report["edges"]
+    assert _lines(tmp_path / "t" / "errors.jsonl") == report["errors"]
+
+
+def test_an_audit_too_large_for_one_report_writes_tables_and_the_ranking(demo, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli_output, "REPORT_DOCUMENTS", 5)
+    work = tmp_path / "work"
+    args = ["audit", str(demo / "submissions"), "--ref", str(demo / "references"), "--workdir", str(work)]
+    result = runner.invoke(app, [*args, "--tables", str(tmp_path / "t"), "--csv", str(tmp_path / "r.csv")])
+    assert result.exit_code == 1, result.output  # copying found
+    assert "audited 12 documents" in result.stdout and "families" in result.stdout
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 12 and [float(r["originality"]) for r in rows] == sorted(float(r["originality"]) for r in rows)
+    assert len(_lines(tmp_path / "t" / "documents.jsonl")) == 12
+    assert not any(work.iterdir())  # the spill files are gone
+
+    refused = runner.invoke(app, [*args, "--json", str(tmp_path / "a.json")])
+    assert refused.exit_code == 2
+    assert "more than one JSON or HTML report holds" in refused.output and "--tables" in refused.output
+    assert "Traceback" not in refused.output and not (tmp_path / "a.json").exists()
+
+
+def test_an_unusable_workdir_is_an_error_without_a_traceback(demo, tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(demo / "submissions"), "--workdir", str(tmp_path / "file" / "w")])
+    assert result.exit_code == 2
+    assert "work folder" in result.output and "Traceback" not in result.output
