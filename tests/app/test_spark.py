@@ -36,7 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(MISSING), reason=f"Spark
 
 @pytest.fixture(scope="module")
 def spark():
-    with SparkRun(SparkSettings(master="local[2]")) as run:
+    """One session for the module: two cores, two shuffle partitions, no status UI."""
+    settings = SparkSettings(master="local[2]", ui=False, conf={"spark.sql.shuffle.partitions": "2"})
+    with SparkRun(settings) as run:
         yield run.spark
 
 
@@ -72,12 +74,13 @@ def test_the_demo_corpus_gives_the_local_results(spark, demo):
 
 
 def test_a_generated_corpus_of_a_few_hundred_gives_the_local_results(spark, tmp_path):
-    generate_corpus(tmp_path, bench_config(200, 20, 7))
+    generate_corpus(tmp_path, bench_config(240, 8, 5))  # as tests/app/test_streaming.py: dated, families, .docx
     local = run_audit([tmp_path / "submissions"], [tmp_path / "references"])
     distributed = _spark_audit(spark, [tmp_path / "submissions"], [tmp_path / "references"])
-    assert len(local.results) >= 200 and any(r.format == "docx" for r in local.results)
+    assert len(local.results) >= 240 and any(r.format == "docx" for r in local.results)
     _assert_same(local, distributed)
     assert len(local.families) >= 2 and len(local.edges) >= 20 and sum(r.has_copies for r in local.results) >= 100
+    assert any(m.later for r in local.results for m in r.matches)  # dated: who copied whom is exercised
 
 
 def _figures(result: DocumentResult) -> DocumentResult:
@@ -154,12 +157,25 @@ def test_the_parquet_tables_hold_every_result(spark, demo, tmp_path):
 # -- the command line ----------------------------------------------------------------------
 
 
-def test_the_command_line_writes_the_local_engines_json(spark, demo, monkeypatch):
+def test_the_command_line_writes_the_local_engines_reports_and_the_tables(spark, demo, monkeypatch):
+    import pyarrow.parquet as pq
+
     from cli import app
 
     monkeypatch.chdir(demo.parent)
-    args = ["audit", "demo/submissions", "--ref", "demo/references", "--json", "-"]
-    local = CliRunner().invoke(app, args)
-    distributed = CliRunner().invoke(app, [*args, "--engine", "spark", "--spark-master", "local[2]"])
+    args = ["audit", "demo/submissions", "--ref", "demo/references"]
+    local = CliRunner().invoke(app, [*args, "--json", "local.json", "--csv", "local.csv"])
+    reports = ["--json", "spark.json", "--csv", "spark.csv", "--html", "spark.html", "--parquet", "tables"]
+    distributed = CliRunner().invoke(app, [*args, *reports, "--engine", "spark", "--spark-master", "local[2]"])
     assert local.exit_code == distributed.exit_code == 1, distributed.output
-    assert json.loads(distributed.stdout) == json.loads(local.stdout)
+    mine, theirs = (json.loads(Path(name).read_text(encoding="utf-8")) for name in ("spark.json", "local.json"))
+    assert mine.pop("report")["number"] and theirs.pop("report")["number"]  # each run numbers its own report
+    assert mine == theirs and mine["documents"] and mine["families"]
+    assert Path("spark.csv").read_bytes() == Path("local.csv").read_bytes()
+    html = Path("spark.html").read_text(encoding="utf-8")
+    assert all(Path(d["path"]).name in html for d in mine["documents"])
+    documents = pq.read_table("tables/documents").to_pylist()
+    assert sorted(d["path"] for d in documents) == sorted(d["path"] for d in mine["documents"])
+    assert len(pq.read_table("tables/matches")) == sum(len(d["matches"]) for d in mine["documents"])
+    assert len(pq.read_table("tables/families")) == len(mine["families"])
+    assert len(pq.read_table("tables/edges")) == len(mine["edges"])
