@@ -5,6 +5,7 @@ reports) for a corpus a report can hold."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ def write_tables(spark: Any, tables: SparkTables, folder: str | Path) -> list[st
     from pyspark.sql import functions as F
 
     base = str(folder).rstrip("/")
+    target = base if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", base) else Path(base).resolve().as_uri()
     documents = tables.documents.drop("result", "edges", "matches", "d")
     matches = tables.documents.select("path", F.explode("matches").alias("m")).select("path", "m.*")
     errors = spark.createDataFrame([(e.path, e.reason) for e in tables.errors], "path string, reason string")
@@ -39,7 +41,7 @@ def write_tables(spark: Any, tables: SparkTables, folder: str | Path) -> list[st
     }
     for name, frame in frames.items():
         spark.sparkContext.setJobGroup("write", f"chachong write {name}")
-        frame.write.mode("overwrite").parquet(f"{base}/{name}")
+        frame.write.mode("overwrite").parquet(f"{target}/{name}")  # a local path as a URI: the JVM's cwd is not ours
     return [f"{base}/{name}" for name in TABLES]
 
 
