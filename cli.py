@@ -337,6 +337,7 @@ def audit(
 
     from app.audit import AuditParams, audit_streaming
     from app.indexing import open_index
+
     try:
         params = AuditParams(max_bytes=settings_for(Path("."), max_bytes=max_bytes).max_bytes)
         if engine != "local":

@@ -47,9 +47,7 @@ def family_json(family: Family) -> str:
 
 def family_of(text: str) -> Family:
     data = json.loads(text)
-    members = tuple(
-        FamilyMember(**{**m, "edits": tuple(Edit(**e) for e in m["edits"])}) for m in data["members"]
-    )
+    members = tuple(FamilyMember(**{**m, "edits": tuple(Edit(**e) for e in m["edits"])}) for m in data["members"])
     return Family(**{**data, "members": members})
 
 
