@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -84,9 +85,8 @@ def stock_model(
     frequencies = view.document_frequencies(distinct, document)
     others = view.sample_count(document)
     at = position.ravel()
-    counts = GramCounts(
-        frequencies[at], lambda i: view.holders(int(distinct[at[i]]), document), others, view.params.gram_k
-    )
+    holders = lru_cache(maxsize=None)(lambda j: view.holders(int(distinct[j]), document))
+    counts = GramCounts(frequencies[at], lambda i: holders(int(at[i])), others, view.params.gram_k)
     model = StockModel.build(document.text, normalized, counts, params)
     return model, _busy(distinct, frequencies, at, model, params.busy(others), view.params.gram_k)
 

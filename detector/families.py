@@ -152,14 +152,16 @@ def make_family(
     rep_doc, rep_start, rep_end = next(m for m in members if m[0] == rep)
     rep_text = span(rep_doc, rep_start, rep_end)
     out = []
+    swaps: dict[str, tuple[tuple[Edit, ...], float, bool]] = {rep_text: ((), 1.0, False)}
     for doc, start, end in members:
         known = documents.get(doc)
         meta = known.meta if known is not None else DocMeta()
         role = known.role if known is not None else INDEXED
-        diff = None if doc == rep_doc else compare_passages(span(doc, start, end), rep_text)
-        edits, similarity, rewritten = (
-            (tuple(diff.edits), diff.similarity, diff.rewritten) if diff else ((), 1.0, False)
-        )
+        text = rep_text if doc == rep_doc else span(doc, start, end)
+        if text not in swaps:  # members pasted alike are diffed once
+            diff = compare_passages(text, rep_text)
+            swaps[text] = (tuple(diff.edits), diff.similarity, diff.rewritten)
+        edits, similarity, rewritten = swaps[text]
         member = FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits, similarity, rewritten)
         out.append(member)
     units = {m.unit or m.path for m in out if m.role != "reference"}

@@ -257,7 +257,7 @@ def _units(
     """High blocks (held by ``threshold`` documents or more) joined with the
     next high block held by the same documents, at most a slot away (see
     :func:`_next_together`)."""
-    high = [int(d[lo:hi].min()) >= threshold for lo, hi in blocks]
+    high = (np.minimum.reduceat(d, [lo for lo, _ in blocks]) >= threshold).tolist() if blocks else []
     units: list[tuple[int, int]] = []
     i = 0
     while i < len(blocks):
@@ -309,15 +309,22 @@ def together(a: np.ndarray, b: np.ndarray, others: int) -> float:
     documents hold them, even when some copies edited one piece; two formulas
     most documents use, or a formula and the rarer phrase that follows it in
     a few documents, score low."""
-    union = len(np.union1d(a, b))
+    common = _common(a, b)
+    union = len(a) + len(b) - common
     if not union or others <= 0:
         return 0.0
-    common = len(a) + len(b) - union
     pa, pb = min(len(a) / others, 1.0), min(len(b) / others, 1.0)
     chance = pa * pb / (pa + pb - pa * pb)
     if chance >= 1.0:
         return 0.0
     return max(0.0, (common / union - chance) / (1.0 - chance))
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    """How many distinct values two holder lists share."""
+    if not len(a) or not len(b):
+        return 0
+    return len(np.intersect1d(a, b, assume_unique=True))  # holder lists are sorted and distinct
 
 
 def covered(starts: np.ndarray, width: int, length: int) -> np.ndarray:
