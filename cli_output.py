@@ -320,7 +320,7 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
         with _table_files(folder, ("documents", "matches")) as (documents, matches):
             for result in audit.results():
                 copying += result.has_copies
-                rows.append(_ranking_row(RankingRow, result))
+                rows.append(RankingRow.of(result))
                 if documents is None or matches is None:
                     continue
                 entry = document_dict(result)
@@ -338,19 +338,6 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
         rows.sort(key=lambda row: (row.originality, row.path))
         write(csv, ranking_csv(rows))
     return copying
-
-
-def _ranking_row(row_type: Any, d: Any) -> Any:
-    return row_type(
-        d.path,
-        d.meta.unit,
-        d.meta.year,
-        round(d.originality, 4),
-        d.max_source,
-        round(d.max_source_share, 4),
-        d.copied_chars,
-        len(d.sources),
-    )
 
 
 def _line(entry: dict[str, Any]) -> str:

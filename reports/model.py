@@ -47,6 +47,19 @@ class RankingRow:
     copied_chars: int
     sources: int
 
+    @classmethod
+    def of(cls, d: DocumentResult) -> RankingRow:
+        return cls(
+            d.path,
+            d.meta.unit,
+            d.meta.year,
+            round(d.originality, 4),
+            d.max_source,
+            round(d.max_source_share, 4),
+            d.copied_chars,
+            len(d.sources),
+        )
+
 
 @dataclass(frozen=True)
 class AuditSection:
@@ -99,19 +112,7 @@ class Report:
 
     def ranking(self) -> list[RankingRow]:
         """One row per document, least original first."""
-        rows = [
-            RankingRow(
-                d.path,
-                d.meta.unit,
-                d.meta.year,
-                round(d.originality, 4),
-                d.max_source,
-                round(d.max_source_share, 4),
-                d.copied_chars,
-                len(d.sources),
-            )
-            for d in self.documents
-        ]
+        rows = [RankingRow.of(d) for d in self.documents]
         return sorted(rows, key=lambda row: (row.originality, row.path))
 
 

@@ -2285,16 +2285,21 @@ class _Builder:
                 out = O.format_noise(text, rng, target.newline)
             else:
                 raise ValueError(obf)
-            c = self._new_case(obf, target, src)
-            c.src_block, c.src_lo, c.src_hi = bi, lo, hi
-            c.swaps = swaps
-            c.source_text = text
-            c.planted = Planted(out, c)
-            src.block_state.setdefault(bi, "src")
-            for ei in range(lo, hi):
-                src.used.add((bi, ei))
-            _insert(rng, target, tb, c.planted)
+            self._plant_case(obf, target, tb, src, (bi, lo, hi), text, out, swaps)
             return
+
+    def _plant_case(self, obf, target: Doc, tb, src: Doc, where: tuple, text: str, out: str, swaps) -> None:
+        """A case of ``obf``: elements ``lo:hi`` of ``src``'s block ``bi`` (``text``), planted as ``out`` in ``target``."""
+        bi, lo, hi = where
+        c = self._new_case(obf, target, src)
+        c.src_block, c.src_lo, c.src_hi = bi, lo, hi
+        c.swaps = swaps
+        c.source_text = text
+        c.planted = Planted(out, c)
+        src.block_state.setdefault(bi, "src")
+        for ei in range(lo, hi):
+            src.used.add((bi, ei))
+        _insert(self.rng, target, tb, c.planted)
 
     def _plant_family(self, size: int, mixed: bool = False):
         """One 范文 passage pasted by ``size`` submissions, each with its own
@@ -2357,15 +2362,7 @@ class _Builder:
                 text = "".join(earlier.blocks[bi].elems[lo:hi])
                 res = O.swap_entities(text, [], rng, number_rate=0.8)
                 out, swaps = res if res is not None else (text, [])
-                c = self._new_case(SELF_REUSE, later, earlier)
-                c.src_block, c.src_lo, c.src_hi = bi, lo, hi
-                c.swaps = swaps
-                c.source_text = text
-                c.planted = Planted(out, c)
-                earlier.block_state.setdefault(bi, "src")
-                for ei in range(lo, hi):
-                    earlier.used.add((bi, ei))
-                _insert(rng, later, tb, c.planted)
+                self._plant_case(SELF_REUSE, later, tb, earlier, (bi, lo, hi), text, out, swaps)
                 later.copier = True
 
     def _plant_mosaic(self, target: Doc):
