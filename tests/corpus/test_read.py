@@ -449,19 +449,9 @@ def raw_pdf(pages: list[bytes]) -> bytes:
             b"/Contents %d 0 R >>" % (6 + 2 * i)
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    from tests.hostile.hostile_inputs import pdf_of_objects
+
+    return pdf_of_objects(objects)
 
 
 CID_TEXT = b"BT /F1 24 Tf 72 600 Td <00410042> Tj ET"

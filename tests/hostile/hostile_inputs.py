@@ -64,6 +64,11 @@ def pdf_with_content(content_stream: bytes, *, filtered: bool = True) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> /Contents 4 0 R >>",
         b"<< /Length %d%s >>\nstream\n" % (len(content_stream), filter_entry) + content_stream + b"\nendstream",
     ]
+    return pdf_of_objects(objects)
+
+
+def pdf_of_objects(objects: list[bytes]) -> bytes:
+    """A PDF file of numbered ``objects`` (object 1 the catalog), with its xref table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
