@@ -31,6 +31,7 @@ from app.streaming import (
     spill_corpus,
     work_folder,
 )
+from app.workers import pool_map
 from corpus.document import REFERENCE, SUBMISSION, Document
 from corpus.errors import InputError
 from corpus.progress import Progress, no_progress
@@ -129,6 +130,7 @@ def audit_streaming(
             params.min_family_docs,
             params.cluster_similarity,
             progress,
+            params.workers,
         )
         return audit
     except BaseException:
@@ -258,7 +260,7 @@ def _relations(
     documents = {d.path: d for d in [*submissions, *references]}
     extra = source_documents(results, comparison.view)
     documents.update((path, doc) for path, doc in extra.items() if path not in documents)
-    families = find_families(results, documents, params.min_family_docs)
+    families = find_families(results, documents, params.min_family_docs, pool_map(params.workers))
     progress("families", 1, 1)
     return AuditResult(
         results=results,

@@ -35,7 +35,7 @@ import numpy as np
 
 from app.compare import compiled_seeding
 from app.spill import ResultSpill, SpillComparison, compare_batch
-from app.workers import WorkerPool, batched, cpu_count, ordered_in_pool
+from app.workers import WorkerPool, batched, cpu_count, ordered_in_pool, pool_map
 from corpus.document import Document
 from corpus.errors import ChachongError, InputError
 from corpus.progress import Progress
@@ -156,8 +156,11 @@ def relations(
     min_family_docs: int,
     cluster_similarity: float,
     progress: Progress,
+    workers: int = 0,
 ) -> Relations:
-    """Stage 4: families, clusters and who copied whom, the results streamed through once (in path order)."""
+    """Stage 4: families, clusters and who copied whom, the results streamed
+    through once (in path order); the families' diffs in ``workers`` forked
+    processes (they read the corpus' texts from its files)."""
     families, shares, edges = FamilyBuilder(), PairShares(cluster_similarity), EdgeBuilder(headers)
     for done, result in enumerate(results, 1):
         families.add(result)
@@ -165,7 +168,7 @@ def relations(
         edges.add(result)
         if done % 256 == 0 or done == total:
             progress("relations", done, total)
-    found = Relations(families=families.families(documents, min_family_docs))
+    found = Relations(families=families.families(documents, min_family_docs, pool_map(workers)))
     progress("families", 1, 1)
     found.clusters = clusters_of(shares.pairs(), cluster_similarity)
     found.edges = edges.edges()

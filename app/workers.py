@@ -107,6 +107,22 @@ def ordered_in_pool(
             yield task.get()
 
 
+def pool_map(workers: int = 0, chunksize: int = 16) -> Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]:
+    """A ``map`` (results in order) over forked workers, for a function
+    whose state is bound in it (a ``partial`` over a corpus is inherited by
+    the workers, not pickled)."""
+
+    def mapped(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        listed = list(items)
+        return WorkerPool(_apply, function, workers=workers).map(iter(listed), len(listed), chunksize=chunksize)
+
+    return mapped
+
+
+def _apply(function: Callable[[T], R], item: T) -> R:
+    return function(item)
+
+
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """``items`` in lists of ``size`` (the last may be shorter)."""
     batch: list[T] = []

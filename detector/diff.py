@@ -108,12 +108,10 @@ def diff_passage(
     characters under a noise mask (pinyin annotations, web chrome) are left
     out of the comparison.
     """
-    li = [i for i in range(start, end) if own_noise is None or not own_noise[i]]
-    ri = [i for i in range(source_start, source_end) if src_noise is None or not src_noise[i]]
-    lf = "".join(fold_char(own[i]) for i in li)
-    rf = "".join(fold_char(src[i]) for i in ri)
+    li, lf = _folded(own, own_noise, start, end)
+    ri, rf = _folded(src, src_noise, source_start, source_end)
     blocks = _edit_blocks(rf, lf)
-    out = PassageDiff(similarity=round(Levenshtein.normalized_similarity(_content(rf), _content(lf)), 4))
+    out = PassageDiff(similarity=_similarity(rf, lf))
     if not blocks:
         return out
     for rs, re_, ls, le in blocks:
@@ -144,6 +142,16 @@ def diff_passage(
     out.rewritten = _rewritten([max(len(e.before), len(e.after)) for e in edits], out.similarity)
     out.edits = [] if out.rewritten else edits
     return out
+
+
+def _folded(text: str, noise: np.ndarray | None, start: int, end: int) -> tuple[list[int], str]:
+    """The offsets of ``text[start:end]`` outside the noise mask, and those characters folded."""
+    kept = [i for i in range(start, end) if noise is None or not noise[i]]
+    return kept, "".join(fold_char(text[i]) for i in kept)
+
+
+def _similarity(rf: str, lf: str) -> float:
+    return round(Levenshtein.normalized_similarity(_content(rf), _content(lf)), 4)
 
 
 def _rewritten(sizes: list[int], similarity: float) -> bool:
@@ -318,6 +326,37 @@ def passage_edits(own: str, src: str) -> list[Edit]:
 def compare_passages(own: str, src: str) -> PassageDiff:
     """:func:`diff_passage` of two whole passages (no offsets into longer texts)."""
     return diff_passage(own, chrome_mask(own), 0, len(own), src, chrome_mask(src), 0, len(src))
+
+
+def passage_swaps(own: str, src: str) -> tuple[tuple[Edit, ...], float, bool]:
+    """The edits, similarity and ``rewritten`` of :func:`compare_passages`,
+    without its views: what a family lists of each member.
+
+    A passage with a changed stretch longer than :data:`MAX_SWAP_CHARS`
+    among the bare edit operations is rewritten however the edits are merged
+    (merging only lengthens them), so it is not segmented into tokens at all:
+    in a corpus of mosaics most members of a family are such."""
+    own_noise, src_noise = chrome_mask(own), chrome_mask(src)
+    _, lf = _folded(own, own_noise, 0, len(own))
+    _, rf = _folded(src, src_noise, 0, len(src))
+    if _longest_change(rf, lf) > MAX_SWAP_CHARS:
+        return (), _similarity(rf, lf), True
+    diff = diff_passage(own, own_noise, 0, len(own), src, src_noise, 0, len(src))
+    return tuple(diff.edits), diff.similarity, diff.rewritten
+
+
+def _longest_change(rf: str, lf: str) -> int:
+    """The longest stretch (on either side) of adjacent edit operations, source ``rf`` -> ``lf``."""
+    longest, block = 0, None
+    for op in Levenshtein.opcodes(rf, lf):
+        if op.tag == "equal":
+            continue
+        if block is None or op.dest_start != block[3]:
+            block = [op.src_start, op.src_end, op.dest_start, op.dest_end]
+        else:
+            block[1], block[3] = op.src_end, op.dest_end
+        longest = max(longest, block[1] - block[0], block[3] - block[2])
+    return longest
 
 
 _POS_KINDS = (("ns", "place"), ("nt", "organisation"), ("nr", "person"), ("m", "number"), ("t", "time"))

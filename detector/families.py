@@ -9,13 +9,14 @@ family. A family needs ``min_docs`` documents.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document
-from detector.diff import Edit, compare_passages
+from detector.diff import Edit, passage_swaps
 from detector.model import COPY, DocumentResult
 
 
@@ -44,6 +45,11 @@ class Family:
     origin_reason: str
 
 
+Members = list[tuple[str, int, int]]  # a family's (document, start, end), one range per document, sorted
+#: ``map`` or a pool's: (make a family, each family's members) -> the families
+Mapper = Callable[[Callable[[Members], Family], Iterable[Members]], Iterable[Family]]
+
+
 class FamilyBuilder:
     """Families from results added one at a time (in the order a list of
     results would be passed to :func:`find_families`): only their copied
@@ -68,22 +74,26 @@ class FamilyBuilder:
             found = self._names[path] = len(self._names)
         return found
 
-    def families(self, documents: Mapping[str, Document], min_docs: int = 3) -> list[Family]:
+    def families(self, documents: Mapping[str, Document], min_docs: int = 3, mapper: Mapper = map) -> list[Family]:
         """Passages that recur in ``min_docs`` or more documents, joined
-        through alignments and overlaps (connected components)."""
+        through alignments and overlaps (connected components). ``mapper``
+        makes the families (their members' diffs are most of the work): a
+        pool's map spreads them over processes."""
+        made = mapper(partial(make_family, documents=documents), self.member_groups(min_docs))
+        families = sorted(made, key=family_order)
+        return [numbered(f, i) for i, f in enumerate(families, 1)]
+
+    def member_groups(self, min_docs: int) -> Iterator[Members]:
+        """Each family's members (one range per document, sorted), families of ``min_docs`` documents or more."""
         nodes = np.frombuffer(self._nodes, dtype=np.int64).reshape(-1, 3) if self._nodes else np.zeros((0, 3), np.int64)
         names = list(self._names)
         pairs = np.arange(0, len(nodes) - 1, 2, dtype=np.int64)
         overlaps = np.asarray(overlap_links(nodes), dtype=np.int64).reshape(-1, 2)
         rows, cols = np.r_[pairs, overlaps[:, 0]], np.r_[pairs + 1, overlaps[:, 1]]
-        families = []
         for ids in _components(len(nodes), rows, cols):
             members = _family_members([(names[d], s, e) for d, s, e in nodes[ids].tolist()])
-            if len({m[0] for m in members}) < min_docs:
-                continue
-            families.append(make_family(members, documents))
-        families.sort(key=family_order)
-        return [numbered(f, i) for i, f in enumerate(families, 1)]
+            if len({m[0] for m in members}) >= min_docs:
+                yield members
 
 
 def overlap_links(nodes: np.ndarray) -> list[tuple[int, int]]:
@@ -107,14 +117,14 @@ def overlap_links(nodes: np.ndarray) -> list[tuple[int, int]]:
 
 
 def find_families(
-    results: Iterable[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3
+    results: Iterable[DocumentResult], documents: Mapping[str, Document], min_docs: int = 3, mapper: Mapper = map
 ) -> list[Family]:
     """Passages that recur in ``min_docs`` or more documents, joined through
     alignments and overlaps (connected components of the passage graph)."""
     builder = FamilyBuilder()
     for result in results:
         builder.add(result)
-    return builder.families(documents, min_docs)
+    return builder.families(documents, min_docs, mapper)
 
 
 def _family_members(nodes: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -146,6 +156,8 @@ def make_family(
     """A family of ``members`` (one range per document, sorted). ``span``
     gives the members' text when ``documents`` do not hold it (a distributed
     run ships each member's range, not every whole text)."""
+    documents = {doc: documents.get(doc) for doc, _, _ in members}  # each read once (a spilled corpus decodes)
+    documents = {doc: known for doc, known in documents.items() if known is not None}
     span = span or (lambda doc, start, end: _text(documents, doc)[start:end])
     origin, reason = family_origin(members, documents)
     rep = origin or max(members, key=lambda m: (m[2] - m[1], m[0]))[0]
@@ -159,8 +171,7 @@ def make_family(
         role = known.role if known is not None else INDEXED
         text = rep_text if doc == rep_doc else span(doc, start, end)
         if text not in swaps:  # members pasted alike are diffed once
-            diff = compare_passages(text, rep_text)
-            swaps[text] = (tuple(diff.edits), diff.similarity, diff.rewritten)
+            swaps[text] = passage_swaps(text, rep_text)
         edits, similarity, rewritten = swaps[text]
         member = FamilyMember(doc, start, end, meta.unit, meta.year, meta.submitted, role, edits, similarity, rewritten)
         out.append(member)
