@@ -119,10 +119,12 @@ def hits_of(
     docs = np.concatenate([band_docs, gram_docs])
     wanted = np.isin(docs, np.asarray(doc_ids, dtype=np.int64))
     which, docs = which[wanted], docs[wanted]
-    order = np.lexsort((which, docs))
-    which, docs = which[order], docs[order]
+    span = int(which.max()) + 1 if len(which) else 1
+    pairs = np.unique(docs * span + which)  # distinct (document, key), by document then key
+    docs, which = pairs // span, pairs % span
     bounds = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1], True]) if len(docs) else np.zeros(1, dtype=np.int64)
-    return {int(docs[bounds[i]]): np.unique(which[bounds[i] : bounds[i + 1]]) for i in range(len(bounds) - 1)}
+    starts = bounds[:-1].tolist()
+    return {int(d): which[lo:hi] for d, lo, hi in zip(docs[starts].tolist(), starts, bounds[1:].tolist())}
 
 
 def lookup_sorted(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -171,19 +171,37 @@ _NEW_KEYS = 2  # keys a candidate must be credited with to be kept
 
 def _diverse(pool: list[ViewCandidate], limit: int) -> list[ViewCandidate]:
     """The best ``limit`` of ``pool`` credited with some of their keys
-    (see :meth:`CorpusView.candidates`)."""
+    (see :meth:`CorpusView.candidates`): a key is credited to a candidate
+    when fewer than ``REGION_SOURCES`` candidates before it in precedence
+    hold it (each candidate's keys are distinct)."""
     by_precedence = sorted(pool, key=lambda c: (c.candidate.precedence, -c.candidate.score, c.identity))
-    holders: dict[int, int] = {}
-    kept: list[ViewCandidate] = []
-    for candidate in by_precedence:
-        keys = candidate.candidate.hits.tolist() if candidate.candidate.hits is not None else []
-        credited = sum(1 for k in keys if holders.get(k, 0) < REGION_SOURCES)
-        for k in keys:
-            holders[k] = holders.get(k, 0) + 1
-        if credited >= min(_NEW_KEYS, len(keys)):
-            kept.append(candidate)
+    keys = [_hits(c) for c in by_precedence]
+    sizes = np.array([len(k) for k in keys], dtype=np.int64)
+    earlier = _earlier_holders(np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64), sizes)
+    owner = np.repeat(np.arange(len(keys)), sizes)
+    credited = np.bincount(owner, weights=earlier < REGION_SOURCES, minlength=len(keys))
+    wanted = np.minimum(_NEW_KEYS, sizes)
+    kept = [c for c, enough in zip(by_precedence, (credited >= wanted).tolist()) if enough]
     kept.sort(key=lambda c: (-c.candidate.score, c.candidate.precedence, c.identity))
     return kept[:limit]
+
+
+def _hits(candidate: ViewCandidate) -> np.ndarray:
+    hits = candidate.candidate.hits
+    return np.asarray(hits, dtype=np.int64) if hits is not None else np.zeros(0, dtype=np.int64)
+
+
+def _earlier_holders(keys: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For each key of the concatenated lists (``sizes`` long each, in
+    order), how many earlier lists hold it too."""
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    order = np.lexsort((owner, keys))
+    ranked = keys[order]
+    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(ranked) else np.zeros(0, dtype=np.int64)
+    group_start = np.repeat(first, np.diff(np.r_[first, len(ranked)]))
+    earlier = np.empty(len(keys), dtype=np.int64)
+    earlier[order] = np.arange(len(keys)) - group_start
+    return earlier
 
 
 def as_view(corpus: CorpusView | Corpus | Sequence[Corpus]) -> CorpusView:
