@@ -8,6 +8,7 @@ each is defined here once.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 #: What ends a sentence.
@@ -35,9 +36,26 @@ def is_meaningful_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN"
 
 
+class PerCharTable(dict):
+    """A :meth:`str.translate` table computed one character at a time, on
+    first use, by ``function`` (a character to its replacement, "" to drop
+    it): a whole string mapped at C speed, each distinct character once."""
+
+    def __init__(self, function: Callable[[str], str]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self.function(chr(code))
+        return value
+
+
+_MEANINGFUL = PerCharTable(lambda ch: ch if is_meaningful_char(ch) else "")
+
+
 def meaningful_only(text: str) -> str:
     """``text`` without its non-meaningful characters."""
-    return "".join(ch for ch in text if is_meaningful_char(ch))
+    return text.translate(_MEANINGFUL)
 
 
 def is_filler_char(ch: str) -> bool:

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from corpus.normalize import chrome_mask, fold_char
+from corpus.normalize import chrome_mask, fold_chars
 from corpus.textchars import is_filler_char, meaningful_only
 
 MERGE_GAP = 1  # edits separated by this many identical characters are one edit
@@ -146,8 +146,8 @@ def diff_passage(
 
 def _folded(text: str, noise: np.ndarray | None, start: int, end: int) -> tuple[list[int], str]:
     """The offsets of ``text[start:end]`` outside the noise mask, and those characters folded."""
-    kept = [i for i in range(start, end) if noise is None or not noise[i]]
-    return kept, "".join(fold_char(text[i]) for i in kept)
+    kept = list(range(start, end)) if noise is None else (np.flatnonzero(~noise[start:end]) + start).tolist()
+    return kept, fold_chars("".join(map(text.__getitem__, kept)))
 
 
 def _similarity(rf: str, lf: str) -> float:

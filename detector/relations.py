@@ -131,14 +131,16 @@ class EdgeBuilder:
 
     def add(self, result: DocumentResult) -> None:
         documents = self.documents
+        named = {m.source for m in result.copies} | {s.source for s in result.sources}
+        fanwen = {path for path in named if is_fanwen(path, documents)}
         for source in result.sources:
             a, b = result.path, source.source
             self._shares[(a, b)] = source.share
             ma, mb = _meta(documents, a), _meta(documents, b)
-            from_fanwen = is_fanwen(b, documents)
+            from_fanwen = b in fanwen
             relation = "范文" if from_fanwen else _relation(ma, mb)
             copier, origin, directed = a, b, from_fanwen
-            if not from_fanwen and _shared_with_a_fanwen(result, b, documents):
+            if not from_fanwen and _shared_with_a_fanwen(result, b, fanwen):
                 relation = "同源范文"
             else:
                 ta, tb = _when(ma), _when(mb)
@@ -158,11 +160,11 @@ class EdgeBuilder:
         return sorted(edges, key=lambda e: (-e.copied_chars, e.copier, e.source))
 
 
-def _shared_with_a_fanwen(result: DocumentResult, source: str, documents: Mapping[str, Document]) -> bool:
+def _shared_with_a_fanwen(result: DocumentResult, source: str, fanwen: set[str]) -> bool:
     """Whether nine tenths of what ``result`` copies from ``source`` it also
-    has in common with a 范文."""
+    has in common with a 范文 (one of ``fanwen``)."""
     copies = list(result.copies)
-    templates = [m for m in copies if m.source != source and is_fanwen(m.source, documents)]
+    templates = [m for m in copies if m.source != source and m.source in fanwen]
     if not templates:
         return False
     shared = coverage(result.chars, (m for m in copies if m.source == source))

@@ -9,7 +9,7 @@ in input order (sorted paths), matches by offset, no timestamps.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from detector.families import Family
@@ -31,9 +31,10 @@ def _round(value: float) -> float:
 
 
 def _rounded(obj: object, **extra: Any) -> dict[str, Any]:
-    """A dataclass as a dict, its shares and similarities rounded to four digits."""
-    out = {k: _round(v) if isinstance(v, float) else v for k, v in asdict(obj).items()}  # type: ignore[call-overload]
-    return {**out, **extra}
+    """A flat dataclass (a match, a section: fields of plain values) as a
+    dict, its shares and similarities rounded to four digits."""
+    out = {f.name: getattr(obj, f.name) for f in fields(obj)}  # type: ignore[arg-type]
+    return {**{k: _round(v) if isinstance(v, float) else v for k, v in out.items()}, **extra}
 
 
 def document_dict(result: DocumentResult) -> dict[str, Any]:
