@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.normalize import WILDCARD, normalize, to_simplified
+from corpus.normalize import WILDCARD, fold_char, fold_chars, normalize, to_simplified
+from corpus.textchars import is_meaningful_char, meaningful_only
 
 
 def _fold_one(ch: str) -> str:
@@ -97,3 +98,10 @@ def test_to_stream_inverts_to_original():
     i, j = n.to_stream(start, len(text))
     assert n.text[i:j] == "我局高度重视创卫工作"
     assert n.to_original(i, j) == (start, len(text) - 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120) | st.text(alphabet="並將責任具體到人，。（zǔ）ＡＢ１２３ 　\n", max_size=60))
+def test_whole_strings_fold_and_filter_as_their_characters_do(text):
+    assert fold_chars(text) == "".join(fold_char(c) for c in text)
+    assert meaningful_only(text) == "".join(c for c in text if is_meaningful_char(c))

@@ -2,8 +2,10 @@
 named as such, script and pinyin never an edit."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from detector.diff import compare_passages, diff_passage, entity_kind, passage_edits
+from detector.diff import compare_passages, diff_passage, entity_kind, passage_edits, passage_swaps
 from tests.prose import COPIED, ORIGINAL_HOSPITAL
 
 
@@ -59,3 +61,20 @@ def test_changes_are_in_absolute_offsets_of_both_texts():
     diff = diff_passage(own, None, 3, len(own), src, None, 3, len(src))
     ((a, b, c, d, kind),) = [ch for ch in diff.changes if ch[4] != "pun"]
     assert (own[a:b], src[c:d], kind) == ("镇", "局", "sub")
+
+
+_EDIT = st.tuples(st.integers(0, 200), st.integers(0, 30), st.text(alphabet="县镇局乡杨阳村三五7.%，。（zǔ）織", max_size=20))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_EDIT, max_size=4))
+def test_a_family_member_lists_what_the_full_diff_lists(edits):
+    """What families list of a member (edits, similarity, rewritten) is the
+    full diff's, for swaps of a name and for rewrites alike (the shortcut for
+    long changes must never change the answer)."""
+    own = COPIED
+    for at, length, replacement in edits:
+        at = min(at, len(own))
+        own = own[:at] + replacement + own[at + length :]
+    diff = compare_passages(own, COPIED)
+    assert passage_swaps(own, COPIED) == (tuple(diff.edits), diff.similarity, diff.rewritten)
