@@ -26,6 +26,7 @@ import numpy as np
 from corpus.document import Document
 from corpus.normalize import Normalized, normalize
 from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
+from index.sorted_keys import SortedKeys
 
 #: Documents whose gram sets the document frequencies are counted over (a
 #: uniform sample of larger corpora; every document of smaller ones).
@@ -127,11 +128,10 @@ def hits_of(
     return {int(d): which[lo:hi] for d, lo, hi in zip(docs[starts].tolist(), starts, bounds[1:].tolist())}
 
 
-def lookup_sorted(sorted_keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lookup_sorted(keys: SortedKeys, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(index into ``queries``, value) of every entry whose key is in ``queries``
-    (distinct, sorted); keys sorted ascending."""
-    lo = np.searchsorted(sorted_keys, queries, side="left")
-    hi = np.searchsorted(sorted_keys, queries, side="right")
+    (distinct, sorted); ``keys`` sorted ascending, ``values`` beside them."""
+    lo, hi = keys.ranges(queries)
     counts = hi - lo
     if not counts.any():
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

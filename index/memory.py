@@ -31,6 +31,7 @@ from index.corpus import (
 )
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, Fingerprints
+from index.sorted_keys import SortedKeys
 
 
 @dataclass
@@ -50,6 +51,8 @@ class MemoryIndex:
     _sample: list[SampleMember] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        self._bands = SortedKeys(self.band_keys)
+        self._grams = SortedKeys(self.gram_keys)
         for i, doc in enumerate(self.documents):
             self._ids.setdefault(doc.path, i)
             self._by_identity.setdefault(doc.identity, []).append(i)
@@ -113,8 +116,8 @@ class MemoryIndex:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
         bands, grams = query_keys(fp, busy)
-        band_which, band_docs = lookup_sorted(self.band_keys, self.band_docs, bands)
-        gram_which, gram_docs = lookup_sorted(self.gram_keys, self.gram_docs, grams)
+        band_which, band_docs = lookup_sorted(self._bands, self.band_docs, bands)
+        gram_which, gram_docs = lookup_sorted(self._grams, self.gram_docs, grams)
         band_hits = np.bincount(band_docs, minlength=len(self.documents))
         gram_hits = np.bincount(gram_docs, minlength=len(self.documents))
         ids = np.flatnonzero(band_hits | gram_hits)

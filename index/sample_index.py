@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.corpus import SampleMember
+from index.sorted_keys import SortedKeys
 
 
 class SampleIndex:
@@ -29,6 +30,7 @@ class SampleIndex:
         order = np.lexsort((who, flat))
         flat, self._owners = flat[order], who[order]
         self.keys, self._starts, counts = np.unique(flat, return_index=True, return_counts=True)
+        self._lookup = SortedKeys(self.keys)
         self._ends = self._starts + counts
         main = (self._owners < size).astype(np.int64)
         self._main_counts = np.add.reduceat(main, self._starts) if len(flat) else np.zeros(0, dtype=np.int64)
@@ -67,5 +69,5 @@ class SampleIndex:
     def _slots(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not len(self.keys):
             return np.zeros(len(grams), dtype=np.int64), np.zeros(len(grams), dtype=bool)
-        slot = np.minimum(np.searchsorted(self.keys, grams), len(self.keys) - 1)
+        slot = np.minimum(self._lookup.search(grams), len(self.keys) - 1)
         return slot, self.keys[slot] == grams
