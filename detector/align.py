@@ -139,11 +139,15 @@ def _to_runs(
 
 def _compiled_runs(a: str, b: str, params: AlignParams, reach: int) -> list[Run]:
     """:func:`seed_pairs` + :func:`exact_runs` in one compiled pass, same runs in the same order."""
+    return [Run(*r) for r in _compiled_run_array(a, b, params, reach).tolist()]
+
+
+def _compiled_run_array(a: str, b: str, params: AlignParams, reach: int) -> np.ndarray:
     k = params.seed_k
     keys, ids, group_starts, order_a = _seed_table(a, k)
     if len(order_a) == 0 or len(b) < k:
-        return []
-    found = _COMPILED.runs_against(
+        return np.zeros((0, 4), dtype=np.int64)
+    return _COMPILED.runs_against(
         keys,
         ids,
         group_starts,
@@ -156,7 +160,39 @@ def _compiled_runs(a: str, b: str, params: AlignParams, reach: int) -> list[Run]
         params.min_longest_run,
         reach,
     )
-    return [Run(*r) for r in found.tolist()]
+
+
+def _compiled_align(a: str, b: str, params: AlignParams, reach: int) -> list[Passage]:
+    """:func:`align` with the runs merged, joined and screened in compiled
+    code: the same passages. Only passages whose evidence hangs on their
+    edit similarity are measured here, and only the kept ones become objects."""
+    runs = _compiled_run_array(a, b, params, reach)
+    evidence = (
+        params.min_matched,
+        params.min_density,
+        params.max_length_ratio,
+        params.short_passage,
+        params.min_short_similarity,
+        params.min_similarity,
+    )
+    bounds, status, ptr, members = _COMPILED.evidence_passages(
+        runs,
+        params.gap_a,
+        params.gap_b,
+        params.min_passage,
+        params.join_gap,
+        params.join_piece,
+        params.min_longest_run,
+        evidence,
+    )
+    rows, kept = runs.tolist(), []
+    for p in np.flatnonzero(status).tolist():
+        a0, a1, b0, b1 = bounds[p].tolist()
+        passage = Passage(a0, a1, b0, b1, [Run(*rows[m]) for m in members[ptr[p] : ptr[p + 1]].tolist()])
+        needed = params.min_short_similarity if a1 - a0 < params.short_passage else params.min_similarity
+        if status[p] == 1 or similarity(a, b, passage) >= needed:
+            kept.append(passage)
+    return _drop_overlaps(kept, len(a), params.min_passage)
 
 
 @lru_cache(maxsize=8)
@@ -184,7 +220,8 @@ def use_compiled(on: bool = True) -> bool:
         except ImportError:  # numba missing: the numpy path gives the same runs
             return False
         keys, ids, starts = kernels.seed_table(np.arange(8, dtype=np.uint64))
-        kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
+        runs = kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
+        kernels.evidence_passages(runs, 18, 48, 15, 10, 25, 12, (20, 0.45, 2.5, 50, 0.6, 0.5))
         _COMPILED = kernels
     return _COMPILED is not None
 
@@ -314,10 +351,9 @@ def align(a: str, b: str, params: AlignParams = AlignParams()) -> list[Passage]:
     """Passages of ``a`` (submission stream) copied from ``b`` (source stream)."""
     reach = 3 * params.gap_a + params.min_passage
     if _COMPILED is not None:
-        runs = _compiled_runs(a, b, params, reach)
-    else:
-        ai, bj = seed_pairs(a, b, params)
-        runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
+        return _compiled_align(a, b, params, reach)
+    ai, bj = seed_pairs(a, b, params)
+    runs = exact_runs(ai, bj, params.seed_k, params.min_run, params.min_longest_run, reach)
     passages = [_source_extent(p, params) for p in join_reordered(merge_runs(runs, params), params)]
     kept = [p for p in passages if is_evidence(a, b, p, params)]
     return _drop_overlaps(kept, len(a), params.min_passage)

@@ -57,7 +57,9 @@ def _group_of(keys, ids, h):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def runs_against(keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length, anchor_length, reach):  # pragma: no cover - compiled
+def runs_against(
+    keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length, anchor_length, reach
+):  # pragma: no cover - compiled
     """Exact runs (a0, a1, b0, b1 as an (R, 4) int64 array) by diagonal, then start.
 
     A seed is a k-gram of ``a`` occurring in ``b`` at most ``max_repeats``
@@ -142,3 +144,187 @@ def _emit(out, count, a0, a1, diagonal):  # pragma: no cover - compiled
     out[count, 0], out[count, 1] = a0, a1
     out[count, 2], out[count, 3] = a0 - diagonal, a1 - diagonal
     return out, count + 1
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def evidence_passages(
+    runs, gap_a, gap_b, min_passage, join_gap, join_piece, min_longest_run, evidence
+):  # pragma: no cover - compiled
+    """``merge_runs``, ``join_reordered``, ``_source_extent`` and the parts of
+    ``is_evidence`` that need no edit similarity, over exact runs (an (R, 4)
+    array), with the same passages in the same order and the same runs in
+    each. Returns (bounds (P, 4), status (P): 0 not evidence, 1 evidence,
+    2 evidence if its similarity reaches the threshold, member pointers
+    (P + 1), member run rows). ``evidence`` is (min_matched, min_density,
+    max_length_ratio, short_passage, min_short_similarity, min_similarity)."""
+    bounds, head, nxt, n_pass = _merge_runs(runs, gap_a, gap_b)
+    joined = _join_reordered(bounds, head, nxt, n_pass, min_passage, join_gap, join_piece, gap_b)
+    status = np.zeros(joined.shape[0], dtype=np.int64)
+    ptr = np.zeros(joined.shape[0] + 1, dtype=np.int64)
+    members = np.empty(runs.shape[0], dtype=np.int64)
+    out = np.empty((joined.shape[0], 4), dtype=np.int64)
+    for s in range(joined.shape[0]):
+        count = _source_extent(runs, head[joined[s]], nxt, min_longest_run, gap_b, members, ptr[s], out[s])
+        ptr[s + 1] = ptr[s] + count
+        status[s] = _evidence_status(runs, members[ptr[s] : ptr[s + 1]], out[s], min_passage, min_longest_run, evidence)
+    return out, status, ptr, members[: ptr[-1]]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _merge_runs(runs, gap_a, gap_b):  # pragma: no cover - compiled
+    """``merge_runs``: passage bounds, and each passage's runs as a linked list (head, next)."""
+    n = runs.shape[0]
+    width = np.int64(1)
+    for r in range(n):
+        width = max(width, runs[r, 2] + 1)
+    order = np.argsort(runs[:, 0] * width + runs[:, 2])  # (a0, b0): distinct for distinct runs
+    bounds = np.empty((n, 4), dtype=np.int64)
+    head = np.full(n, -1, dtype=np.int64)
+    tail = np.full(n, -1, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)
+    active = np.empty(n, dtype=np.int64)
+    n_active, n_pass = 0, 0
+    for t in range(n):
+        r = order[t]
+        a0, a1, b0, b1 = runs[r, 0], runs[r, 1], runs[r, 2], runs[r, 3]
+        kept = 0
+        for s in range(n_active):
+            if a0 <= bounds[active[s], 1] + gap_a:
+                active[kept] = active[s]
+                kept += 1
+        n_active = kept
+        target, best = -1, gap_b + 1
+        for s in range(n_active):
+            p = active[s]
+            distance = b0 - bounds[p, 3] if b0 > bounds[p, 3] else (bounds[p, 2] - b1 if b1 < bounds[p, 2] else 0)
+            if distance < best:
+                target, best = p, distance
+        if target >= 0 and _repeats_matched_text(runs, bounds[target], head[target], nxt, a0, a1, b0, b1):
+            continue
+        if target < 0:
+            bounds[n_pass, 0], bounds[n_pass, 1], bounds[n_pass, 2], bounds[n_pass, 3] = a0, a1, b0, b1
+            head[n_pass], tail[n_pass] = r, r
+            active[n_active] = n_pass
+            n_active += 1
+            n_pass += 1
+            continue
+        bounds[target, 1] = max(bounds[target, 1], a1)
+        bounds[target, 2] = min(bounds[target, 2], b0)
+        bounds[target, 3] = max(bounds[target, 3], b1)
+        nxt[tail[target]] = r
+        tail[target] = r
+    return bounds, head, nxt, n_pass
+
+
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _repeats_matched_text(runs, passage, first, nxt, a0, a1, b0, b1):  # pragma: no cover - compiled
+    if passage[2] <= b0 and b1 <= passage[3]:
+        return False
+    q = first
+    while q >= 0:
+        if runs[q, 0] <= a0 and a1 <= runs[q, 1]:
+            return True
+        q = nxt[q]
+    return False
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _join_reordered(bounds, head, nxt, n_pass, min_passage, join_gap, join_piece, gap_b):  # pragma: no cover - compiled
+    """``join_reordered`` on the merged passages: the joined ones in
+    submission order (stray runs shorter than ``min_passage`` are never
+    evidence and are left out). Joining extends the target's bounds and
+    appends the other's runs to its list."""
+    tail = np.empty(n_pass, dtype=np.int64)
+    longer = np.empty(n_pass, dtype=np.int64)
+    n_long = 0
+    for p in range(n_pass):
+        q = head[p]
+        while nxt[q] >= 0:
+            q = nxt[q]
+        tail[p] = q
+        if bounds[p, 1] - bounds[p, 0] >= min_passage:
+            longer[n_long] = p
+            n_long += 1
+    longer = longer[:n_long][np.argsort(bounds[longer[:n_long], 0], kind="mergesort")]
+    joined = np.empty(n_long, dtype=np.int64)
+    n_joined = 0
+    for p in longer:
+        target = -1
+        for s in range(n_joined - 1, -1, -1):
+            if _joinable(bounds[joined[s]], bounds[p], join_gap, join_piece, gap_b):
+                target = joined[s]
+                break
+        if target < 0:
+            joined[n_joined] = p
+            n_joined += 1
+            continue
+        bounds[target, 1] = max(bounds[target, 1], bounds[p, 1])
+        bounds[target, 2] = min(bounds[target, 2], bounds[p, 2])
+        bounds[target, 3] = max(bounds[target, 3], bounds[p, 3])
+        nxt[tail[target]] = head[p]
+        tail[target] = tail[p]
+    return joined[:n_joined]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _joinable(first, second, join_gap, join_piece, gap_b):  # pragma: no cover - compiled
+    if second[0] - first[1] > join_gap:
+        return False
+    if max(first[2], second[2]) - min(first[3], second[3]) <= join_gap:
+        return True
+    span = max(first[3], second[3]) - min(first[2], second[2])
+    sides = (first[3] - first[2]) + (second[3] - second[2])
+    sentence_sized = min(first[1] - first[0], second[1] - second[0]) >= join_piece
+    return sentence_sized and span <= 1.5 * sides + gap_b
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _source_extent(runs, first, nxt, min_longest_run, gap_b, members, at, out):  # pragma: no cover - compiled
+    """``_source_extent``: writes the passage's runs to ``members[at:]`` and
+    its bounds to ``out``; returns how many runs it keeps."""
+    total, n_long = 0, 0
+    lo_b, hi_b = np.int64(1) << 62, -(np.int64(1) << 62)
+    q = first
+    while q >= 0:
+        total += 1
+        if runs[q, 1] - runs[q, 0] >= min_longest_run:
+            n_long += 1
+            lo_b, hi_b = min(lo_b, runs[q, 2]), max(hi_b, runs[q, 3])
+        q = nxt[q]
+    keep_all = n_long == 0 or n_long == total
+    count = 0
+    out[0], out[1], out[2], out[3] = np.int64(1) << 62, -(np.int64(1) << 62), np.int64(1) << 62, -(np.int64(1) << 62)
+    q = first
+    while q >= 0:
+        if keep_all or (runs[q, 2] >= lo_b - gap_b and runs[q, 3] <= hi_b + gap_b):
+            members[at + count] = q
+            count += 1
+            out[0], out[1] = min(out[0], runs[q, 0]), max(out[1], runs[q, 1])
+            out[2], out[3] = min(out[2], runs[q, 2]), max(out[3], runs[q, 3])
+        q = nxt[q]
+    return count
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _evidence_status(runs, members, bounds, min_passage, min_longest_run, evidence):  # pragma: no cover - compiled
+    """``is_evidence`` up to the edit similarity: 0 no, 1 yes, 2 when the similarity decides."""
+    min_matched, min_density, max_length_ratio, short_passage, min_short_similarity, min_similarity = evidence
+    length, length_b = bounds[1] - bounds[0], bounds[3] - bounds[2]
+    if min(length, length_b) < min_passage:
+        return 0
+    starts = runs[members, 0]
+    ends = runs[members, 1]
+    order = np.argsort(starts)
+    matched, end, longest = 0, np.int64(-1), 0
+    for t in order:
+        longest = max(longest, ends[t] - starts[t])
+        if ends[t] <= end:
+            continue
+        matched += ends[t] - max(starts[t], end)
+        end = ends[t]
+    if matched < min_matched or matched / length < min_density or longest < min_longest_run:
+        return 0
+    if max(length, length_b) > max_length_ratio * min(length, length_b):
+        return 0
+    needed = min_short_similarity if length < short_passage else min_similarity
+    return 1 if matched / max(length, length_b) >= needed else 2

@@ -80,3 +80,22 @@ def test_seeds_that_only_touch_still_form_one_run(compiled):
     runs = align_module._compiled_runs(a, b, params, reach)
     assert runs == _numpy_runs(a, b, params)
     assert [(r.a0, r.a1, r.b0, r.b1) for r in runs] == [(0, 10, 0, 10)]
+
+
+_PIECES = st.lists(st.sampled_from(["甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "东南西北", "春夏秋冬", "一二三", "金木水火土"]), max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_PIECES, _PIECES, st.integers(4, 30), st.integers(0, 20))
+def test_compiled_passages_equal_numpy_passages_on_reordered_pieces(a, b, gap, piece):
+    """Shuffled, repeated phrases: runs on many diagonals, passages to merge,
+    join across reorderings and screen; both paths give the same passages
+    with the same runs."""
+    params = AlignParams(gap_a=gap, gap_b=2 * gap, join_gap=gap // 2, join_piece=piece, min_run=5, min_longest_run=8)
+    a, b = "".join(a), "".join(b)
+    align_module.use_compiled(True)
+    try:
+        compiled = align(a, b, params)
+    finally:
+        align_module.use_compiled(False)
+    assert compiled == align(a, b, params)
