@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -222,8 +223,15 @@ def use_compiled(on: bool = True) -> bool:
         keys, ids, starts = kernels.seed_table(np.arange(8, dtype=np.uint64))
         runs = kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
         kernels.evidence_passages(runs, 18, 48, 15, 10, 25, 12, (20, 0.45, 2.5, 50, 0.6, 0.5))
+        one = np.ones(1, dtype=np.int64)
+        kernels.stock_grams(one, 0 * one, one, np.zeros(2, np.int64), one, 5, 1, 15, 0.5, 40)
         _COMPILED = kernels
     return _COMPILED is not None
+
+
+def compiled_kernels() -> ModuleType | None:
+    """:mod:`detector.kernels` when :func:`use_compiled` turned them on, else None."""
+    return _COMPILED
 
 
 def merge_runs(runs: list[Run], params: AlignParams) -> list[Passage]:

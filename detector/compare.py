@@ -86,7 +86,13 @@ def stock_model(
     others = view.sample_count(document)
     at = position.ravel()
     holders = lru_cache(maxsize=None)(lambda j: view.holders(int(distinct[j]), document))
-    counts = GramCounts(frequencies[at], lambda i: holders(int(at[i])), others, view.params.gram_k)
+    counts = GramCounts(
+        frequencies[at],
+        lambda i: holders(int(at[i])),
+        others,
+        view.params.gram_k,
+        lambda positions: view.holder_lists(distinct[at[positions]], document),
+    )
     model = StockModel.build(document.text, normalized, counts, params)
     return model, _busy(distinct, frequencies, at, model, params.busy(others), view.params.gram_k)
 

@@ -328,3 +328,94 @@ def _evidence_status(runs, members, bounds, min_passage, min_longest_run, eviden
         return 0
     needed = min_short_similarity if length < short_passage else min_similarity
     return 1 if matched / max(length, length_b) >= needed else 2
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def stock_grams(
+    d, block_lo, block_hi, ptr, holders, others, threshold, reach, together_min, longest
+):  # pragma: no cover - compiled
+    """``detector.stock.stock_grams`` over its blocks: True at each gram of a
+    formula. ``holders[ptr[b]:ptr[b + 1]]`` are the sorted holders of block
+    ``b``'s first gram (only high blocks' are read); ``longest`` is
+    ``formula_length - gram_k + 1``, the most grams a formula spans."""
+    n_blocks = block_lo.shape[0]
+    stock = np.zeros(d.shape[0], dtype=np.bool_)
+    members = np.empty(n_blocks, dtype=np.int64)
+    i = 0
+    while i < n_blocks:
+        if d[block_lo[i]] < threshold:
+            i += 1
+            continue
+        members[0] = i
+        count = 1
+        while True:
+            step = _next_together(
+                d, block_lo, block_hi, ptr, holders, members[:count], others, threshold, reach, together_min
+            )
+            if step < 0:
+                break
+            members[count] = step
+            count += 1
+        lo, hi = block_lo[i], block_hi[members[count - 1]]
+        left = d[lo - 1] if lo > 0 else 0
+        right = d[hi] if hi < d.shape[0] else 0
+        free = d[lo] - left >= threshold or d[hi - 1] - right >= threshold
+        if free and hi - lo <= longest:
+            stock[lo:hi] = True
+        i = members[count - 1] + 1
+    return stock
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _next_together(
+    d, block_lo, block_hi, ptr, holders, members, others, threshold, reach, together_min
+):  # pragma: no cover - compiled
+    last = members[members.shape[0] - 1]
+    end = block_hi[last]
+    unit = _typical_block(d, block_lo, block_hi, members)
+    for j in range(last + 1, block_lo.shape[0]):
+        if block_lo[j] - end > reach:
+            return -1
+        if d[block_lo[j]] >= threshold:
+            a = holders[ptr[unit] : ptr[unit + 1]]
+            b = holders[ptr[j] : ptr[j + 1]]
+            if _together(a, b, others) >= together_min:
+                return j
+    return -1
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _typical_block(d, block_lo, block_hi, members):  # pragma: no cover - compiled
+    """The member block whose ``d`` is the length-weighted median (ties in member order)."""
+    ranked = members[np.argsort(d[block_lo[members]], kind="mergesort")]
+    lengths = block_hi[ranked] - block_lo[ranked]
+    half = lengths.sum() / 2
+    total = 0
+    for t in range(ranked.shape[0]):
+        total += lengths[t]
+        if total >= half:
+            return ranked[t]
+    return ranked[ranked.shape[0] - 1]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _together(a, b, others):  # pragma: no cover - compiled
+    """``detector.stock.together`` on two sorted, distinct holder lists."""
+    common, i, j = 0, 0, 0
+    while i < a.shape[0] and j < b.shape[0]:
+        if a[i] == b[j]:
+            common += 1
+            i += 1
+            j += 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    union = a.shape[0] + b.shape[0] - common
+    if union == 0 or others <= 0:
+        return 0.0
+    pa, pb = min(a.shape[0] / others, 1.0), min(b.shape[0] / others, 1.0)
+    chance = pa * pb / (pa + pb - pa * pb)
+    if chance >= 1.0:
+        return 0.0
+    return max(0.0, (common / union - chance) / (1.0 - chance))

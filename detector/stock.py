@@ -41,11 +41,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 
 from corpus.normalize import Normalized, normalize
-from detector.align import AlignParams, Passage, is_evidence, trim
+from detector.align import AlignParams, Passage, compiled_kernels, is_evidence, trim
 from detector.borders import sentence_starts, structure_mask
 from detector.model import COPY, STOCK
 
@@ -216,6 +217,7 @@ def lexicon_mask(stream: str) -> np.ndarray:
 
 
 Holders = Callable[[int], np.ndarray]  # gram position -> the sample documents holding that gram
+HolderLists = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # positions -> (pointers, holders)
 
 
 @dataclass(frozen=True)
@@ -226,12 +228,25 @@ class GramCounts:
     holders: Holders  # per gram position: which of them
     others: int  # how many other documents the sample has
     gram_k: int  # characters per gram
+    holder_lists: HolderLists | None = None  # many positions' holders at once, as one flat array
+
+    def holders_at(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The holders of each position's gram: ``holders[pointers[i]:pointers[i + 1]]``."""
+        if self.holder_lists is not None:
+            return self.holder_lists(positions)
+        lists = [np.asarray(self.holders(int(p)), dtype=np.int64) for p in positions.tolist()]
+        pointers = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in lists], out=pointers[1:])
+        return pointers, np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
 
 
 def stock_grams(counts: GramCounts, params: StockParams) -> np.ndarray:
     """True at each gram of a formula (steps 1 to 3 of the module doc)."""
     d = np.asarray(counts.d, dtype=np.int64)
     threshold = params.threshold(counts.others)
+    kernels = compiled_kernels()
+    if kernels is not None:
+        return _compiled_stock_grams(kernels, d, threshold, counts, params)
     stock = np.zeros(len(d), dtype=bool)
     for lo, hi in _units(_blocks(d), d, threshold, counts, params):
         left = d[lo - 1] if lo > 0 else 0
@@ -240,6 +255,27 @@ def stock_grams(counts: GramCounts, params: StockParams) -> np.ndarray:
         if free and hi - lo - 1 + counts.gram_k <= params.formula_length:
             stock[lo:hi] = True
     return stock
+
+
+def _compiled_stock_grams(
+    kernels: ModuleType, d: np.ndarray, threshold: int, counts: GramCounts, params: StockParams
+) -> np.ndarray:
+    """:func:`stock_grams` by the compiled walk (:mod:`detector.kernels`), the
+    high blocks' holders fetched in one lookup: the same formulas."""
+    if not len(d):
+        return np.zeros(0, dtype=bool)
+    lo = np.r_[0, np.flatnonzero(np.diff(d)) + 1]
+    hi = np.r_[lo[1:], len(d)]
+    high = d[lo] >= threshold
+    pointers = np.zeros(len(lo) + 1, dtype=np.int64)
+    high_pointers, holders = counts.holders_at(lo[high])
+    pointers[1:][high] = np.diff(high_pointers)
+    np.cumsum(pointers, out=pointers)
+    reach = params.slot + counts.gram_k - 1
+    longest = params.formula_length - counts.gram_k + 1
+    return kernels.stock_grams(
+        d, lo, hi, pointers, holders.astype(np.int64), counts.others, threshold, reach, float(params.together), longest
+    )
 
 
 def _blocks(d: np.ndarray) -> list[tuple[int, int]]:

@@ -91,8 +91,6 @@ def chunk_minima_global(
     return out
 
 
-
-
 def batched_winnow(
     cps: np.ndarray, lengths: np.ndarray, starts: np.ndarray, params: FingerprintParams
 ) -> list[np.ndarray]:

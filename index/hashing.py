@@ -116,5 +116,3 @@ def sliding_min(values: np.ndarray, w: int) -> np.ndarray:
     if span == w:
         return current[:n]
     return np.minimum(current[:n], current[w - span : w - span + n])
-
-

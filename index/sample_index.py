@@ -66,6 +66,24 @@ class SampleIndex:
             keep &= who < self.size
         return who[keep]
 
+    def holder_lists(self, grams: np.ndarray, own: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`holders` of many grams at once: (pointers, holders), gram
+        ``i``'s holders being ``holders[pointers[i]:pointers[i + 1]]``."""
+        grams = np.asarray(grams, dtype=np.int64)
+        slot, found = self._slots(grams)
+        lo = np.where(found, self._starts[slot] if len(self.keys) else 0, 0)
+        lengths = np.where(found, self._ends[slot] - lo if len(self.keys) else 0, 0)
+        total = int(lengths.sum())
+        entry = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        who = self._owners[entry]
+        keep = who != (own if own is not None else -1)
+        if own is None:
+            keep &= who < self.size
+        which = np.repeat(np.arange(len(grams)), lengths)[keep]
+        pointers = np.zeros(len(grams) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(which, minlength=len(grams)), out=pointers[1:])
+        return pointers, who[keep]
+
     def _slots(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not len(self.keys):
             return np.zeros(len(grams), dtype=np.int64), np.zeros(len(grams), dtype=bool)

@@ -159,6 +159,11 @@ class CorpusView:
         statistics = self.statistics()
         return statistics.holders(gram, statistics.member_of(document.identity))
 
+    def holder_lists(self, grams: np.ndarray, document: Document) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`holders` of many grams at once (see :meth:`SampleIndex.holder_lists`)."""
+        statistics = self.statistics()
+        return statistics.holder_lists(grams, statistics.member_of(document.identity))
+
     def close(self) -> None:
         for store in self.stores:
             store.close()
