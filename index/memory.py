@@ -58,6 +58,7 @@ class MemoryIndex:
             self._by_identity.setdefault(doc.identity, []).append(i)
             self._by_content.setdefault((doc.sha256, doc.name), []).append(i)
         self._order = sorted(range(len(self.documents)), key=lambda i: self._rank(i))
+        self._precedence = [precedence(doc.meta, doc.is_fanwen) for doc in self.documents]
 
     def _rank(self, i: int) -> tuple[int, str]:
         identity = self.documents[i].identity
@@ -126,9 +127,9 @@ class MemoryIndex:
         return [self._described(c, hits.get(c.doc_id)) for c in found]
 
     def _described(self, candidate: Candidate, hits: np.ndarray | None) -> Candidate:
-        document = self.documents[candidate.doc_id]
-        order = precedence(document.meta, document.is_fanwen)
-        return Candidate(candidate.doc_id, candidate.band_hits, candidate.gram_hits, document.identity, order, hits)
+        i = candidate.doc_id
+        identity = self.documents[i].identity
+        return Candidate(i, candidate.band_hits, candidate.gram_hits, identity, self._precedence[i], hits)
 
     def close(self) -> None:
         return None
