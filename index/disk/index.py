@@ -25,7 +25,7 @@ from corpus.errors import ChachongError
 from corpus.normalize import Normalized
 from index.corpus import SampleMember, prepare_many
 from index.disk.postings import SpilledPostings, document_keys
-from index.disk.records import decode, decode_text, encode
+from index.disk.records import decode, encode
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, all_grams
 from index.memory import MemoryIndex
@@ -103,18 +103,30 @@ class RecordFile:
             self._fd = -1
 
 
+RECENT_RECORDS = 32  # decoded records a disk index keeps
+
+
 @dataclass
 class DiskIndex(MemoryIndex):
     """A :class:`MemoryIndex` whose arrays are mapped files and whose
     ``documents`` are headers (texts in ``records``)."""
 
     records: RecordFile | None = field(default=None, repr=False)
+    _recent: dict[int, tuple[str, Normalized]] = field(default_factory=dict, repr=False)
 
     def document(self, doc_id: int) -> Document:
-        return replace(self.documents[doc_id], text=decode_text(self._record(doc_id)))
+        return replace(self.documents[doc_id], text=self.text_and_normalized(doc_id)[0])
 
     def text_and_normalized(self, doc_id: int) -> tuple[str, Normalized]:
-        return decode(self._record(doc_id))
+        """A document's text and stream; the last few decoded are kept, since
+        a comparison asks for a source's text and then for its stream."""
+        found = self._recent.get(doc_id)
+        if found is None:
+            found = decode(self._record(doc_id))
+            if len(self._recent) >= RECENT_RECORDS:
+                del self._recent[next(iter(self._recent))]
+            self._recent[doc_id] = found
+        return found
 
     def document_by_identity(self, identity: str) -> int | None:
         """The id of the last document with this identity (the one a cache by identity would keep)."""

@@ -47,12 +47,6 @@ def encode(text: str, normalized: Normalized) -> bytes:
     return b"".join((header, text_bytes, stream_bytes, offsets, meaningful))
 
 
-def decode_text(record: bytes) -> str:
-    """Only the decoded text of a record."""
-    text_bytes = _HEADER.unpack_from(record)[0]
-    return record[_HEADER.size : _HEADER.size + text_bytes].decode(*_ENCODING)
-
-
 def decode(record: bytes) -> tuple[str, Normalized]:
     """(text, normalized stream) of a record."""
     text_bytes, chars, stream_bytes, stream_chars, meaningful_bytes, size = _HEADER.unpack_from(record)
