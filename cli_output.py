@@ -282,6 +282,9 @@ def spark_outputs(
         result, _ = spark.run(progress)
     for table in spark.outcome.tables:
         note(f"Parquet table: {table}")
+    dropped = spark.outcome.counts.get("keys_dropped")
+    if dropped:
+        note(f"{dropped:,} keys held by more than --max-key-docs documents proposed no candidates")
     if result is None:  # more submissions than a report holds: the --parquet tables have them
         sys.stdout.write(spark.summary() + "\n")
         return spark.errors, spark.outcome.has_copies

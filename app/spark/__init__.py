@@ -10,9 +10,9 @@ same code doing the work in the executors:
    (``mapInArrow``; the numpy/numba kernels).
 2. **sample**: the corpus sample the stock model counts over, broadcast.
 3. **stock**: each submission's stock model and busy grams.
-4. **candidates**: band keys and grams exploded and joined by shuffle, pairs
-   counted and deduplicated, each submission's candidate pool and the
-   candidates kept of it.
+4. **candidates**: band keys and grams exploded and joined by shuffle, the
+   shared keys sent to their submission, each submission's pairs counted
+   in numpy, its candidate pool and the candidates kept of it.
 5. **compare**: alignment, stock classification and scores per submission
    in the executors (:func:`detector.compare.compare_document`, unchanged).
 6. **relations**: who copied whom, clusters and families by connected

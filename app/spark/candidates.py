@@ -4,16 +4,20 @@ Every document posts its distinct LSH band keys and winnowed grams; every
 submission queries with its band keys and its grams but the busy ones
 (stage 3). A key held by more than ``max_key_docs`` documents is dropped
 from the join (see :class:`~app.spark.pipeline.SparkParams`). The join gives
-one row per (submission, document, shared key); grouped by pair, these are
-the band and gram hits the local corpus counts. The document itself and
+one row per (submission, document, shared key), the document itself and
 other spellings of it (same identity, or same bytes under the same name)
-are left out, as :meth:`index.view.CorpusView.excluded` leaves them out.
+left out by two broadcast joins of the documents' hashes, as
+:meth:`index.view.CorpusView.excluded` leaves them out.
 
-Per submission (``applyInArrow`` grouped by submission), the pool is the
-best ``POOL`` × ``max_candidates`` by score and every document tied with the
-last (:func:`index.corpus.top_candidates`), and the candidates kept are
-those the unchanged :meth:`index.view.CorpusView.candidates` keeps of that
-pool: each shared key credited to its first holders by precedence.
+The rows go to their submission (one shuffle, four numbers a row; no list
+is built per pair). Per submission (``applyInArrow`` grouped by
+submission) numpy counts each document's band and gram hits and takes the
+pool, the best ``POOL`` × ``max_candidates`` by score and every document
+tied with the last (:func:`index.corpus.top_candidates`), with the keys each
+holds (:func:`index.corpus.hits_of`), as the local corpus does. The pool's
+identities and dates are joined in, and the candidates kept are those the
+unchanged :meth:`index.view.CorpusView.candidates` keeps of that pool: each
+shared key credited to its first holders by precedence.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ import numpy as np
 from app.spark.arrow import arrow_schema, bound, columns, list_array, list_column, table_of
 from app.spark.corpus import NO_FINGERPRINTS, Precomputed
 from corpus.document import Document
-from index.corpus import Candidate, top_candidates
+from index.corpus import Candidate, hits_of, top_candidates
 from index.fingerprint import FingerprintParams
 from index.view import POOL, CorpusView
 
 BAND, GRAM = 0, 1
+POOL_SCHEMA = "d long, c long, band_hits long, gram_hits long, hits array<int>"
 KEPT_SCHEMA = (
     "d long, c long, band_hits long, gram_hits long, hits array<int>, identity string, prec0 int, prec_when string, "
     "position int"
@@ -67,7 +72,7 @@ def heavy_keys(posted: Any, max_key_docs: int | None) -> Any:
 
 
 def shared_keys(keys: Any, query_grams: Any, max_key_docs: int | None) -> tuple[Any, Any]:
-    """(pairs with their hits, the heavy keys dropped)."""
+    """(one row per submission, document and shared key: d, c, kind, key; the heavy keys dropped)."""
     from pyspark.sql import functions as F
 
     posted = postings(keys)
@@ -75,55 +80,87 @@ def shared_keys(keys: Any, query_grams: Any, max_key_docs: int | None) -> tuple[
     light = (
         posted.join(F.broadcast(heavy.select("kind", "key")), ["kind", "key"], "left_anti") if max_key_docs else posted
     )
-    joined = queries(keys, query_grams).join(light, ["kind", "key"]).where(F.col("c") != F.col("d"))
-    pairs = joined.groupBy("d", "c").agg(
-        F.sum(F.when(F.col("kind") == BAND, 1).otherwise(0)).cast("long").alias("band_hits"),
-        F.sum(F.when(F.col("kind") == GRAM, 1).otherwise(0)).cast("long").alias("gram_hits"),
-        F.collect_list("kind").alias("kinds"),
-        F.collect_list("key").alias("keys"),
+    hashes = keys.select("doc", "ident_h", "content_h")
+    theirs = hashes.select(
+        F.col("doc").alias("c"), F.col("ident_h").alias("c_ident"), F.col("content_h").alias("c_content")
     )
-    attrs = keys.select("doc", "ident_h", "content_h", "identity", "prec0", "prec_when")
-    own = attrs.select(
+    own = hashes.select(
         F.col("doc").alias("d"), F.col("ident_h").alias("d_ident"), F.col("content_h").alias("d_content")
     )
-    pairs = (
-        pairs.join(attrs.withColumnRenamed("doc", "c"), "c")
-        .join(own, "d")
-        .where((F.col("ident_h") != F.col("d_ident")) & (F.col("content_h") != F.col("d_content")))
-        .drop("ident_h", "content_h", "d_ident", "d_content")
+    shared = (
+        queries(keys, query_grams)
+        .join(light, ["kind", "key"])
+        .where(F.col("c") != F.col("d"))
+        .join(F.broadcast(theirs), "c")
+        .join(F.broadcast(own), "d")
+        .where((F.col("c_ident") != F.col("d_ident")) & (F.col("c_content") != F.col("d_content")))
+        .select("d", "c", "kind", "key")
     )
-    return pairs, heavy
+    return shared, heavy
 
 
-def kept_candidates(pairs: Any, params: FingerprintParams, max_candidates: int) -> Any:
+def kept_candidates(shared: Any, keys: Any, params: FingerprintParams, max_candidates: int) -> Any:
     """Per submission, the candidates :meth:`CorpusView.candidates` keeps (see the module doc)."""
-    work = bound(pool_group, params=params, limit=max_candidates)
-    return pairs.groupBy("d").applyInArrow(work, KEPT_SCHEMA)
+    from pyspark.sql import functions as F
+
+    pool = shared.groupBy("d").applyInArrow(bound(pool_group, limit=POOL * max_candidates), POOL_SCHEMA)
+    described = pool.join(keys.select(F.col("doc").alias("c"), "identity", "prec0", "prec_when"), "c")
+    work = bound(kept_group, params=params, limit=max_candidates)
+    return described.groupBy("d").applyInArrow(work, KEPT_SCHEMA)
 
 
-def pool_group(table: Any, params: FingerprintParams, limit: int) -> Any:
-    """One submission's pairs to its kept candidates, in the order the view gives them."""
+def pool_group(table: Any, limit: int) -> Any:
+    """One submission's shared keys to its pool: each document's hits counted,
+    the best ``limit`` and ties taken, with the keys each holds."""
+    schema = arrow_schema(POOL_SCHEMA)
+    d, c, kind, key = (_numbers(table, name) for name in ("d", "c", "kind", "key"))
+    if not len(c):
+        return schema.empty_table()
+    band, gram = kind == BAND, kind == GRAM
+    ids, at = np.unique(c, return_inverse=True)
+    found = top_candidates(
+        ids,
+        np.bincount(at[band], minlength=len(ids)),
+        np.bincount(at[gram], minlength=len(ids)),
+        limit=limit,
+    )
+    band_keys, gram_keys = np.unique(key[band]), np.unique(key[gram])
+    hits = hits_of(
+        [f.doc_id for f in found],
+        np.searchsorted(band_keys, key[band]),
+        c[band],
+        np.searchsorted(gram_keys, key[gram]),
+        c[gram],
+        len(band_keys),
+    )
+    data = {
+        "d": [int(d[0])] * len(found),
+        "c": [f.doc_id for f in found],
+        "band_hits": [f.band_hits for f in found],
+        "gram_hits": [f.gram_hits for f in found],
+        "hits": list_array([hits[f.doc_id] for f in found], "int32"),
+    }
+    return table_of(data, schema)
+
+
+def _numbers(table: Any, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(), dtype=np.int64)
+
+
+def kept_group(table: Any, params: FingerprintParams, limit: int) -> Any:
+    """One submission's pool to its kept candidates, in the order the view gives them."""
     schema = arrow_schema(KEPT_SCHEMA)
     rows = columns(table, ("d", "c", "band_hits", "gram_hits", "identity", "prec0", "prec_when"))
     if not rows["d"]:
         return schema.empty_table()
-    hits = _key_indices(list_column(table, "kinds"), list_column(table, "keys"))
-    ids = np.asarray(rows["c"], dtype=np.int64)
-    order = np.argsort(ids)
-    found = top_candidates(
-        ids[order],
-        np.asarray(rows["band_hits"], dtype=np.int64)[order],
-        np.asarray(rows["gram_hits"], dtype=np.int64)[order],
-        limit=POOL * limit,
-    )
-    row_of = {int(c): i for i, c in enumerate(rows["c"])}
-    pool = []
-    for candidate in found:
-        i = row_of[candidate.doc_id]
-        when = (rows["prec0"][i], rows["prec_when"][i])
-        pool.append(
-            Candidate(candidate.doc_id, candidate.band_hits, candidate.gram_hits, rows["identity"][i], when, hits[i])
+    hits = list_column(table, "hits")
+    pool = [
+        Candidate(c, band, gram, identity, (prec0, when), row_hits)
+        for c, band, gram, identity, prec0, when, row_hits in zip(
+            rows["c"], rows["band_hits"], rows["gram_hits"], rows["identity"], rows["prec0"], rows["prec_when"], hits
         )
+    ]
+    pool.sort(key=lambda candidate: (-candidate.score, candidate.doc_id))  # top_candidates' order
     view = CorpusView([Precomputed(params, pool)])
     kept = view.candidates(NO_FINGERPRINTS, Document("", "", ""), limit=limit)
     data = {
@@ -138,20 +175,3 @@ def pool_group(table: Any, params: FingerprintParams, limit: int) -> Any:
         "position": list(range(len(kept))),
     }
     return table_of(data, schema)
-
-
-def _key_indices(kinds: list[np.ndarray], keys: list[np.ndarray]) -> list[np.ndarray]:
-    """Each pair's shared keys as small integers, one per distinct (kind, key) of
-    the submission: band keys first, then grams, each in ascending order (the
-    local corpus numbers the query's keys the same way; only which keys two
-    candidates share matters)."""
-    if not kinds:
-        return []
-    all_kinds, all_keys = np.concatenate(kinds), np.concatenate(keys)
-    bands = np.unique(all_keys[all_kinds == BAND])
-    grams = np.unique(all_keys[all_kinds == GRAM])
-    out = []
-    for kind, key in zip(kinds, keys):
-        index = np.where(kind == BAND, np.searchsorted(bands, key), len(bands) + np.searchsorted(grams, key))
-        out.append(np.unique(index).astype(np.int32))
-    return out

@@ -15,7 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from app.spark.arrow import arrow_schema, bound2, columns, list_column, rows_table
-from app.spark.corpus import NO_FINGERPRINTS, NormalizedCache, Precomputed, document_of, sample_index, view_of
+from app.spark.corpus import (
+    NO_FINGERPRINTS,
+    NormalizedCache,
+    Precomputed,
+    compiled_in_worker,
+    document_of,
+    sample_index,
+    view_of,
+)
 from app.spark.prepare import DOC_FIELDS
 from app.spark.results import match_rows, result_json, source_rows
 from corpus.document import Document
@@ -80,6 +88,7 @@ def compare_group(
     schema = arrow_schema(RESULT_SCHEMA)
     if own.num_rows == 0:
         return schema.empty_table()
+    compiled_in_worker()
     document = document_of({name: own.column(name)[0].as_py() for name in DOC_FIELDS})
     candidates, documents = _candidates(theirs)
     view = view_of(Precomputed(params, candidates, documents), sample_index(sample, size), size)

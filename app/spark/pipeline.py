@@ -141,9 +141,11 @@ def run_stages(
     )
     counts["submissions"] = query.count()
     _stage(spark, "candidates", progress)
-    pairs, heavy = shared_keys(keys, query, params.max_key_docs)
-    kept = _persist(kept_candidates(pairs, fp, detector.max_candidates))
+    shared, heavy = shared_keys(keys, query, params.max_key_docs)
+    kept = _persist(kept_candidates(shared, keys, fp, detector.max_candidates))
     counts["candidates"] = kept.count()
+    if params.max_key_docs is not None:
+        counts["keys_dropped"] = heavy.count()
     _stage(spark, "compare", progress)
     results = _persist(compare_submissions(subs, kept, docs, sample, fp, detector, params.sample_size))
     counts["results"] = results.count()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from app.spark.arrow import arrow_schema, batch_of, columns, list_array, list_column
-from app.spark.corpus import Precomputed, document_of, pack_sample, sample_index, view_of
+from app.spark.corpus import Precomputed, compiled_in_worker, document_of, pack_sample, sample_index, view_of
 from corpus.document import is_fanwen
 from corpus.normalize import normalize
 from detector.compare import DetectorParams, stock_model
@@ -124,6 +124,7 @@ def stock_batches(
     """Stage 3, per partition of submissions (document fields and their winnowed grams):
     the grams each queries with, its busy grams left out."""
     schema = arrow_schema(QUERY_SCHEMA)
+    compiled_in_worker()
     statistics = sample_index(sample, size)
     view = view_of(Precomputed(params), statistics, size)
     for batch in batches:

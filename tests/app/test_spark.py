@@ -83,6 +83,20 @@ def test_a_generated_corpus_of_a_few_hundred_gives_the_local_results(spark, tmp_
     assert any(m.later for r in local.results for m in r.matches)  # dated: who copied whom is exercised
 
 
+def test_keys_held_by_more_than_max_key_docs_propose_no_candidates(spark, demo):
+    """Every shared key is held by two documents at least: a cap of one drops
+    them all (no candidate, no match); a cap above the corpus drops none and
+    gives the local results."""
+    folders = [str(demo / "submissions")], [str(demo / "references")]
+    capped = run_spark_audit(*folders, spark=spark, params=SparkParams(max_key_docs=1))
+    assert capped.counts["keys_dropped"] > 0 and capped.result is not None
+    assert capped.result.results and not any(r.matches for r in capped.result.results)
+    assert all(r.originality == 1.0 for r in capped.result.results)
+    loose = run_spark_audit(*folders, spark=spark, params=SparkParams(max_key_docs=10_000))
+    assert loose.counts["keys_dropped"] == 0 and loose.result is not None
+    _assert_same(run_audit([demo / "submissions"], [demo / "references"]), loose.result)
+
+
 def _figures(result: DocumentResult) -> DocumentResult:
     """What a table row cannot carry over from a file: its bytes' hash, encoding, format, decoding warnings."""
     return dataclasses.replace(result, sha256="", encoding="", format="", warnings=())
