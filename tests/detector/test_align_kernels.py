@@ -82,7 +82,10 @@ def test_seeds_that_only_touch_still_form_one_run(compiled):
     assert [(r.a0, r.a1, r.b0, r.b1) for r in runs] == [(0, 10, 0, 10)]
 
 
-_PIECES = st.lists(st.sampled_from(["甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "东南西北", "春夏秋冬", "一二三", "金木水火土"]), max_size=30)
+_PIECES = st.lists(
+    st.sampled_from(["甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "东南西北", "春夏秋冬", "一二三", "金木水火土"]),
+    max_size=30,
+)
 
 
 @settings(max_examples=80, deadline=None)
