@@ -59,7 +59,10 @@ def connected_components(edges: Any, a: str = "a", b: str = "b") -> Any:
     for _ in range(MAX_ROUNDS):
         large = _large_star(current).localCheckpoint()
         small = _small_star(large).localCheckpoint()
-        changed = small.exceptAll(large).union(large.exceptAll(small)).count()
+        # a fixed point of the whole round: small-star alone may leave a tree
+        # of depth two unchanged (5-2-1 and 3-1 after a large-star), which is
+        # not yet a star
+        changed = small.exceptAll(current).union(current.exceptAll(small)).count()
         current = small
         if not changed:
             break

@@ -97,6 +97,29 @@ def test_keys_held_by_more_than_max_key_docs_propose_no_candidates(spark, demo):
     _assert_same(run_audit([demo / "submissions"], [demo / "references"]), loose.result)
 
 
+def test_connected_components_put_every_node_with_the_smallest_of_its_component(spark):
+    """A path that one large-star round turns into a tree of depth two
+    (5-2-1 beside 3-1), and a random sparse graph, against scipy's components."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    from app.spark.components import connected_components
+
+    rng = np.random.default_rng(3)
+    random_edges = [(int(a), int(b)) for a, b in rng.integers(0, 120, size=(90, 2))]
+    for edges in ([(5, 3), (3, 2), (2, 1), (9, 8)], random_edges):
+        frame = spark.createDataFrame(edges, "a long, b long")
+        found = {row.node: row.component for row in connected_components(frame).collect()}
+        nodes = sorted({n for edge in edges for n in edge})
+        rows, cols = zip(*edges)
+        size = max(nodes) + 1
+        graph = coo_matrix((np.ones(len(edges)), (rows, cols)), shape=(size, size))
+        _, labels = scipy_components(graph, directed=False)
+        expected = {n: min(m for m in nodes if labels[m] == labels[n]) for n in nodes}
+        assert found == expected
+
+
 def _figures(result: DocumentResult) -> DocumentResult:
     """What a table row cannot carry over from a file: its bytes' hash, encoding, format, decoding warnings."""
     return dataclasses.replace(result, sha256="", encoding="", format="", warnings=())
