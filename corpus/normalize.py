@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from corpus.textchars import PerCharTable
+from corpus.textchars import CodepointTable, PerCharTable
 
 WILDCARD = "#"
 # Bump when the stream of some text changes: stored fingerprints depend on it,
@@ -249,8 +249,21 @@ def fold_char(ch: str) -> str:
 
 
 _FOLD = PerCharTable(fold_char)
+_WIDE = 0xFFFFFFFE  # folds to more than one character
+_FOLD_CODES = CodepointTable(lambda ch: ord(fold_char(ch)) if len(fold_char(ch)) == 1 else _WIDE)
+
+
+def fold_codepoints(cps: np.ndarray) -> np.ndarray | None:
+    """:func:`fold_char` of each code point (uint32), or None when one of
+    them folds to more than one character (no one-for-one array exists)."""
+    out = _FOLD_CODES(cps)
+    return None if (out == _WIDE).any() else out
 
 
 def fold_chars(text: str) -> str:
     """:func:`fold_char` over a whole string (same length as ``text``)."""
-    return text.translate(_FOLD)
+    try:
+        folded = fold_codepoints(codepoints(text))
+    except UnicodeEncodeError:  # a lone surrogate: no code point array
+        folded = None
+    return from_codepoints(folded) if folded is not None else text.translate(_FOLD)

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from corpus.normalize import chrome_mask, fold_chars
+from corpus.normalize import chrome_mask, codepoints, fold_chars, fold_codepoints, from_codepoints
 from corpus.textchars import is_filler_char, meaningful_only
 
 MERGE_GAP = 1  # edits separated by this many identical characters are one edit
@@ -146,8 +146,22 @@ def diff_passage(
 
 def _folded(text: str, noise: np.ndarray | None, start: int, end: int) -> tuple[list[int], str]:
     """The offsets of ``text[start:end]`` outside the noise mask, and those characters folded."""
-    kept = list(range(start, end)) if noise is None else (np.flatnonzero(~noise[start:end]) + start).tolist()
-    return kept, fold_chars("".join(map(text.__getitem__, kept)))
+    kept = np.arange(start, end) if noise is None else np.flatnonzero(~noise[start:end]) + start
+    try:
+        folded = fold_codepoints(codepoints(text[start:end])[kept - start])
+    except UnicodeEncodeError:  # a lone surrogate: fold the characters one by one
+        folded = None
+    offsets = kept.tolist()
+    if folded is None:
+        return offsets, fold_chars("".join(map(text.__getitem__, offsets)))
+    return offsets, from_codepoints(folded)
+
+
+@lru_cache(maxsize=16)
+def _folded_source(text: str) -> str:
+    """A whole passage folded outside its noise: a family's representative,
+    which every member is diffed against, is folded once."""
+    return _folded(text, chrome_mask(text), 0, len(text))[1]
 
 
 def _similarity(rf: str, lf: str) -> float:
@@ -336,13 +350,21 @@ def passage_swaps(own: str, src: str) -> tuple[tuple[Edit, ...], float, bool]:
     among the bare edit operations is rewritten however the edits are merged
     (merging only lengthens them), so it is not segmented into tokens at all:
     in a corpus of mosaics most members of a family are such."""
-    own_noise, src_noise = chrome_mask(own), chrome_mask(src)
+    own_noise = chrome_mask(own)
     _, lf = _folded(own, own_noise, 0, len(own))
-    _, rf = _folded(src, src_noise, 0, len(src))
-    if _longest_change(rf, lf) > MAX_SWAP_CHARS:
-        return (), _similarity(rf, lf), True
-    diff = diff_passage(own, own_noise, 0, len(own), src, src_noise, 0, len(src))
+    rf = _folded_source(src)
+    similarity = _similarity(rf, lf)
+    if _surely_rewritten(rf, lf, similarity) or _longest_change(rf, lf) > MAX_SWAP_CHARS:
+        return (), similarity, True
+    diff = diff_passage(own, own_noise, 0, len(own), src, chrome_mask(src), 0, len(src))
     return tuple(diff.edits), diff.similarity, diff.rewritten
+
+
+def _surely_rewritten(rf: str, lf: str, similarity: float) -> bool:
+    """:func:`_rewritten` without the edits: the changed stretches' sizes sum
+    to at least the passages' difference in length (the unchanged parts are
+    equal), so a long difference and a low similarity are "many changes"."""
+    return abs(len(rf) - len(lf)) > 2 * MAX_SWAP_CHARS and similarity < REWRITE_SIMILARITY
 
 
 def _longest_change(rf: str, lf: str) -> int:

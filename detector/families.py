@@ -86,34 +86,56 @@ class FamilyBuilder:
     def member_groups(self, min_docs: int) -> Iterator[Members]:
         """Each family's members (one range per document, sorted), families of ``min_docs`` documents or more."""
         nodes = np.frombuffer(self._nodes, dtype=np.int64).reshape(-1, 3) if self._nodes else np.zeros((0, 3), np.int64)
+        if not len(nodes):
+            return
         names = list(self._names)
         pairs = np.arange(0, len(nodes) - 1, 2, dtype=np.int64)
-        overlaps = np.asarray(overlap_links(nodes), dtype=np.int64).reshape(-1, 2)
+        overlaps = overlap_links(nodes)
         rows, cols = np.r_[pairs, overlaps[:, 0]], np.r_[pairs + 1, overlaps[:, 1]]
-        for ids in _components(len(nodes), rows, cols):
-            members = _family_members([(names[d], s, e) for d, s, e in nodes[ids].tolist()])
-            if len({m[0] for m in members}) >= min_docs:
-                yield members
+        family, doc, start, end = _union_spans(_component_labels(len(nodes), rows, cols), nodes, len(names))
+        docs = np.bincount(family)
+        kept = docs[family] >= min_docs
+        family, doc, start, end = family[kept], doc[kept], start[kept], end[kept]
+        name_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
+        order = np.lexsort((end, start, name_rank[doc], family))  # families in label order, members by name
+        family, doc, start, end = family[order], doc[order], start[order], end[order]
+        bounds = np.flatnonzero(np.r_[True, family[1:] != family[:-1], True])
+        members = list(zip(doc.tolist(), start.tolist(), end.tolist()))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            yield [(names[d], s, e) for d, s, e in members[lo:hi]]
 
 
-def overlap_links(nodes: np.ndarray) -> list[tuple[int, int]]:
+def _union_spans(labels: np.ndarray, nodes: np.ndarray, documents: int) -> tuple[np.ndarray, ...]:
+    """One range per (component, document): the union span of its ranges
+    there. Returns (component, document, start, end) arrays."""
+    keys = labels.astype(np.int64) * documents + nodes[:, 0]
+    order = np.lexsort((nodes[:, 1], keys))
+    keys = keys[order]
+    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    start = nodes[order, 1][firsts]  # lowest start of the group
+    end = np.maximum.reduceat(nodes[order, 2], firsts)
+    return keys[firsts] // documents, keys[firsts] % documents, start, end
+
+
+def overlap_links(nodes: np.ndarray) -> np.ndarray:
     """Links between ranges of one document that mostly overlap (the same
-    passage); ``nodes`` holds a (document id, start, end) row per range."""
-    links: list[tuple[int, int]] = []
+    passage): an (n, 2) array of row pairs of ``nodes``, which holds a
+    (document id, start, end) row per range. Two ranges are linked when
+    their overlap is at least half the shorter one."""
     if not len(nodes):
-        return links
+        return np.zeros((0, 2), dtype=np.int64)
+    nodes = np.asarray(nodes, dtype=np.int64)
     order = np.lexsort((nodes[:, 1], nodes[:, 0]))  # by document, then start (stable: node order among equals)
-    doc, start, end = (nodes[order, c].tolist() for c in range(3))
-    ids = order.tolist()
-    for pos, i in enumerate(ids):
-        d0, s0, e0 = doc[pos], start[pos], end[pos]
-        for nxt in range(pos + 1, len(ids)):
-            if doc[nxt] != d0 or start[nxt] >= e0:
-                break
-            s1, e1 = start[nxt], end[nxt]
-            if min(e0, e1) - s1 >= 0.5 * min(e0 - s0, e1 - s1):
-                links.append((i, ids[nxt]))
-    return links
+    doc, start, end = (nodes[order, c] for c in range(3))
+    span = int(max(end.max(), start.max())) + 1
+    placed = doc * span + start  # ascending
+    upto = np.searchsorted(placed, doc * span + end, side="left")  # later ranges starting before this one ends
+    counts = np.maximum(upto - np.arange(len(order)) - 1, 0)
+    first = np.repeat(np.arange(len(order)), counts)
+    second = first + 1 + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    s0, e0, s1, e1 = start[first], end[first], start[second], end[second]
+    linked = 2 * (np.minimum(e0, e1) - s1) >= np.minimum(e0 - s0, e1 - s1)
+    return np.column_stack([order[first[linked]], order[second[linked]]])
 
 
 def find_families(
@@ -125,15 +147,6 @@ def find_families(
     for result in results:
         builder.add(result)
     return builder.families(documents, min_docs, mapper)
-
-
-def _family_members(nodes: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """One range per document: the union span of its ranges in the family."""
-    spans: dict[str, tuple[int, int]] = {}
-    for doc, start, end in nodes:
-        lo, hi = spans.get(doc, (start, end))
-        spans[doc] = (min(lo, start), max(hi, end))
-    return sorted((doc, lo, hi) for doc, (lo, hi) in spans.items())
 
 
 def family_order(family: Family) -> tuple[int, str, int]:
@@ -215,15 +228,10 @@ def _text(documents: Mapping[str, Document], path: str) -> str:
     return known.text if known is not None else ""
 
 
-def _components(count: int, rows: np.ndarray, cols: np.ndarray) -> list[list[int]]:
-    """Connected components (scipy) of ``count`` nodes joined by links ``rows[i]``-``cols[i]``."""
+def _component_labels(count: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The connected component (scipy) of each of ``count`` nodes joined by links ``rows[i]``-``cols[i]``."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    if not count:
-        return []
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0, True])
-    return [order[bounds[i] : bounds[i + 1]].tolist() for i in range(len(bounds) - 1)]
+    return connected_components(graph, directed=False)[1]

@@ -67,7 +67,7 @@ def overlap_group(table: Any) -> Any:
     """One document's ranges linked where they mostly overlap (:func:`overlap_links`)."""
     rows = columns(table, ("node", "doc", "start", "end"))
     ranges = np.array([[0, s, e] for s, e in zip(rows["start"], rows["end"])], dtype=np.int64).reshape(-1, 3)
-    links = [{"a": rows["node"][i], "b": rows["node"][j]} for i, j in overlap_links(ranges)]
+    links = [{"a": rows["node"][i], "b": rows["node"][j]} for i, j in overlap_links(ranges).tolist()]
     return rows_table(links, arrow_schema("a long, b long"))
 
 
