@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -67,11 +69,29 @@ def metadata_with_warnings(path: str | Path) -> tuple[DocMeta, list[str]]:
 
 
 def _find_manifest(folder: Path) -> Path | None:
-    for name in MANIFEST_NAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    return None
+    if _found_manifests is not None and folder in _found_manifests:
+        return _found_manifests[folder]
+    found = next((folder / name for name in MANIFEST_NAMES if (folder / name).is_file()), None)
+    if _found_manifests is not None:
+        _found_manifests[folder] = found
+    return found
+
+
+_found_manifests: dict[Path, Path | None] | None = None  # within manifests_cached(): each folder looked at once
+
+
+@contextmanager
+def manifests_cached() -> Iterator[None]:
+    """Look for each folder's manifest once while reading many files (a
+    folder of 100,000 files otherwise costs five stat calls per file and
+    parent); outside, every lookup sees the file system as it is."""
+    global _found_manifests
+    outer = _found_manifests
+    _found_manifests = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _found_manifests = outer
 
 
 @lru_cache(maxsize=64)

@@ -24,7 +24,7 @@ from corpus.formats.docx import read_docx
 from corpus.formats.office import read_via_soffice
 from corpus.formats.pdf import read_pdf
 from corpus.limits import ReadLimits, current_limits, too_many_chars
-from corpus.metadata import metadata_with_warnings
+from corpus.metadata import manifests_cached, metadata_with_warnings
 from corpus.names import safe_path
 from corpus.progress import Progress, no_progress
 
@@ -96,7 +96,7 @@ def iter_documents(
     """Read every document under ``paths``; unreadable ones go to ``errors``."""
     files, missing = discover_files(paths)
     errors.extend(missing)
-    with reading_session():  # one .pdf/.docx worker for all the files
+    with reading_session(), manifests_cached():  # one .pdf/.docx worker for all the files
         for done, path in enumerate(files, start=1):
             try:
                 yield load_document(path, max_bytes=max_bytes, role=role)
