@@ -119,7 +119,11 @@ def hits_of(
     which = np.concatenate([band_which, gram_which + bands])
     docs = np.concatenate([band_docs, gram_docs])
     wanted = np.isin(docs, np.asarray(doc_ids, dtype=np.int64))
-    which, docs = which[wanted], docs[wanted]
+    return keys_by_document(which[wanted], docs[wanted])
+
+
+def keys_by_document(which: np.ndarray, docs: np.ndarray) -> dict[int, np.ndarray]:
+    """The distinct keys ``which`` of each document of ``docs`` (postings side by side), sorted."""
     span = int(which.max()) + 1 if len(which) else 1
     pairs = np.unique(docs * span + which)  # distinct (document, key), by document then key
     docs, which = pairs // span, pairs % span
@@ -243,7 +247,12 @@ def top_candidates(
         threshold = np.partition(score, len(score) - limit)[len(score) - limit]  # the limit-th highest
         chosen = score >= threshold
         ids, band_hits, gram_hits, score = ids[chosen], band_hits[chosen], gram_hits[chosen], score[chosen]
-    order = np.lexsort((ids, -score))
+    return ranked_candidates(ids, band_hits, gram_hits)
+
+
+def ranked_candidates(ids: np.ndarray, band_hits: np.ndarray, gram_hits: np.ndarray) -> list[Candidate]:
+    """Candidates of documents ``ids`` with their hits, best score first, then by id."""
+    order = np.lexsort((ids, -(band_hits + 2 * gram_hits)))
     return [
         Candidate(int(i), int(b), int(g))
         for i, b, g in zip(ids[order].tolist(), band_hits[order].tolist(), gram_hits[order].tolist())

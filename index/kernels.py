@@ -8,6 +8,12 @@ permutations; rolling hash, finalizer and winnowing are fused into the same
 pass. Outputs are identical to the numpy path (tests hold them equal); only
 bulk work (``index add``, ``audit``) comes here, so a one-document ``check``
 never pays numba's import and cache-load time.
+
+:func:`postings_of`, :func:`candidate_pool` and :func:`postings_held_by` are
+a large in-memory or on-disk corpus's candidate query (``lookup_sorted``,
+``top_candidates`` and ``hits_of`` of :mod:`index.corpus`): one pass over the
+postings found, counting into scratch arrays, where numpy allocates and
+scans arrays the size of the corpus for every query.
 """
 
 from __future__ import annotations
@@ -186,3 +192,127 @@ def distinct_grams(cps, starts, lengths, k):  # pragma: no cover - compiled
         at = _distinct_sorted(gram_hashes(cps, starts[d], lengths[d], k).view(np.int64), values, at)
         offsets[d + 1] = at
     return values[:at], offsets
+
+
+_SIGN64 = np.uint64(1 << 63)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def postings_of(keys, starts, bits, values, queries):  # pragma: no cover - compiled
+    """(index into ``queries``, value) of every posting whose key is a query
+    (distinct, sorted): :func:`index.corpus.lookup_sorted` over a
+    :class:`~index.sorted_keys.SortedKeys` (``keys``, its bucket ``starts``
+    and ``bits``) and the ``values`` beside the keys."""
+    n = queries.shape[0]
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    total = 0
+    for q in range(n):
+        key = queries[q]
+        bucket = 0
+        if bits > 0:
+            bucket = np.int64((np.uint64(key) ^ _SIGN64) >> np.uint64(64 - bits))
+        a, z = starts[bucket], starts[bucket + 1]
+        while a < z:
+            mid = (a + z) >> 1
+            if keys[mid] < key:
+                a = mid + 1
+            else:
+                z = mid
+        e = a
+        while e < keys.shape[0] and keys[e] == key:
+            e += 1
+        lo[q], hi[q] = a, e
+        total += e - a
+    which = np.empty(total, dtype=np.int64)
+    found = np.empty(total, dtype=np.int64)
+    at = 0
+    for q in range(n):
+        for j in range(lo[q], hi[q]):
+            which[at] = q
+            found[at] = values[j]
+            at += 1
+    return which, found
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def candidate_pool(band_docs, gram_docs, excluded, limit, band_count, gram_count):  # pragma: no cover - compiled
+    """The documents of :func:`index.corpus.top_candidates` (the ``limit``
+    best by score, and ties with the last; ``excluded`` left out), unordered:
+    (ids, band hits, gram hits). ``band_count`` and ``gram_count`` are zeroed
+    scratch arrays over the corpus's documents, left zeroed."""
+    touched = np.empty(band_docs.shape[0] + gram_docs.shape[0], dtype=np.int64)
+    t = 0
+    for d in band_docs:
+        if band_count[d] == 0 and gram_count[d] == 0:
+            touched[t] = d
+            t += 1
+        band_count[d] += 1
+    for d in gram_docs:
+        if band_count[d] == 0 and gram_count[d] == 0:
+            touched[t] = d
+            t += 1
+        gram_count[d] += 1
+    for d in excluded:
+        if 0 <= d < band_count.shape[0]:
+            band_count[d] = 0
+            gram_count[d] = 0
+    threshold = _pool_threshold(touched[:t], band_count, gram_count, limit)
+    n = 0
+    for i in range(t):
+        d = touched[i]
+        if band_count[d] + 2 * gram_count[d] >= threshold:
+            touched[n] = d  # n <= i: the kept ids move to the front
+            n += 1
+        else:
+            band_count[d] = 0
+            gram_count[d] = 0
+    ids = touched[:n].copy()
+    bands = np.empty(n, dtype=np.int64)
+    grams = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        d = ids[i]
+        bands[i], grams[i] = band_count[d], gram_count[d]
+        band_count[d] = 0
+        gram_count[d] = 0
+    return ids, bands, grams
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _pool_threshold(touched, band_count, gram_count, limit):  # pragma: no cover - compiled
+    """The lowest score kept: the ``limit``-th highest positive score (by a
+    histogram of the scores, small integers), or 1 when there are fewer."""
+    top = 0
+    for d in touched:
+        top = max(top, band_count[d] + 2 * gram_count[d])
+    histogram = np.zeros(top + 1, dtype=np.int64)
+    for d in touched:
+        histogram[band_count[d] + 2 * gram_count[d]] += 1
+    above = 0
+    for score in range(top, 0, -1):
+        above += histogram[score]
+        if above >= limit:
+            return score
+    return 1
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def postings_held_by(chosen, which, docs, mark):  # pragma: no cover - compiled
+    """The (key, document) postings of the ``chosen`` documents; ``mark`` is
+    a zeroed scratch array over the corpus's documents, left zeroed."""
+    for d in chosen:
+        mark[d] = 1
+    count = 0
+    for d in docs:
+        count += mark[d]
+    out_which = np.empty(count, dtype=np.int64)
+    out_docs = np.empty(count, dtype=np.int64)
+    at = 0
+    for i in range(docs.shape[0]):
+        if mark[docs[i]]:
+            out_which[at] = which[i]
+            out_docs[at] = docs[i]
+            at += 1
+    for d in chosen:
+        mark[d] = 0
+    return out_which, out_docs

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -23,15 +24,21 @@ from index.corpus import (
     SampleMember,
     distinct_grams,
     hits_of,
+    keys_by_document,
     lookup_sorted,
     precedence,
     query_keys,
+    ranked_candidates,
     sample_rank,
     top_candidates,
 )
 from index.errors import IndexStoreError
-from index.fingerprint import FingerprintParams, Fingerprints
+from index.fingerprint import BULK_CHARS, FingerprintParams, Fingerprints, bulk_kernels
 from index.sorted_keys import SortedKeys
+
+#: Postings from which a corpus answers candidate queries with the compiled
+#: kernels (below, numpy's per-query arrays over the corpus cost little).
+BULK_POSTINGS = 1_000_000
 
 
 @dataclass
@@ -49,6 +56,8 @@ class MemoryIndex:
     _by_identity: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _by_content: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
     _sample: list[SampleMember] = field(default_factory=list, repr=False)
+    _compiled: Any = field(default=None, repr=False)  # index.kernels for the candidate query, False: numpy
+    _counts: np.ndarray = field(default_factory=lambda: np.zeros((3, 0), dtype=np.int32), repr=False)
 
     def __post_init__(self) -> None:
         self._bands = SortedKeys(self.band_keys)
@@ -117,6 +126,9 @@ class MemoryIndex:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
         bands, grams = query_keys(fp, busy)
+        kernels = self._kernels()
+        if kernels is not None:
+            return self._compiled_candidates(kernels, bands, grams, exclude, limit)
         band_which, band_docs = lookup_sorted(self._bands, self.band_docs, bands)
         gram_which, gram_docs = lookup_sorted(self._grams, self.gram_docs, grams)
         band_hits = np.bincount(band_docs, minlength=len(self.documents))
@@ -124,6 +136,35 @@ class MemoryIndex:
         ids = np.flatnonzero(band_hits | gram_hits)
         found = top_candidates(ids, band_hits[ids], gram_hits[ids], exclude=exclude, limit=limit)
         hits = hits_of([c.doc_id for c in found], band_which, band_docs, gram_which, gram_docs, len(bands))
+        return [self._described(c, hits.get(c.doc_id)) for c in found]
+
+    def _kernels(self):  # -> module index.kernels | None
+        """The compiled candidate query for a corpus of many postings (numba
+        importable), else None: numpy answers small corpora quicker."""
+        if self._compiled is None:
+            large = len(self.gram_keys) + len(self.band_keys) >= BULK_POSTINGS
+            self._compiled = (bulk_kernels(BULK_CHARS) if large else None) or False
+            if self._compiled:  # zeroed counts per document, which the kernels leave zeroed
+                self._counts = np.zeros((3, len(self.documents)), dtype=np.int32)
+        return self._compiled or None
+
+    def _compiled_candidates(
+        self, kernels, bands: np.ndarray, grams: np.ndarray, exclude: Iterable[int], limit: int
+    ) -> list[Candidate]:
+        """The numpy path's answer, from the compiled kernels (tests hold them equal)."""
+        band_count, gram_count, mark = self._counts
+        band_which, band_docs = _postings(kernels, self._bands, self.band_docs, bands)
+        gram_which, gram_docs = _postings(kernels, self._grams, self.gram_docs, grams)
+        if limit <= 0:
+            return []
+        excluded = np.fromiter(set(exclude), dtype=np.int64)
+        ids, band_hits, gram_hits = kernels.candidate_pool(
+            band_docs, gram_docs, excluded, limit, band_count, gram_count
+        )
+        found = ranked_candidates(ids, band_hits, gram_hits)
+        which = np.concatenate([band_which, gram_which + len(bands)])
+        held = kernels.postings_held_by(ids, which, np.concatenate([band_docs, gram_docs]), mark)
+        hits = keys_by_document(*held)
         return [self._described(c, hits.get(c.doc_id)) for c in found]
 
     def _described(self, candidate: Candidate, hits: np.ndarray | None) -> Candidate:
@@ -139,6 +180,11 @@ class MemoryIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _postings(kernels, keys: SortedKeys, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~index.corpus.lookup_sorted`, compiled."""
+    return kernels.postings_of(keys.keys, keys.starts, keys.bits, values, queries)
 
 
 def _sorted_postings(keys: list[np.ndarray], owners: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,72 @@
+"""The compiled candidate query of a large corpus answers as the numpy one."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import index.memory as memory_module
+from evaluation.synth import SynthConfig, generate_texts
+from index.corpus import prepare
+from index.fingerprint import FingerprintParams
+from index.memory import MemoryIndex
+
+pytest.importorskip("numba")
+
+
+def _answers(store, fp, **kwargs):
+    return [
+        (c.doc_id, c.band_hits, c.gram_hits, c.identity, c.precedence, tuple(c.hits.tolist()))
+        for c in store.candidates(fp, **kwargs)
+    ]
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """The same generated summaries as a small corpus (numpy) and as one forced onto the compiled query."""
+    from corpus.read import read_document
+
+    folder = tmp_path_factory.mktemp("summaries")
+    texts = [text for _, text in generate_texts(SynthConfig(n_units=30, n_references=2, seed=11))]
+    texts.append(texts[0][:900] + texts[7][300:1500])
+    prepared = []
+    for i, text in enumerate(texts):
+        (folder / f"{i:02}.txt").write_bytes(text.encode("utf-8"))
+        prepared.append(prepare(read_document(folder / f"{i:02}.txt"), FingerprintParams()))
+    plain = MemoryIndex.build(prepared, FingerprintParams())
+    assert plain._kernels() is None, "a small corpus queries with numpy"
+    saved, memory_module.BULK_POSTINGS = memory_module.BULK_POSTINGS, 0
+    try:
+        compiled = MemoryIndex.build(prepared, FingerprintParams())
+        assert compiled._kernels() is not None, "forced onto the compiled query"
+    finally:
+        memory_module.BULK_POSTINGS = saved
+    return plain, compiled, prepared
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.integers(0, 10**6),
+    limit=st.integers(0, 40),
+    excluded=st.sets(st.integers(-2, 40), max_size=6),
+    busy_every=st.sampled_from([0, 1, 2, 5]),
+)
+def test_compiled_candidates_equal_numpy_candidates(stores, which, limit, excluded, busy_every):
+    """Same documents, hits, keys held and order, for any limit, exclusions
+    (some of them ids no document has) and busy grams."""
+    plain, compiled, prepared = stores
+    fp = prepared[which % len(prepared)].fingerprints
+    busy = np.unique(fp.grams[::busy_every]) if busy_every else None
+    expected = _answers(plain, fp, busy=busy, exclude=excluded, limit=limit)
+    assert _answers(compiled, fp, busy=busy, exclude=excluded, limit=limit) == expected
+
+
+def test_compiled_candidates_leave_their_counts_zeroed(stores):
+    """The scratch counts the kernels use are zero again after every query,
+    so the next query starts clean (the same query twice answers alike)."""
+    _, compiled, prepared = stores
+    fp = prepared[3].fingerprints
+    first = _answers(compiled, fp, limit=10)
+    assert len(first) >= 3, "the query finds candidates"
+    assert not compiled._counts.any()
+    assert _answers(compiled, fp, limit=10) == first
