@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -344,9 +345,15 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
 
 
 def _line(entry: dict[str, Any]) -> str:
+    return _json_encoder().encode(entry) + "\n"
+
+
+@lru_cache(maxsize=1)
+def _json_encoder() -> Any:
+    """``json.dumps(..., ensure_ascii=False)``'s encoder, made once (dumps makes one per call)."""
     import json
 
-    return json.dumps(entry, ensure_ascii=False) + "\n"
+    return json.JSONEncoder(ensure_ascii=False)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
+from functools import cache
 from typing import Any
 
 from detector.families import Family
@@ -33,8 +34,19 @@ def _round(value: float) -> float:
 def _rounded(obj: object, **extra: Any) -> dict[str, Any]:
     """A flat dataclass (a match, a section: fields of plain values) as a
     dict, its shares and similarities rounded to four digits."""
-    out = {f.name: getattr(obj, f.name) for f in fields(obj)}  # type: ignore[arg-type]
-    return {**{k: _round(v) if isinstance(v, float) else v for k, v in out.items()}, **extra}
+    values = getattr(obj, "__dict__", None)  # a dataclass without slots: its fields, in order
+    out = dict(values) if values is not None else {name: getattr(obj, name) for name in _field_names(type(obj))}
+    for name, value in out.items():
+        if isinstance(value, float):
+            out[name] = round(float(value), 4)
+    out.update(extra)
+    return out
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names (``fields()`` walks them anew on every call)."""
+    return tuple(f.name for f in fields(kind))
 
 
 def document_dict(result: DocumentResult) -> dict[str, Any]:
