@@ -96,6 +96,8 @@ class FamilyBuilder:
         docs = np.bincount(family)
         kept = docs[family] >= min_docs
         family, doc, start, end = family[kept], doc[kept], start[kept], end[kept]
+        if not len(family):
+            return
         name_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
         order = np.lexsort((end, start, name_rank[doc], family))  # families in label order, members by name
         family, doc, start, end = family[order], doc[order], start[order], end[order]
