@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,6 +63,11 @@ _CHROME_LINE_RE = re.compile(
 )
 
 _PLACEHOLDER_RE = re.compile(r"(?:[Xx×＊*＿_ＸｘΧ]{2,}|(?<=[0-9０-９])[Xx×_＿ＸｘΧ]{1,2}(?=[年月日]))")
+# Characters some match of each pattern above must hold: a text without any
+# is not scanned by it (a character-class search is many times quicker than
+# trying the pattern's branches at every position).
+_TONE_VOWEL_RE = re.compile(f"[{_TONE_VOWELS}]")
+_PLACEHOLDER_CHAR_RE = re.compile(r"[Xx×＊*＿_ＸｘΧ]")
 
 
 @dataclass(frozen=True)
@@ -156,18 +162,38 @@ def _t2s_char(ch: str) -> str:
 def chrome_mask(text: str) -> np.ndarray:
     """True for code points inside web-chrome lines or pinyin annotations."""
     mask = np.zeros(len(text), dtype=bool)
-    for match in _CHROME_LINE_RE.finditer(text):
-        if match.end() > match.start():
+    for start, end in chrome_lines(text):
+        mask[start:end] = True
+    if _TONE_VOWEL_RE.search(text):  # every pinyin match holds a tone vowel: most texts skip the scan
+        for match in _PINYIN_RE.finditer(text):
             mask[match.start() : match.end()] = True
-    for match in _PINYIN_RE.finditer(text):
-        mask[match.start() : match.end()] = True
     return mask
+
+
+def chrome_lines(text: str) -> Iterator[tuple[int, int]]:
+    """The spans ``_CHROME_LINE_RE.finditer`` finds, the pattern tried at
+    line starts only (where its ``^`` can match): a search tries it at every
+    character, a third of normalizing a summary."""
+    pos, size = 0, len(text)
+    while pos < size:
+        match = _CHROME_LINE_RE.match(text, pos)
+        if match is not None and match.end() > pos:
+            yield match.span()
+            pos = match.end()
+        else:
+            pos += 1
+        if pos < size and text[pos - 1] != "\n":  # on to the next line start
+            newline = text.find("\n", pos)
+            if newline < 0:
+                return
+            pos = newline + 1
 
 
 def placeholder_mask(text: str) -> np.ndarray:
     mask = np.zeros(len(text), dtype=bool)
-    for match in _PLACEHOLDER_RE.finditer(text):
-        mask[match.start() : match.end()] = True
+    if _PLACEHOLDER_CHAR_RE.search(text):  # every placeholder holds one of these: most texts skip the scan
+        for match in _PLACEHOLDER_RE.finditer(text):
+            mask[match.start() : match.end()] = True
     return mask
 
 

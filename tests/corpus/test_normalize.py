@@ -105,3 +105,38 @@ def test_to_stream_inverts_to_original():
 def test_whole_strings_fold_and_filter_as_their_characters_do(text):
     assert fold_chars(text) == "".join(fold_char(c) for c in text)
     assert meaningful_only(text) == "".join(c for c in text if is_meaningful_char(c))
+
+
+_CHROME_PIECES = [
+    "搜索",
+    "下一篇：",
+    "版权所有 ",
+    "copyright",
+    "1/3",
+    "第 2 页 共 5 页",
+    "★",
+    "×",
+    "x",
+    "来源：新华网",
+    "阅读已结束",
+    "\n",
+    "\n\n",
+    "  ",
+    "\t",
+    "。",
+    "工作总结",
+    "2023年",
+    "ICP备12号",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CHROME_PIECES), max_size=40))
+def test_chrome_lines_are_the_chrome_pattern_s_matches(pieces):
+    """Tried at line starts only, the chrome pattern finds what searching
+    the whole text finds (blank lines, lines of spaces, a match running over
+    several lines, chrome at the very start or end)."""
+    from corpus.normalize import _CHROME_LINE_RE, chrome_lines
+
+    text = "".join(pieces)
+    assert list(chrome_lines(text)) == [m.span() for m in _CHROME_LINE_RE.finditer(text)]
