@@ -140,7 +140,8 @@ class MemoryIndex:
 
     def _kernels(self):  # -> module index.kernels | None
         """The compiled candidate query for a corpus of many postings (numba
-        importable), else None: numpy answers small corpora quicker."""
+        importable), else None: numpy answers small corpora quicker. Its
+        scratch counts serve one query at a time (workers are processes)."""
         if self._compiled is None:
             large = len(self.gram_keys) + len(self.band_keys) >= BULK_POSTINGS
             self._compiled = (bulk_kernels(BULK_CHARS) if large else None) or False
@@ -152,11 +153,11 @@ class MemoryIndex:
         self, kernels, bands: np.ndarray, grams: np.ndarray, exclude: Iterable[int], limit: int
     ) -> list[Candidate]:
         """The numpy path's answer, from the compiled kernels (tests hold them equal)."""
+        if limit <= 0:
+            return []
         band_count, gram_count, mark = self._counts
         band_which, band_docs = _postings(kernels, self._bands, self.band_docs, bands)
         gram_which, gram_docs = _postings(kernels, self._grams, self.gram_docs, grams)
-        if limit <= 0:
-            return []
         excluded = np.fromiter(set(exclude), dtype=np.int64)
         ids, band_hits, gram_hits = kernels.candidate_pool(
             band_docs, gram_docs, excluded, limit, band_count, gram_count
