@@ -276,7 +276,14 @@ def fold_char(ch: str) -> str:
 
 _FOLD = PerCharTable(fold_char)
 _WIDE = 0xFFFFFFFE  # folds to more than one character
-_FOLD_CODES = CodepointTable(lambda ch: ord(fold_char(ch)) if len(fold_char(ch)) == 1 else _WIDE)
+
+
+def _fold_code(ch: str) -> int:
+    folded = fold_char(ch)
+    return ord(folded) if len(folded) == 1 else _WIDE
+
+
+_FOLD_CODES = CodepointTable(_fold_code)
 
 
 def fold_codepoints(cps: np.ndarray) -> np.ndarray | None:

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from corpus.normalize import chrome_mask, codepoints, fold_chars, fold_codepoints, from_codepoints
+from corpus.normalize import chrome_mask, codepoints, fold_chars, from_codepoints
 from corpus.textchars import is_filler_char, meaningful_only
 
 MERGE_GAP = 1  # edits separated by this many identical characters are one edit
@@ -147,14 +147,12 @@ def diff_passage(
 def _folded(text: str, noise: np.ndarray | None, start: int, end: int) -> tuple[list[int], str]:
     """The offsets of ``text[start:end]`` outside the noise mask, and those characters folded."""
     kept = np.arange(start, end) if noise is None else np.flatnonzero(~noise[start:end]) + start
-    try:
-        folded = fold_codepoints(codepoints(text[start:end])[kept - start])
-    except UnicodeEncodeError:  # a lone surrogate: fold the characters one by one
-        folded = None
     offsets = kept.tolist()
-    if folded is None:
-        return offsets, fold_chars("".join(map(text.__getitem__, offsets)))
-    return offsets, from_codepoints(folded)
+    try:
+        chars = from_codepoints(codepoints(text[start:end])[kept - start])
+    except UnicodeEncodeError:  # a lone surrogate: no code point array
+        chars = "".join(map(text.__getitem__, offsets))
+    return offsets, fold_chars(chars)
 
 
 @lru_cache(maxsize=16)
