@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,6 +84,7 @@ def test_an_empty_disk_corpus_answers_nothing(tmp_path):
 
 TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300) | st.sampled_from(
     ["", "２０２３年 12.5% 1,200人 XX局 20xx年", "穩(wěn)定\n搜索\n第 3 页\n正文。", "a" * 70_000 + "1" * 300]
+    + ["𠀀𪚥 astral 字 2023年"]
 )
 
 
@@ -97,3 +99,13 @@ def test_a_record_gives_back_the_text_and_its_normalized_stream_exactly(text):
     for name in ("starts", "ends", "meaningful"):
         mine, theirs = getattr(stream, name), getattr(normalized, name)
         assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+
+
+@pytest.mark.parametrize("text", ["前\udc80后 2023年", "\ud83d\ude00 二〇二三 \ud83d\ude00", "尾\ud800"])
+def test_a_record_keeps_lone_surrogates_exactly(text):
+    """UTF-16 cannot hold a lone surrogate apart from its neighbours (a
+    pair's halves written as two code points would come back as one)."""
+    normalized = normalize(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
+    back, stream = decode(encode(text, normalized))
+    assert back == text and len(back) == len(text)
+    assert stream.text == normalized.text and np.array_equal(stream.ends, normalized.ends)
