@@ -9,11 +9,11 @@ pass. Outputs are identical to the numpy path (tests hold them equal); only
 bulk work (``index add``, ``audit``) comes here, so a one-document ``check``
 never pays numba's import and cache-load time.
 
-:func:`postings_of`, :func:`candidate_pool` and :func:`postings_held_by` are
-a large in-memory or on-disk corpus's candidate query (``lookup_sorted``,
-``top_candidates`` and ``hits_of`` of :mod:`index.corpus`): one pass over the
-postings found, counting into scratch arrays, where numpy allocates and
-scans arrays the size of the corpus for every query.
+:func:`candidate_query` is a large in-memory or on-disk corpus's candidate
+query (``lookup_sorted``, ``top_candidates`` and ``hits_of`` of
+:mod:`index.corpus`): passes over the postings where they lie, counting
+into scratch arrays, where numpy gathers the postings found and allocates
+and scans arrays the size of the corpus for every query.
 """
 
 from __future__ import annotations
@@ -198,15 +198,13 @@ _SIGN64 = np.uint64(1 << 63)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def postings_of(keys, starts, bits, values, queries):  # pragma: no cover - compiled
-    """(index into ``queries``, value) of every posting whose key is a query
-    (distinct, sorted): :func:`index.corpus.lookup_sorted` over a
-    :class:`~index.sorted_keys.SortedKeys` (``keys``, its bucket ``starts``
-    and ``bits``) and the ``values`` beside the keys."""
+def posting_ranges(keys, starts, bits, queries):  # pragma: no cover - compiled
+    """Where each query's postings start and end in ``keys`` (sorted, with
+    the bucket ``starts`` of their top ``bits``: a
+    :class:`~index.sorted_keys.SortedKeys`)."""
     n = queries.shape[0]
     lo = np.empty(n, dtype=np.int64)
     hi = np.empty(n, dtype=np.int64)
-    total = 0
     for q in range(n):
         key = queries[q]
         bucket = 0
@@ -223,36 +221,40 @@ def postings_of(keys, starts, bits, values, queries):  # pragma: no cover - comp
         while e < keys.shape[0] and keys[e] == key:
             e += 1
         lo[q], hi[q] = a, e
-        total += e - a
-    which = np.empty(total, dtype=np.int64)
-    found = np.empty(total, dtype=np.int64)
-    at = 0
-    for q in range(n):
-        for j in range(lo[q], hi[q]):
-            which[at] = q
-            found[at] = values[j]
-            at += 1
-    return which, found
+    return lo, hi
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def candidate_pool(band_docs, gram_docs, excluded, limit, band_count, gram_count):  # pragma: no cover - compiled
+def _count_postings(lo, hi, values, count, other, touched, t):  # pragma: no cover - compiled
+    """Add one to ``count`` of the document of every posting in the ranges;
+    a document neither count had yet goes to ``touched`` (from ``t``)."""
+    for q in range(lo.shape[0]):
+        for j in range(lo[q], hi[q]):
+            d = values[j]
+            if count[d] == 0 and other[d] == 0:
+                touched[t] = d
+                t += 1
+            count[d] += 1
+    return t
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def candidate_query(band_lo, band_hi, band_values, gram_lo, gram_hi, gram_values, excluded, limit, counts):  # noqa: E501  # pragma: no cover - compiled
     """The documents of :func:`index.corpus.top_candidates` (the ``limit``
-    best by score, and ties with the last; ``excluded`` left out), unordered:
-    (ids, band hits, gram hits). ``band_count`` and ``gram_count`` are zeroed
-    scratch arrays over the corpus's documents, left zeroed."""
-    touched = np.empty(band_docs.shape[0] + gram_docs.shape[0], dtype=np.int64)
-    t = 0
-    for d in band_docs:
-        if band_count[d] == 0 and gram_count[d] == 0:
-            touched[t] = d
-            t += 1
-        band_count[d] += 1
-    for d in gram_docs:
-        if band_count[d] == 0 and gram_count[d] == 0:
-            touched[t] = d
-            t += 1
-        gram_count[d] += 1
+    best by score, and ties with the last; ``excluded`` left out), unordered,
+    with their hits and the query keys each holds (``hits_of``).
+
+    ``band_lo``/``band_hi`` bound each band query's postings in
+    ``band_values`` (documents), and so for grams. ``counts`` holds three
+    zeroed scratch rows over the corpus's documents, left zeroed. Returns
+    (ids, band hits, gram hits, start, size, keys): document ``ids[i]``
+    holds the distinct keys ``keys[start[i]:start[i] + size[i]]``, sorted,
+    band queries numbered first, then grams."""
+    band_count, gram_count, mark = counts[0], counts[1], counts[2]
+    total = np.sum(band_hi - band_lo) + np.sum(gram_hi - gram_lo)
+    touched = np.empty(total, dtype=np.int64)
+    t = _count_postings(band_lo, band_hi, band_values, band_count, gram_count, touched, 0)
+    t = _count_postings(gram_lo, gram_hi, gram_values, gram_count, band_count, touched, t)
     for d in excluded:
         if 0 <= d < band_count.shape[0]:
             band_count[d] = 0
@@ -268,14 +270,39 @@ def candidate_pool(band_docs, gram_docs, excluded, limit, band_count, gram_count
             band_count[d] = 0
             gram_count[d] = 0
     ids = touched[:n].copy()
-    bands = np.empty(n, dtype=np.int64)
-    grams = np.empty(n, dtype=np.int64)
+    band_hits = np.empty(n, dtype=np.int64)
+    gram_hits = np.empty(n, dtype=np.int64)
+    start = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
         d = ids[i]
-        bands[i], grams[i] = band_count[d], gram_count[d]
+        band_hits[i], gram_hits[i] = band_count[d], gram_count[d]
+        start[i + 1] = start[i] + band_count[d] + gram_count[d]  # postings held: the distinct keys, or more
         band_count[d] = 0
         gram_count[d] = 0
-    return ids, bands, grams
+        mark[d] = i + 1
+    keys = np.empty(start[n], dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
+    _held_keys(band_lo, band_hi, band_values, 0, mark, start, size, keys)
+    _held_keys(gram_lo, gram_hi, gram_values, band_lo.shape[0], mark, start, size, keys)
+    for d in ids:
+        mark[d] = 0
+    return ids, band_hits, gram_hits, start[:n], size, keys
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _held_keys(lo, hi, values, first, mark, start, size, keys):  # pragma: no cover - compiled
+    """Append query ``first + q`` to the keys of each marked document holding
+    it; queries come in rising order, so a document's keys are sorted and a
+    repeat (a document posted twice under one key) is the last one written."""
+    for q in range(lo.shape[0]):
+        key = first + q
+        for j in range(lo[q], hi[q]):
+            i = mark[values[j]] - 1
+            if i >= 0:
+                at = start[i] + size[i]
+                if size[i] == 0 or keys[at - 1] != key:
+                    keys[at] = key
+                    size[i] += 1
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -294,25 +321,3 @@ def _pool_threshold(touched, band_count, gram_count, limit):  # pragma: no cover
         if above >= limit:
             return score
     return 1
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def postings_held_by(chosen, which, docs, mark):  # pragma: no cover - compiled
-    """The (key, document) postings of the ``chosen`` documents; ``mark`` is
-    a zeroed scratch array over the corpus's documents, left zeroed."""
-    for d in chosen:
-        mark[d] = 1
-    count = 0
-    for d in docs:
-        count += mark[d]
-    out_which = np.empty(count, dtype=np.int64)
-    out_docs = np.empty(count, dtype=np.int64)
-    at = 0
-    for i in range(docs.shape[0]):
-        if mark[docs[i]]:
-            out_which[at] = which[i]
-            out_docs[at] = docs[i]
-            at += 1
-    for d in chosen:
-        mark[d] = 0
-    return out_which, out_docs

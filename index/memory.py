@@ -24,7 +24,6 @@ from index.corpus import (
     SampleMember,
     distinct_grams,
     hits_of,
-    keys_by_document,
     lookup_sorted,
     precedence,
     query_keys,
@@ -155,18 +154,14 @@ class MemoryIndex:
         """The numpy path's answer, from the compiled kernels (tests hold them equal)."""
         if limit <= 0:
             return []
-        band_count, gram_count, mark = self._counts
-        band_which, band_docs = _postings(kernels, self._bands, self.band_docs, bands)
-        gram_which, gram_docs = _postings(kernels, self._grams, self.gram_docs, grams)
+        band_lo, band_hi = _ranges(kernels, self._bands, bands)
+        gram_lo, gram_hi = _ranges(kernels, self._grams, grams)
         excluded = np.fromiter(set(exclude), dtype=np.int64)
-        ids, band_hits, gram_hits = kernels.candidate_pool(
-            band_docs, gram_docs, excluded, limit, band_count, gram_count
+        ids, band_hits, gram_hits, start, size, keys = kernels.candidate_query(
+            band_lo, band_hi, self.band_docs, gram_lo, gram_hi, self.gram_docs, excluded, limit, self._counts
         )
-        found = ranked_candidates(ids, band_hits, gram_hits)
-        which = np.concatenate([band_which, gram_which + len(bands)])
-        held = kernels.postings_held_by(ids, which, np.concatenate([band_docs, gram_docs]), mark)
-        hits = keys_by_document(*held)
-        return [self._described(c, hits.get(c.doc_id)) for c in found]
+        hits = {d: keys[s : s + n] for d, s, n in zip(ids.tolist(), start.tolist(), size.tolist())}
+        return [self._described(c, hits.get(c.doc_id)) for c in ranked_candidates(ids, band_hits, gram_hits)]
 
     def _described(self, candidate: Candidate, hits: np.ndarray | None) -> Candidate:
         i = candidate.doc_id
@@ -183,9 +178,9 @@ class MemoryIndex:
         self.close()
 
 
-def _postings(kernels, keys: SortedKeys, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~index.corpus.lookup_sorted`, compiled."""
-    return kernels.postings_of(keys.keys, keys.starts, keys.bits, values, queries)
+def _ranges(kernels, keys: SortedKeys, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query's postings lie (:meth:`SortedKeys.ranges`), compiled."""
+    return kernels.posting_ranges(keys.keys, keys.starts, keys.bits, queries)
 
 
 def _sorted_postings(keys: list[np.ndarray], owners: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

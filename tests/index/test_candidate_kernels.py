@@ -61,6 +61,27 @@ def test_compiled_candidates_equal_numpy_candidates(stores, which, limit, exclud
     assert _answers(compiled, fp, busy=busy, exclude=excluded, limit=limit) == expected
 
 
+def test_a_key_posted_twice_under_one_document_is_held_once(stores):
+    """Each key a candidate holds is listed once, however often the corpus
+    posts it under that document (here every posting twice)."""
+    plain, _, prepared = stores
+
+    def doubled() -> MemoryIndex:
+        twice = [np.repeat(a, 2) for a in (plain.gram_keys, plain.gram_docs, plain.band_keys, plain.band_docs)]
+        return MemoryIndex(plain.params, plain.documents, *twice)
+
+    numpy_store = doubled()
+    saved, memory_module.BULK_POSTINGS = memory_module.BULK_POSTINGS, 0
+    try:
+        compiled = doubled()
+        assert compiled._kernels() is not None
+    finally:
+        memory_module.BULK_POSTINGS = saved
+    for i in (3, 8, 17):
+        expected = _answers(numpy_store, prepared[i].fingerprints, exclude={i}, limit=8)
+        assert expected and _answers(compiled, prepared[i].fingerprints, exclude={i}, limit=8) == expected
+
+
 def test_compiled_queries_do_not_leak_into_each_other(stores):
     """The kernels count into scratch arrays shared by every query of the
     corpus: queries one after another (with and without exclusions) answer
