@@ -14,8 +14,9 @@ import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -225,11 +226,10 @@ def audit_outputs(
     from reports.csv_report import CsvFormatter
     from reports.model import audit_report, time_of_check
 
-    if tables is not None:
-        write_audit_tables(found, tables)
-        note(f"audit tables: {tables}")
-    if found.submissions > REPORT_DOCUMENTS:
-        copying = write_audit_tables(found, None, csv=csv_out)
+    if found.submissions > REPORT_DOCUMENTS:  # tables and the ranking in one pass over the results
+        copying = write_audit_tables(found, tables, csv=csv_out)
+        if tables is not None:
+            note(f"audit tables: {tables}")
         if csv_out is not None:
             note(f"CSV ranking: {csv_out}")
         sys.stdout.write(_large_audit_summary(found, copying))
@@ -239,6 +239,9 @@ def audit_outputs(
                 f" ({REPORT_DOCUMENTS:,}); use --tables DIR (and --csv FILE) for a corpus this large"
             )
         return copying > 0
+    if tables is not None:
+        write_audit_tables(found, tables)
+        note(f"audit tables: {tables}")
     result = gathered(found)
     if store is not None:
         corpus = CorpusInfo(Path(store.path).as_posix(), store.document_count())
@@ -306,31 +309,30 @@ def _large_audit_summary(found: Any, copying: int) -> str:
 TABLES = ("documents", "matches", "families", "clusters", "edges", "errors")
 
 
-def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path] = None) -> int:
+TABLE_CHUNK = 256  # results a worker turns into table lines at a time
+
+
+def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path] = None, workers: int = 0) -> int:
     """An audit (:class:`app.streaming.StreamingAudit`) as JSON Lines tables in
     ``folder`` (``documents``: the report-v1 document entries without their
     matches; ``matches``: one line per match with its ``document``;
     ``families``, ``clusters``, ``edges``, ``errors``) and its ranking as CSV
-    at ``csv``, the results read one at a time. Returns how many documents
-    were found copying."""
+    at ``csv``. The results are read and their lines made in ``workers``
+    forked processes, a chunk at a time, and written here in path order.
+    Returns how many documents were found copying."""
     from dataclasses import asdict
 
     from reports.csv_report import ranking_csv
-    from reports.json_report import document_dict
-    from reports.model import RankingRow
 
     rows, copying = [], 0
     try:
         with _table_files(folder, ("documents", "matches")) as (documents, matches):
-            for result in audit.results():
-                copying += result.has_copies
-                rows.append(RankingRow.of(result))
-                if documents is None or matches is None:
-                    continue
-                entry = document_dict(result)
-                for match in entry.pop("matches"):
-                    matches.write(_line({"document": result.path, **match}))
-                documents.write(_line(entry))
+            for part in _table_parts(audit, folder is not None, workers):
+                rows += part.rows
+                copying += part.copying
+                if documents is not None and matches is not None:
+                    documents.write(part.documents)
+                    matches.write(part.matches)
         if folder is not None:
             _write_lines(folder / "families.jsonl", (_family(f, asdict) for f in audit.families))
             _write_lines(folder / "clusters.jsonl", (_cluster(c) for c in audit.clusters))
@@ -342,6 +344,43 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
         rows.sort(key=lambda row: (row.originality, row.path))
         write(csv, ranking_csv(rows))
     return copying
+
+
+@dataclass
+class _TablePart:
+    """A chunk of results as ranking rows and the UTF-8 lines of the documents and matches tables."""
+
+    rows: list[Any]
+    copying: int
+    documents: bytes
+    matches: bytes
+
+
+def _table_parts(audit: Any, lines: bool, workers: int) -> Iterator[_TablePart]:
+    """The results in path order, a chunk at a time, made into table parts in forked workers."""
+    from app.workers import batched, pool_map
+
+    chunks = list(batched(audit.order(), TABLE_CHUNK))
+    return pool_map(workers, chunksize=1)(partial(_table_part, audit, lines), chunks)
+
+
+def _table_part(audit: Any, lines: bool, doc_ids: Sequence[int]) -> _TablePart:
+    from reports.json_report import document_dict
+    from reports.model import RankingRow
+
+    part = _TablePart([], 0, b"", b"")
+    documents, matches = [], []
+    for doc_id in doc_ids:
+        result = audit.spill.read(doc_id)
+        part.copying += result.has_copies
+        part.rows.append(RankingRow.of(result))
+        if lines:
+            entry = document_dict(result)
+            matches += [_line({"document": result.path, **match}) for match in entry.pop("matches")]
+            documents.append(_line(entry))
+    part.documents = "".join(documents).encode("utf-8")
+    part.matches = "".join(matches).encode("utf-8")
+    return part
 
 
 def _line(entry: dict[str, Any]) -> str:
@@ -362,7 +401,7 @@ def _table_files(folder: Optional[Path], names: Sequence[str]) -> Iterator[list[
         yield [None] * len(names)
         return
     folder.mkdir(parents=True, exist_ok=True)
-    files = [open(folder / f"{name}.jsonl", "w", encoding="utf-8") for name in names]  # noqa: SIM115
+    files = [open(folder / f"{name}.jsonl", "wb") for name in names]  # noqa: SIM115
     try:
         yield files
     finally:

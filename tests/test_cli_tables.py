@@ -69,3 +69,26 @@ def test_an_unusable_workdir_is_an_error_without_a_traceback(demo, tmp_path):
     result = runner.invoke(app, ["audit", str(demo / "submissions"), "--workdir", str(tmp_path / "file" / "w")])
     assert result.exit_code == 2
     assert "work folder" in result.output and "Traceback" not in result.output
+
+
+def test_tables_are_the_same_however_the_workers_split_them(tmp_path, monkeypatch):
+    """Table lines made in forked workers a few results at a time are
+    written in path order: the files equal those made in one pass here."""
+    from app.audit import AuditParams, audit_streaming
+    from evaluation.synth import SynthConfig, generate_texts
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for i, (_, text) in enumerate(generate_texts(SynthConfig(n_units=40, n_references=0, seed=5, doc_chars=1200))):
+        (folder / f"{i:03}.txt").write_text(text, encoding="utf-8")
+    written = {}
+    with audit_streaming([folder], params=AuditParams(workers=2), workdir=tmp_path / "work") as audit:
+        for name, chunk, workers in (("one", 10**6, 1), ("split", 2, 2)):
+            monkeypatch.setattr(cli_output, "TABLE_CHUNK", chunk)
+            copying = cli_output.write_audit_tables(
+                audit, tmp_path / name, csv=tmp_path / name / "r.csv", workers=workers
+            )
+            written[name] = (copying, {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())})
+    assert written["split"] == written["one"]
+    copying, files = written["one"]
+    assert copying > 0 and len(files["documents.jsonl"].splitlines()) == 40 and files["matches.jsonl"]
