@@ -3,6 +3,7 @@
     python -m bench.spark_engine --docs 10000 --keep /work/cc-bench
     python -m bench.spark_engine --docs 100000 --keep /work/cc-bench --json spark100k.json
     python -m bench.spark_engine --docs 10000 --keep /work/cc-bench --no-local   # Spark only
+    python -m bench.spark_engine --docs 100000 --keep /work/cc-bench --max-key-docs 100   # the capped join
 
 Run on demand (not part of pytest), from the repository root with the venv
 active; it needs pyspark and Java 17+ (``pip install -e '.[spark]'``). The
@@ -93,10 +94,10 @@ def cpu_seconds(pid: int) -> float | None:
     return sum(int(v) for v in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
 
 
-def _spark_child(send: Any, folder: str, master: str, out: str) -> None:
+def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: int | None) -> None:
     """Run the Spark audit; send back its stage timeline, the REST API's stage metrics, its counts."""
     try:
-        from app.spark import SparkSettings, run_spark_audit
+        from app.spark import SparkParams, SparkSettings, run_spark_audit
         from app.spark.metrics import executor_peaks, stage_metrics
         from app.spark.session import SparkRun
 
@@ -116,7 +117,12 @@ def _spark_child(send: Any, folder: str, master: str, out: str) -> None:
         with SparkRun(SparkSettings(master=master)) as run:
             started = time.monotonic()
             outcome = run_spark_audit(
-                [folder], spark=run.spark, parquet=Path(out) / "tables", report=False, progress=progress
+                [folder],
+                params=SparkParams(max_key_docs=max_key_docs),
+                spark=run.spark,
+                parquet=Path(out) / "tables",
+                report=False,
+                progress=progress,
             )
             charged["write"] = time.monotonic() - last[0]
             metrics = {name: vars(m) for name, m in stage_metrics(run.spark).items()}
@@ -140,13 +146,13 @@ def _spark_child(send: Any, folder: str, master: str, out: str) -> None:
         send.close()
 
 
-def measure_spark(folder: Path, master: str, tmp: Path | None) -> dict[str, Any]:
+def measure_spark(folder: Path, master: str, tmp: Path | None, max_key_docs: int | None = None) -> dict[str, Any]:
     """One Spark audit in a forked process, its process tree sampled from here."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="chachong-spark-", dir=tmp) as out:
         load_before = os.getloadavg()
-        process = context.Process(target=_spark_child, args=(send, str(folder), master, out))
+        process = context.Process(target=_spark_child, args=(send, str(folder), master, out, max_key_docs))
         process.start()
         send.close()
         sampler = RoleSampler(process.pid).start()
@@ -160,7 +166,13 @@ def measure_spark(folder: Path, master: str, tmp: Path | None) -> dict[str, Any]
     if "error" in payload:
         raise SystemExit(f"Spark audit of {folder} failed:\n{payload['error']}")
     run = payload["ok"]
-    run.update(master=master, load_before=load_before, load_after=os.getloadavg(), output_bytes=outputs)
+    run.update(
+        master=master,
+        max_key_docs=max_key_docs,
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        output_bytes=outputs,
+    )
     run["wall_seconds"] = run["end"] - run["start"]
     run["cpu_sampled"] = {
         role: sum(seconds for r, seconds in sampler.cpu.values() if r == role) for role in sampler.roles
@@ -174,7 +186,9 @@ def _mb(value: float) -> str:
 
 
 def print_spark(name: str, run: dict[str, Any]) -> None:
-    print(f"## {name}: Spark engine on {run['master']}, {run['counts'].get('results', 0):,} documents")
+    cap = run.get("max_key_docs")
+    joined = f"keys held by more than {cap:,} documents dropped" if cap else "every key joined"
+    print(f"## {name}: Spark engine on {run['master']}, {run['counts'].get('results', 0):,} documents, {joined}")
     print()
     print("| stage | wall s | task s | task CPU s | shuffle write MB | shuffle read MB | input MB | spill (disk) MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -215,6 +229,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--workers", type=int, default=2, help="the local engine's processes (default 2)")
+    parser.add_argument(
+        "--max-key-docs", type=int, default=None, metavar="K", help="drop keys held by more than K documents"
+    )
     parser.add_argument("--no-local", action="store_true", help="skip the local engine's run")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep (and reuse) the corpus in DIR")
     parser.add_argument("--tmp", type=Path, default=None, metavar="DIR", help="where outputs and spill files go")
@@ -231,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         info = ensure_corpus(folder, args.docs, args.seed)
         log(f"generated {args.docs:,}: {info['files']:,} files, {info['chars']:,} chars in {folder}")
         log(f"Spark audit on {args.master}")
-        spark = measure_spark(folder, args.master, args.tmp)
+        spark = measure_spark(folder, args.master, args.tmp, args.max_key_docs)
         local = None
         if not args.no_local:
             log(f"local (streaming) audit, {args.workers} workers")
