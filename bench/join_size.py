@@ -14,9 +14,11 @@ each subset's submissions count holders among that subset only. A
 submission's busy grams come from the stock model over the whole corpus's
 sample, as an audit of the whole corpus finds them.
 
-Prints, per subset size N and cap K, the rows per submission, the join's
-rows for the whole subset (N times that) and what a 10-million-summary
-corpus would need if the rows per submission stayed at the largest size's.
+Prints, per subset size N and cap K, the rows per submission and the join's
+rows for the whole subset (N times that). Then what each cap costs in what
+is found: ``--recall S`` submissions compared with the whole corpus as the
+local engine compares them (every key), and again with the keys of more
+than K holders proposing no candidates, as ``--max-key-docs K`` drops them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -48,27 +51,35 @@ def _holders_by_size(lo, hi, values, rank, sizes):  # pragma: no cover - compile
     return out
 
 
-def query_holders(folder: Path, work: Path, sizes: np.ndarray, seed: int) -> tuple[np.ndarray, int]:
-    """Per sampled submission and query key, the holders in each subset (rows of (keys, sizes)), stacked."""
+def disk_corpus(folder: Path, work: Path) -> Any:
+    """The audit's on-disk corpus of every document under ``folder`` (:class:`~index.disk.DiskIndex`)."""
     from app.audit import _read_paths
     from app.streaming import spill_corpus
     from corpus.document import REFERENCE, SUBMISSION
-    from detector.compare import DetectorParams, stock_model
-    from index import kernels
-    from index.corpus import query_keys
-    from index.fingerprint import FingerprintParams, fingerprint_many
-    from index.view import CorpusView
+    from index.fingerprint import FingerprintParams
 
     paths: dict[str, list[str]] = {SUBMISSION: [], REFERENCE: []}
     read = _read_paths([folder], [], 10**9, [], paths, lambda *a: None)
-    disk = spill_corpus(read, work / "corpus", FingerprintParams(), 0, lambda *a: None)
-    total = len(disk.documents)
+    return spill_corpus(read, work / "corpus", FingerprintParams(), 0, lambda *a: None)
+
+
+def sampled(total: int, seed: int) -> np.ndarray:
+    """Each document's rank in a random order: a subset of size N is the ranks below N."""
     rank = np.empty(total, dtype=np.int64)
     rank[np.random.default_rng(seed).permutation(total)] = np.arange(total)
-    view = CorpusView([disk])
-    stock = DetectorParams().stock
-    rows = []
-    for doc_id in np.argsort(rank)[: min(SAMPLE, total)].tolist():
+    return rank
+
+
+def query_holders(disk: Any, rank: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per sampled submission and query key, the holders in each subset (rows of (keys, sizes)), stacked."""
+    from detector.compare import DetectorParams, stock_model
+    from index import kernels
+    from index.corpus import query_keys
+    from index.fingerprint import fingerprint_many
+    from index.view import CorpusView
+
+    view, stock, rows = CorpusView([disk]), DetectorParams().stock, []
+    for doc_id in np.argsort(rank)[:SAMPLE].tolist():
         text, normalized = disk.text_and_normalized(doc_id)
         document = replace(disk.documents[doc_id], text=text)
         _, busy = stock_model(document, normalized, view, stock)
@@ -77,8 +88,64 @@ def query_holders(folder: Path, work: Path, sizes: np.ndarray, seed: int) -> tup
             lo, hi = kernels.posting_ranges(sorted_keys.keys, sorted_keys.starts, sorted_keys.bits, keys)
             rows.append(_holders_by_size(lo, hi, values, rank, sizes) - 1)  # the submission holds each of its keys
         rows.append(np.full((1, len(sizes)), -1, dtype=np.int64))  # a marker between submissions
-    disk.close()
-    return np.concatenate(rows), total
+    return np.concatenate(rows)
+
+
+def capped_results(disk: Any, doc_ids: list[int], caps: list[int | None]) -> dict[int | None, list[tuple]]:
+    """Each sampled submission compared with the whole corpus as the local
+    engine compares it, and again for each cap with the keys held by more
+    than the cap documents proposing no candidates (as the Spark engine's
+    ``--max-key-docs`` drops them): (copied chars, copy matches, originality)."""
+    import detector.compare as compare_module
+    from app.compare import compiled_seeding
+    from index.fingerprint import fingerprint_many
+
+    found: dict[int | None, list[tuple]] = {cap: [] for cap in caps}
+    stock_model, view = compare_module.stock_model, compare_module.as_view([disk])
+
+    def normalizer(document: Any) -> Any:
+        return disk.text_and_normalized(disk.document_by_identity(document.identity))[1]
+
+    with compiled_seeding(True):
+        for doc_id in doc_ids:
+            text, normalized = disk.text_and_normalized(doc_id)
+            document = replace(disk.documents[doc_id], text=text)
+            fp = fingerprint_many([normalized.text], disk.params)[0]
+            for cap in caps:
+                bands, heavy = _heavy_keys(disk, fp, cap)
+                compare_module.stock_model = lambda *a, heavy=heavy: _more_busy(stock_model(*a), heavy)
+                try:
+                    capped = replace(fp, window_bands=bands)
+                    r = compare_module.compare_document(document, view, normalizer=normalizer, fingerprints=capped)
+                finally:
+                    compare_module.stock_model = stock_model
+                found[cap].append((r.copied_chars, len(r.copies), r.originality))
+    return found
+
+
+_NO_KEY = np.iinfo(np.int64).min  # a band key no document holds (checked)
+
+
+def _heavy_keys(disk: Any, fp: Any, cap: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The document's band keys with those of more than ``cap`` holders replaced by a key no one holds, and its heavy grams."""
+    from index.corpus import lookup_sorted
+
+    def holders(sorted_keys: Any, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        which, _ = lookup_sorted(sorted_keys, values, keys)
+        return np.bincount(which, minlength=len(keys))
+
+    bands, grams = np.unique(fp.window_bands), np.unique(fp.grams)
+    assert holders(disk._bands, disk.band_docs, np.array([_NO_KEY]))[0] == 0
+    if cap is None:
+        return fp.window_bands, np.zeros(0, dtype=np.int64)
+    heavy_bands = bands[holders(disk._bands, disk.band_docs, bands) > cap]
+    heavy_grams = grams[holders(disk._grams, disk.gram_docs, grams) > cap]
+    return np.where(np.isin(fp.window_bands, heavy_bands), _NO_KEY, fp.window_bands), heavy_grams
+
+
+def _more_busy(found: tuple[Any, np.ndarray], heavy: np.ndarray) -> tuple[Any, np.ndarray]:
+    model, busy = found
+    return model, np.union1d(busy, heavy)
 
 
 def rows_per_submission(holders: np.ndarray, cap: int | None) -> np.ndarray:
@@ -96,25 +163,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, required=True, metavar="DIR", help="keep (and reuse) the corpus in DIR")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--caps", type=int, nargs="*", default=[100, 1000], help="--max-key-docs values")
+    parser.add_argument(
+        "--recall", type=int, default=300, metavar="S", help="submissions compared under each cap (0: none)"
+    )
     args = parser.parse_args(argv)
     folder = args.keep / f"docs-{args.docs}"
     ensure_corpus(folder, args.docs, args.seed)
     sizes = np.array(sorted(s for s in args.sizes if s <= args.docs), dtype=np.int64)
     with tempfile.TemporaryDirectory(prefix="chachong-join-", dir=args.keep) as work:
-        log(f"disk corpus of {folder}, stock models and key holders of {SAMPLE:,} submissions")
-        holders, total = query_holders(folder, Path(work), sizes, seed=1)
+        log(f"disk corpus of {folder}")
+        disk = disk_corpus(folder, Path(work))
+        total, rank = len(disk.documents), sampled(len(disk.documents), seed=1)
+        log(f"stock models and key holders of {SAMPLE:,} submissions")
+        holders = query_holders(disk, rank, sizes)
+        caps = [None, *args.caps]
+        recall = {}
+        if args.recall:
+            log(f"{args.recall:,} submissions compared with every key and under each cap")
+            recall = capped_results(disk, np.argsort(rank)[: args.recall].tolist(), caps)
+        disk.close()
     print(f"# Candidate join rows per submission: generated {total:,}, {SAMPLE:,} sampled submissions")
     print()
     print("| cap (max key docs) | " + " | ".join(f"N = {n:,}" for n in sizes) + " | growth per 10x N |")
     print("|---|" + "---:|" * (len(sizes) + 1))
-    for cap in [None, *args.caps]:
+    for cap in caps:
         per = rows_per_submission(holders, cap)
         growth = (per[-1] / per[0]) ** (1 / np.log10(sizes[-1] / sizes[0])) if len(sizes) > 1 and per[0] else 0
         cells = " | ".join(f"{p:,.0f} ({p * n / 1e6:,.1f} M)" for p, n in zip(per, sizes))
         print(f"| {cap or 'every key'} | {cells} | {growth:.2f}x |")
     print()
     print("Each cell: rows per submission (rows of the whole subset's join, N times that).")
+    if recall:
+        print_recall(recall, total)
     return 0
+
+
+def print_recall(recall: dict[int | None, list[tuple]], total: int) -> None:
+    """What each cap loses against every key joined, on the whole corpus."""
+    full = recall[None]
+    print()
+    print(f"## What a cap loses: {len(full):,} submissions compared with all {total:,} documents")
+    print()
+    print(
+        "| cap (max key docs) | copied chars found | copy matches found | submissions unchanged | mean abs. change in originality |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for cap, rows in recall.items():
+        chars = sum(r[0] for r in rows) / max(sum(r[0] for r in full), 1)
+        matches = sum(r[1] for r in rows) / max(sum(r[1] for r in full), 1)
+        same = sum(r == f for r, f in zip(rows, full)) / len(full)
+        change = sum(abs(r[2] - f[2]) for r, f in zip(rows, full)) / len(full)
+        print(f"| {cap or 'every key'} | {chars:.1%} | {matches:.1%} | {same:.1%} | {change:.4f} |")
 
 
 if __name__ == "__main__":
