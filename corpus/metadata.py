@@ -47,10 +47,11 @@ def metadata_for(path: str | Path) -> DocMeta:
     return metadata_with_warnings(path)[0]
 
 
-def metadata_with_warnings(path: str | Path) -> tuple[DocMeta, list[str]]:
+def metadata_with_warnings(path: str | Path, resolved: Path | None = None) -> tuple[DocMeta, list[str]]:
     """:func:`metadata_for`, and what went wrong with the manifest rows that
-    would have been about this file (they are skipped, the file is read)."""
-    resolved = Path(path).resolve()
+    would have been about this file (they are skipped, the file is read).
+    ``resolved``: the path already resolved (``Path(path).resolve()``), when the caller has it."""
+    resolved = resolved or Path(path).resolve()
     warnings: list[str] = []
     for folder in resolved.parents:
         manifest_path = _find_manifest(folder)

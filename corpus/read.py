@@ -61,14 +61,15 @@ def read_document(
 def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION) -> Document:
     """:func:`read_document` with the display path ('/'-separated, as given) and metadata."""
     document = read_document(path, max_bytes=max_bytes)
-    meta, warnings = metadata_with_warnings(path)
+    resolved = Path(os.path.realpath(path))  # once: the document's key and where its manifest is
+    meta, warnings = metadata_with_warnings(path, resolved)
     return replace(
         document,
         path=display_path(path),
         meta=meta,
         role=role,
         warnings=document.warnings + tuple(warnings),
-        key=canonical_path(path),
+        key=safe_path(resolved.as_posix()),
     )
 
 
