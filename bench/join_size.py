@@ -53,13 +53,11 @@ def _holders_by_size(lo, hi, values, rank, sizes):  # pragma: no cover - compile
 
 def disk_corpus(folder: Path, work: Path) -> Any:
     """The audit's on-disk corpus of every document under ``folder`` (:class:`~index.disk.DiskIndex`)."""
-    from app.audit import _read_paths
     from app.streaming import spill_corpus
-    from corpus.document import REFERENCE, SUBMISSION
+    from corpus.read import iter_documents
     from index.fingerprint import FingerprintParams
 
-    paths: dict[str, list[str]] = {SUBMISSION: [], REFERENCE: []}
-    read = _read_paths([folder], [], 10**9, [], paths, lambda *a: None)
+    read = iter_documents([folder], [], max_bytes=10**9)
     return spill_corpus(read, work / "corpus", FingerprintParams(), 0, lambda *a: None)
 
 
