@@ -69,14 +69,19 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str =
         meta=meta,
         role=role,
         warnings=document.warnings + tuple(warnings),
-        key=safe_path(resolved.as_posix()),
+        key=_key_of(resolved),
     )
 
 
 def canonical_path(path: Path) -> str:
     """The resolved absolute path: one document however its path is spelled
     (undecodable bytes of a name written as in :func:`display_path`)."""
-    return safe_path(Path(os.path.realpath(path)).as_posix())
+    return _key_of(Path(os.path.realpath(path)))
+
+
+def _key_of(resolved: Path) -> str:
+    """A resolved path as a document's key (:func:`canonical_path`)."""
+    return safe_path(resolved.as_posix())
 
 
 def display_path(path: Path) -> str:
