@@ -18,7 +18,7 @@ Each run is the library call behind ``chachong audit DIR --csv OUT``
 then the ranking CSV and the JSONL tables it writes; ``--engine memory``:
 :func:`app.audit.run_audit`'s in-memory engine and the ranking CSV), in a
 process forked from this small one. Meanwhile a thread here samples every
-0.2 s the PSS and the RSS of that process and all its workers
+0.2 s or more (the sampling may take at most 2% of one core) the PSS and the RSS of that process and all its workers
 (:mod:`bench.treemem`): **peak memory is the peak of the PSS summed over the
 process tree** (shared pages counted once), the RSS sum beside it (shared
 pages counted once per process). Time is split by stage from the audit's
@@ -132,6 +132,7 @@ def measure(engine: str, folder: Path, workers: int, tmp: Path | None) -> dict[s
     run["wall_seconds"] = run["end"] - run["start"]
     run["cpu_seconds"] = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("ru_utime", "ru_stime"))
     run["peak"] = sampler.peak()
+    run["sampler"] = {"samples": len(sampler.samples), "cpu_seconds": sampler.cpu_seconds}
     run["stages"] = _stages(run, sampler)
     return run
 
@@ -164,7 +165,8 @@ def print_run(name: str, run: dict[str, Any]) -> None:
     print(
         f"CPU time of all processes {run['cpu_seconds']:.1f} s; processes at the peak: {peak['processes']}; copy matches {run['copy_matches']:,}, families "
         f"{run['families']:,}, clusters {run['clusters']:,}, edges {run['edges']:,}; outputs "
-        f"{run['output_bytes'] / 1e6:,.1f} MB; load average (1/5/15 min) before/after: {load}"
+        f"{run['output_bytes'] / 1e6:,.1f} MB; load average (1/5/15 min) before/after: {load}; memory samples "
+        f"{run['sampler']['samples']:,}, costing {run['sampler']['cpu_seconds']:.1f} s CPU"
     )
     print()
 
@@ -211,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# chachong local engine: {name}")
     print()
     print(machine_line(machine()))
-    print("memory: peak PSS summed over the audit process and its workers, sampled every 0.2 s (bench/treemem.py)")
+    print("memory: peak PSS summed over the audit process and its workers, sampled every 0.2 s or more "
+          "(the sampling takes at most 2% of one core; bench/treemem.py)")
     print()
     for i, run in enumerate(runs, 1):
         print_run(f"{name}, run {i}", run)

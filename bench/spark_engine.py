@@ -19,7 +19,7 @@ jobs carry its name as job group): the wall time between the pipeline's
 progress callbacks, and from Spark's status REST API
 (:mod:`app.spark.metrics`) the task time and CPU time summed over its
 tasks, the shuffle bytes written and read, the input bytes and the spills.
-Memory: a thread here samples every 0.2 s the PSS of every process of the
+Memory: a thread here samples every 0.2 s or more (at most 2% of one core) the PSS of every process of the
 run's tree (:mod:`bench.treemem`), split into the driver (the Python process
 that runs the pipeline), the JVM (in local mode the driver and executor in
 one) and the Python workers the JVM starts (where the kernels, alignment and
@@ -57,20 +57,20 @@ class RoleSampler(treemem.TreeSampler):
         super().__post_init__()
         self.roles: dict[str, float] = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds of it and its reaped children)
+        self._found: dict[str, float] = {}  # this sample's PSS by role
 
     def sample(self) -> None:
-        pids = treemem.descendants(self.pid)
-        found = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
-        for pid in pids:
-            pss, _ = treemem.rollup_kib(pid)
-            role = self.role(pid)
-            found[role] += pss / 1024
-            seconds = cpu_seconds(pid)
-            if seconds is not None:
-                self.cpu[pid] = (role, max(seconds, self.cpu.get(pid, (role, 0.0))[1]))
-        for role, mib in found.items():
-            self.roles[role] = max(self.roles[role], mib)
+        self._found = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
         super().sample()
+        for role, mib in self._found.items():
+            self.roles[role] = max(self.roles[role], mib)
+
+    def seen(self, pid: int, pss_kib: int) -> None:
+        role = self.role(pid)
+        self._found[role] += pss_kib / 1024
+        seconds = cpu_seconds(pid)
+        if seconds is not None:
+            self.cpu[pid] = (role, max(seconds, self.cpu.get(pid, (role, 0.0))[1]))
 
     def role(self, pid: int) -> str:
         if pid == self.pid:
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# chachong Spark engine beside the local engine: {name}")
     print()
     print(machine_line(machine()))
-    print("memory: peak PSS of the run's process tree, sampled every 0.2 s (bench/treemem.py)")
+    print("memory: peak PSS of the run's process tree, sampled every 0.2 s or more (bench/treemem.py)")
     print()
     print_spark(name, spark)
     if local is not None:
