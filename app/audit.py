@@ -24,6 +24,7 @@ from app.compare import Comparison, compare_all, source_documents
 from app.prepare import prepare_in_pool
 from app.spill import ResultSpill, SpillComparison
 from app.streaming import (
+    ReadPlan,
     StreamingAudit,
     add_submissions,
     compare_spilled,
@@ -104,13 +105,11 @@ def audit_streaming(
     folder = work_folder(workdir)
     opened: list = []
     try:
-        errors: list[InputError] = []
-        paths: dict[str, list[str]] = {SUBMISSION: [], REFERENCE: []}
-        read = _read_paths(submission_paths, reference_paths, params.max_bytes, errors, paths, progress)
+        plan = ReadPlan.of(submission_paths, reference_paths)
         fp_params = index.params if index is not None else FingerprintParams()
-        disk = spill_corpus(read, folder / "corpus", fp_params, params.workers, progress)
+        disk, read = spill_corpus(plan, folder / "corpus", fp_params, params.max_bytes, params.workers, progress)
         opened.append(disk)
-        submissions = len(paths[SUBMISSION])
+        submissions = len(read.paths[SUBMISSION])
         if index is not None:
             add_submissions(index, disk, submissions)
         view = CorpusView([disk] if index is None else [disk, index])
@@ -120,7 +119,7 @@ def audit_streaming(
             SpillComparison(view, params.detector, disk=disk, spill=spill), submissions, params.workers, progress
         )
         audit = StreamingAudit(
-            folder, disk, view, spill, submissions, errors, sorted(paths[REFERENCE]), params.detector
+            folder, disk, view, spill, submissions, read.errors, sorted(read.paths[REFERENCE]), params.detector
         )
         audit.found = relations(
             audit.results(),
@@ -138,29 +137,6 @@ def audit_streaming(
             thing.close()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def _read_paths(
-    submission_paths: Sequence[str | Path],
-    reference_paths: Sequence[str | Path],
-    max_bytes: int,
-    errors: list[InputError],
-    paths: dict[str, list[str]],
-    progress: Progress,
-) -> Iterator[Document]:
-    """As :func:`_reader`, keeping only the paths read (by role)."""
-    for document in iter_documents(
-        submission_paths, errors, max_bytes=max_bytes, progress=progress, stage="read submissions"
-    ):
-        paths[SUBMISSION].append(document.path)
-        yield document
-    seen = set(paths[SUBMISSION])
-    for document in iter_documents(
-        reference_paths, errors, max_bytes=max_bytes, role=REFERENCE, progress=progress, stage="read references"
-    ):
-        if document.path not in seen:
-            paths[REFERENCE].append(document.path)
-            yield document
 
 
 def gathered(audit: StreamingAudit) -> AuditResult:

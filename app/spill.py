@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +122,7 @@ def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[t
     documents: list[Document] = []
     for doc_id in doc_ids:
         text, normalized = disk.text_and_normalized(doc_id)
-        document = replace(disk.documents[doc_id], text=text)
+        document = disk.documents[doc_id].with_text(text)
         comparison.remember(document.identity, normalized)
         documents.append(document)
     streams = [comparison.normalize(d).text for d in documents]

@@ -2,9 +2,9 @@
 
 Stages, each holding at most a batch of documents in memory:
 
-1. **read + fingerprint**: documents are read here and normalized and
-   fingerprinted in a pool of workers, a batch at a time
-   (:func:`~index.disk.prepare_batch`); each batch's texts, normalized
+1. **read + fingerprint**: the files are listed here (:class:`ReadPlan`)
+   and read, normalized and fingerprinted in a pool of workers, a batch at
+   a time (:func:`read_batch`); each batch's texts, normalized
    streams and postings go to the run's on-disk corpus
    (:class:`~index.disk.DiskIndexWriter`), postings by key range;
 2. **corpus on disk**: each key range's postings sorted, the arrays mapped
@@ -36,20 +36,26 @@ import numpy as np
 from app.compare import compiled_seeding
 from app.spill import ResultSpill, SpillComparison, compare_batch
 from app.workers import WorkerPool, batched, cpu_count, ordered_in_pool, pool_map
-from corpus.document import Document
+from corpus.discover import discover_files
+from corpus.document import REFERENCE, SUBMISSION, Document
 from corpus.errors import ChachongError, InputError
+from corpus.formats.bounded import reading_session
+from corpus.metadata import manifests_cached
 from corpus.progress import Progress
+from corpus.read import display_path, parsed_under_budget, read_or_error
 from detector.compare import DetectorParams
 from detector.families import Family, FamilyBuilder
 from detector.model import DocumentResult
 from detector.relations import Cluster, CopyEdge, EdgeBuilder, PairShares, clusters_of
 from index.corpus import Fingerprinted
-from index.disk import DiskIndex, DiskIndexWriter, prepare_batch
+from index.disk import DiskIndex, DiskIndexWriter, PreparedBatch, prepare_batch
 from index.fingerprint import FingerprintParams, fingerprint_many, load_kernels
 from index.sqlite import IndexStore
 from index.view import CorpusView
 
-READ_BATCH = 256  # documents normalized and fingerprinted in one pass
+READ_BATCH = 256  # files read, normalized and fingerprinted in one pass
+ROLES = (SUBMISSION, REFERENCE)  # read in this order: submissions take the first ids
+READ_STAGES = {SUBMISSION: "read submissions", REFERENCE: "read references"}
 COMPARE_BATCH = 16  # submissions a worker takes at a time
 
 
@@ -65,19 +71,106 @@ def work_folder(workdir: Path | None) -> Path:
         ) from err
 
 
+@dataclass
+class ReadPlan:
+    """What an audit reads, found before any file is read: each role's files
+    (a reference already given as a submission left out) and, per role, the
+    given paths that are not there."""
+
+    files: dict[str, list[Path]]
+    missing: dict[str, list[InputError]]
+
+    @classmethod
+    def of(cls, submission_paths: Iterable[str | Path], reference_paths: Iterable[str | Path]) -> ReadPlan:
+        submissions, missing_submissions = discover_files(submission_paths)
+        references, missing_references = discover_files(reference_paths)
+        shown = {display_path(f) for f in submissions}
+        return cls(
+            {SUBMISSION: submissions, REFERENCE: [f for f in references if display_path(f) not in shown]},
+            {SUBMISSION: missing_submissions, REFERENCE: missing_references},
+        )
+
+
+@dataclass
+class ReadOutcome:
+    """The documents read, by role (their paths, in the corpus's order), and every input error in order."""
+
+    paths: dict[str, list[str]]
+    errors: list[InputError]
+
+
+@dataclass(frozen=True)
+class FileBatch:
+    """Files of one role to read in a worker; those at the positions of
+    ``parsed`` were read here already (:func:`~corpus.read.parsed_under_budget`)."""
+
+    role: str
+    files: list[Path]
+    parsed: dict[int, Document | InputError]
+
+
+@dataclass
+class ReadBatch:
+    """A batch read and fingerprinted: its role, how many files it had, what the corpus stores, the errors."""
+
+    role: str
+    files: int
+    prepared: PreparedBatch
+    errors: list[InputError]
+
+
+def file_batches(plan: ReadPlan, max_bytes: int) -> Iterator[FileBatch]:
+    """The plan's files in batches, submissions first; a file whose parser
+    runs under a budget is read here (one parser worker for the whole run),
+    while the pool reads and fingerprints the batches before."""
+    with reading_session(), manifests_cached():
+        for role in ROLES:
+            for files in batched(plan.files[role], READ_BATCH):
+                parsed = {
+                    i: read_or_error(path, max_bytes=max_bytes, role=role)
+                    for i, path in enumerate(files)
+                    if parsed_under_budget(path)
+                }
+                yield FileBatch(role, files, parsed)
+
+
+def read_batch(batch: FileBatch, params: FingerprintParams, max_bytes: int) -> ReadBatch:
+    """In a worker: the batch's files read (but those read already), normalized and fingerprinted."""
+    documents: list[Document] = []
+    errors: list[InputError] = []
+    with manifests_cached():
+        for i, path in enumerate(batch.files):
+            found = batch.parsed[i] if i in batch.parsed else read_or_error(path, max_bytes=max_bytes, role=batch.role)
+            if isinstance(found, InputError):
+                errors.append(found)
+            else:
+                documents.append(found)
+    return ReadBatch(batch.role, len(batch.files), prepare_batch(documents, params), errors)
+
+
 def spill_corpus(
-    documents: Iterable[Document], folder: Path, params: FingerprintParams, workers: int, progress: Progress
-) -> DiskIndex:
-    """Stages 1 and 2: every document read, fingerprinted and written to the disk corpus."""
+    plan: ReadPlan, folder: Path, params: FingerprintParams, max_bytes: int, workers: int, progress: Progress
+) -> tuple[DiskIndex, ReadOutcome]:
+    """Stages 1 and 2: every file read, normalized and fingerprinted in the
+    workers a batch at a time (this process lists the files, reads those
+    parsed under a budget and writes what comes back, in order), then the
+    disk corpus finished."""
     writer = DiskIndexWriter(folder, params)
-    work = functools.partial(prepare_batch, params=params)
-    batches = batched(documents, READ_BATCH)
-    for batch in ordered_in_pool(work, batches, workers=workers, before_fork=functools.partial(load_kernels, params)):
-        writer.add(batch)
-        progress("fingerprint", len(writer.headers), len(writer.headers))
-    disk = writer.finish()
+    work = functools.partial(read_batch, params=params, max_bytes=max_bytes)
+    outcome = ReadOutcome({role: [] for role in ROLES}, [])
+    read_errors: dict[str, list[InputError]] = {role: [] for role in ROLES}
+    done = dict.fromkeys(ROLES, 0)
+    batches = file_batches(plan, max_bytes)
+    for read in ordered_in_pool(work, batches, workers=workers, before_fork=functools.partial(load_kernels, params)):
+        writer.add(read.prepared)
+        outcome.paths[read.role] += [header.path for header in read.prepared.headers]
+        read_errors[read.role] += read.errors
+        done[read.role] += read.files
+        progress(READ_STAGES[read.role], done[read.role], len(plan.files[read.role]))
+    outcome.errors = [error for role in ROLES for error in (*plan.missing[role], *read_errors[role])]
+    disk = writer.finish(pool_map(workers, chunksize=1))
     progress("corpus on disk", 1, 1)
-    return disk
+    return disk, outcome
 
 
 def add_submissions(index: IndexStore, disk: DiskIndex, submissions: int) -> None:

@@ -53,12 +53,11 @@ def _holders_by_size(lo, hi, values, rank, sizes):  # pragma: no cover - compile
 
 def disk_corpus(folder: Path, work: Path) -> Any:
     """The audit's on-disk corpus of every document under ``folder`` (:class:`~index.disk.DiskIndex`)."""
-    from app.streaming import spill_corpus
-    from corpus.read import iter_documents
+    from app.streaming import ReadPlan, spill_corpus
     from index.fingerprint import FingerprintParams
 
-    read = iter_documents([folder], [], max_bytes=10**9)
-    return spill_corpus(read, work / "corpus", FingerprintParams(), 0, lambda *a: None)
+    plan = ReadPlan.of([folder], [])
+    return spill_corpus(plan, work / "corpus", FingerprintParams(), 10**9, 0, lambda *a: None)[0]
 
 
 def sampled(total: int, seed: int) -> np.ndarray:

@@ -90,10 +90,9 @@ NAIVE_THRESHOLD = 0.3
 # the stage rows of the main table, in order
 LIBRARY_STAGES = ("read+normalize", "fingerprint", "index write", "stock frequencies", "candidates", "check")
 CHECK_LABEL = "check (candidates+alignment+scoring)"
-AUDIT_LABELS = {
-    "read submissions": "read",
-    "read references": "read",
-    "fingerprint": "fingerprint",
+AUDIT_LABELS = {  # the audit reads, normalizes and fingerprints in its workers: one stage
+    "read submissions": "read+fingerprint",
+    "read references": "read+fingerprint",
     "compare": "compare (incl. corpus build)",
     "families": "families",
 }

@@ -29,6 +29,10 @@ class InputError(ChachongError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        """Pickled as (path, reason): errors come back from the worker processes that read."""
+        return (type(self), (self.path, self.reason))
+
 
 class MissingDependencyError(ChachongError):
     """An optional tool or extra is needed for this input or feature."""

@@ -111,6 +111,26 @@ def iter_documents(
             progress(stage, done, len(files))
 
 
+#: Formats read by a parser under a time and memory budget: in a process the
+#: reading one forks and watches (:mod:`corpus.formats.bounded`), or a
+#: converter it runs. A pool's worker (a daemon) cannot fork one, so a
+#: run that reads in workers reads these in its main process.
+PARSED_SUFFIXES = frozenset({".docx", ".pdf", ".doc", ".wps"})
+
+
+def parsed_under_budget(path: Path) -> bool:
+    """Whether reading ``path`` runs a parser under the budget (see :data:`PARSED_SUFFIXES`)."""
+    return path.suffix.lower() in PARSED_SUFFIXES
+
+
+def read_or_error(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION) -> Document | InputError:
+    """:func:`load_document`, or the reason the file cannot be used."""
+    try:
+        return load_document(path, max_bytes=max_bytes, role=role)
+    except InputError as err:
+        return err
+
+
 def load_documents(
     paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES, role: str = SUBMISSION
 ) -> tuple[list[Document], list[InputError]]:

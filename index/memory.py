@@ -27,7 +27,6 @@ from index.corpus import (
     lookup_sorted,
     precedence,
     query_keys,
-    ranked_candidates,
     sample_rank,
     top_candidates,
 )
@@ -160,8 +159,12 @@ class MemoryIndex:
         ids, band_hits, gram_hits, start, size, keys = kernels.candidate_query(
             band_lo, band_hi, self.band_docs, gram_lo, gram_hi, self.gram_docs, excluded, limit, self._counts
         )
-        hits = {d: keys[s : s + n] for d, s, n in zip(ids.tolist(), start.tolist(), size.tolist())}
-        return [self._described(c, hits.get(c.doc_id)) for c in ranked_candidates(ids, band_hits, gram_hits)]
+        order = np.lexsort((ids, -(band_hits + 2 * gram_hits)))  # as ranked_candidates orders them
+        documents, precedences = self.documents, self._precedence
+        return [
+            Candidate(d, b, g, documents[d].identity, precedences[d], keys[s : s + n])
+            for d, b, g, s, n in zip(*(column[order].tolist() for column in (ids, band_hits, gram_hits, start, size)))
+        ]
 
     def _described(self, candidate: Candidate, hits: np.ndarray | None) -> Candidate:
         i = candidate.doc_id

@@ -56,7 +56,7 @@ def test_scale_bench_audit_rows(tmp_path, capsys):
     argv += ["--json", str(tmp_path / "scale.json")]
     assert scale.main(argv) == 0
     table = capsys.readouterr().out
-    for row in ("audit", "  audit: read", "  audit: fingerprint", "  audit: families", "report (JSON)"):
+    for row in ("audit", "  audit: read+fingerprint", "  audit: corpus on disk", "  audit: families", "report (JSON)"):
         assert f"| {row} |" in table, row
     run = json.loads((tmp_path / "scale.json").read_text(encoding="utf-8"))["runs"][0]
     assert run["audit"]["documents"] == 20 and run["audit"]["seconds"] > 0 and run["audit"]["peak_mib"] > 0

@@ -24,7 +24,7 @@ from corpus.document import Document
 from corpus.errors import ChachongError
 from corpus.normalize import Normalized
 from index.corpus import SampleMember, prepare_many
-from index.disk.postings import SpilledPostings, document_keys
+from index.disk.postings import MapParts, SpilledPostings, document_keys
 from index.disk.records import decode, encode
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, all_grams
@@ -115,7 +115,7 @@ class DiskIndex(MemoryIndex):
     _recent: dict[int, tuple[str, Normalized]] = field(default_factory=dict, repr=False)
 
     def document(self, doc_id: int) -> Document:
-        return replace(self.documents[doc_id], text=self.text_and_normalized(doc_id)[0])
+        return self.documents[doc_id].with_text(self.text_and_normalized(doc_id)[0])
 
     def text_and_normalized(self, doc_id: int) -> tuple[str, Normalized]:
         """A document's text and stream; the last few decoded are kept, since
@@ -177,11 +177,12 @@ class DiskIndexWriter:
         self.grams.append(batch.gram_keys, batch.gram_owner + first)
         self.bands.append(batch.band_keys, batch.band_owner + first)
 
-    def finish(self) -> DiskIndex:
-        """The index of everything added (the writer is done)."""
+    def finish(self, map_parts: MapParts = map) -> DiskIndex:
+        """The index of everything added (the writer is done); ``map_parts``
+        sorts the postings' key ranges (see :meth:`SpilledPostings.finish`)."""
         self.records.freeze()
-        gram_keys, gram_docs = self.grams.finish()
-        band_keys, band_docs = self.bands.finish()
+        gram_keys, gram_docs = self.grams.finish(map_parts)
+        band_keys, band_docs = self.bands.finish(map_parts)
         return DiskIndex(
             self.params,
             self.headers,

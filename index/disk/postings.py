@@ -4,7 +4,8 @@ An in-memory corpus (:class:`~index.memory.MemoryIndex`) keeps every
 posting in one sorted array; built from a stream of batches, the same
 arrays are made on disk: each batch's (key, document) pairs are appended to
 one of :data:`PARTS` files by the key's top bits, and at the end each file
-is sorted on its own and written after the previous one. The result is the
+is sorted on its own (in worker processes when given a ``map`` over them)
+and written at its place in the final files. The result is the
 array the in-memory corpus sorts in one go (ties, which lookups only count,
 in another order), read through ``numpy.memmap``; the memory a build needs
 is one range's postings.
@@ -12,12 +13,19 @@ is one range's postings.
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from corpus.errors import ChachongError
 from index.fingerprint import Fingerprints
+
+#: A ``map`` (in worker processes, or the builtin): the key ranges sorted by it.
+MapParts = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
 
 PARTS = 32  # key ranges: the final sort holds 1/PARTS of the postings
 _SHIFT = np.uint64(64 - (PARTS.bit_length() - 1))
@@ -64,21 +72,55 @@ class SpilledPostings:
             raise ChachongError(f"cannot write the audit's spill files in {self.folder}: {err}") from err
         self.count += len(keys)
 
-    def finish(self) -> tuple[np.ndarray, np.ndarray]:
-        """The sorted keys and their documents, as read-only memory maps."""
+    def finish(self, map_parts: MapParts = map) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted keys and their documents, as read-only memory maps.
+
+        Each key range is sorted on its own and written where it belongs in
+        the final files (ranges are in key order, so their sizes say where),
+        by ``map_parts`` (a ``map`` over worker processes sorts the ranges
+        at once)."""
         keys_path, docs_path = self.folder / f"{self.name}.keys", self.folder / f"{self.name}.docs"
-        with open(keys_path, "wb") as keys_out, open(docs_path, "wb") as docs_out:
-            for k in range(PARTS):
-                if not self._file(k, "k").exists():
-                    continue
-                keys = np.fromfile(self._file(k, "k"), dtype="<i8")
-                docs = np.fromfile(self._file(k, "d"), dtype="<i4")
-                order = np.argsort(keys)
-                keys[order].tofile(keys_out)
-                docs[order].tofile(docs_out)
-                self._file(k, "k").unlink()
-                self._file(k, "d").unlink()
+        parts = [k for k in range(PARTS) if self._file(k, "k").exists()]
+        sizes = [self._file(k, "k").stat().st_size // 8 for k in parts]
+        starts = np.r_[0, np.cumsum(sizes, dtype=np.int64)].tolist()
+        try:
+            for path, width in ((keys_path, 8), (docs_path, 4)):
+                with open(path, "wb") as out:
+                    out.truncate(starts[-1] * width)
+        except OSError as err:
+            raise ChachongError(f"cannot write the audit's spill files in {self.folder}: {err}") from err
+        sort = functools.partial(_sort_part, self.folder, self.name)
+        for _ in map_parts(sort, list(zip(parts, starts))):
+            pass
         return _mapped(keys_path, "<i8"), _mapped(docs_path, "<i4")
+
+
+def _sort_part(folder: Path, name: str, part_and_start: tuple[int, int]) -> None:
+    """One key range's postings sorted and written at their place (``start``, in postings) of the final files."""
+    part, start = part_and_start
+    table = SpilledPostings(folder, name)
+    keys_file, docs_file = table._file(part, "k"), table._file(part, "d")
+    try:
+        keys = np.fromfile(keys_file, dtype="<i8")
+        docs = np.fromfile(docs_file, dtype="<i4")
+        order = np.argsort(keys)
+        _write_at(folder / f"{name}.keys", keys[order].tobytes(), start * 8)
+        _write_at(folder / f"{name}.docs", docs[order].tobytes(), start * 4)
+        keys_file.unlink()
+        docs_file.unlink()
+    except OSError as err:
+        raise ChachongError(f"cannot write the audit's spill files in {folder}: {err}") from err
+
+
+def _write_at(path: Path, data: bytes, offset: int) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(fd, view, offset)
+            view, offset = view[written:], offset + written
+    finally:
+        os.close(fd)
 
 
 def _mapped(path: Path, dtype: str) -> np.ndarray:

@@ -115,6 +115,34 @@ def test_unreadable_files_are_reported_and_the_rest_audited(demo, tmp_path):
     assert len(streamed.results) == 12
 
 
+def test_files_read_in_workers_a_few_at_a_time_give_the_same_documents_and_errors_in_order(
+    demo, tmp_path, monkeypatch
+):
+    """Reading happens in the worker processes, a batch of files each: with
+    batches of three, broken files spread over several batches, a path that
+    is not there and a reference also given as a submission, the documents,
+    their ids and the errors (which come back pickled from the workers) are
+    what the in-memory engine, reading everything in one process, reports."""
+    import app.streaming
+
+    monkeypatch.setattr(app.streaming, "READ_BATCH", 3)
+    folder = tmp_path / "subs"
+    shutil.copytree(demo / "submissions", folder)
+    for name in ("a-broken.pdf", "m-empty.docx", "z-broken.docx"):
+        (folder / name).write_bytes(b"%PDF-1.4 not really a pdf" if name.endswith(".pdf") else b"")
+    shutil.copy(demo / "references" / sorted(p.name for p in (demo / "references").iterdir())[0], folder / "ref-copy.txt")
+    given = [folder, tmp_path / "not-there"]
+    references = [demo / "references", folder / "ref-copy.txt", tmp_path / "no-reference-here"]
+    params = AuditParams(workers=2)
+    streamed = run_audit(given, references, params=params)
+    in_memory = run_audit_in_memory(given, references, params=params)
+    _assert_same(streamed, in_memory)
+    assert [Path(e.path).name for e in streamed.errors] == [
+        "not-there", "a-broken.pdf", "m-empty.docx", "z-broken.docx", "no-reference-here"
+    ]
+    assert len(streamed.results) == 13 and "ref-copy.txt" not in {Path(p).name for p in streamed.references}
+
+
 def test_an_unusable_work_folder_is_a_clear_error(demo, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
