@@ -38,6 +38,11 @@ def document_keys(fp: Fingerprints) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(fp.grams, dtype=np.int64), np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
 
 
+def part_file(folder: Path, name: str, part: int, kind: str) -> Path:
+    """Where one key range's keys (``kind`` "k") or documents ("d") are spilled."""
+    return folder / f"{name}-{part:02d}.{kind}"
+
+
 def _part(keys: np.ndarray) -> np.ndarray:
     """The key range of each int64 key; ranges in ascending key order."""
     return ((keys.view(np.uint64) ^ _SIGN) >> _SHIFT).astype(np.int64)
@@ -52,7 +57,7 @@ class SpilledPostings:
         self.count = 0
 
     def _file(self, part: int, kind: str) -> Path:
-        return self.folder / f"{self.name}-{part:02d}.{kind}"
+        return part_file(self.folder, self.name, part, kind)
 
     def append(self, keys: np.ndarray, docs: np.ndarray) -> None:
         """Postings (key, document id) of a batch."""
@@ -98,8 +103,7 @@ class SpilledPostings:
 def _sort_part(folder: Path, name: str, part_and_start: tuple[int, int]) -> None:
     """One key range's postings sorted and written at their place (``start``, in postings) of the final files."""
     part, start = part_and_start
-    table = SpilledPostings(folder, name)
-    keys_file, docs_file = table._file(part, "k"), table._file(part, "d")
+    keys_file, docs_file = part_file(folder, name, part, "k"), part_file(folder, name, part, "d")
     try:
         keys = np.fromfile(keys_file, dtype="<i8")
         docs = np.fromfile(docs_file, dtype="<i4")

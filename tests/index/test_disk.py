@@ -65,6 +65,34 @@ def test_the_disk_corpus_gives_the_in_memory_corpus_answers(tmp_path):
         disk.close()
 
 
+@pytest.mark.parametrize("order", ["forward", "reversed"])
+def test_key_ranges_sorted_in_worker_processes_in_any_order_give_the_same_arrays(tmp_path, order):
+    """The postings' key ranges may be sorted by a pool, each written at its
+    own offset: whichever range is written first, the arrays are the ones
+    the in-memory corpus sorts in one go."""
+    from app.workers import pool_map
+
+    documents = _documents(40)
+    memory = MemoryIndex.build(prepare_many(documents, PARAMS, keep_normalized=True), PARAMS)
+    writer = DiskIndexWriter(tmp_path / "disk", PARAMS)
+    writer.add(prepare_batch(documents, PARAMS))
+
+    def reversed_map(function, items):
+        return reversed([function(item) for item in reversed(list(items))])
+
+    disk = writer.finish(pool_map(2, chunksize=1) if order == "forward" else reversed_map)
+    try:
+        assert np.array_equal(memory.gram_keys, disk.gram_keys) and np.array_equal(memory.band_keys, disk.band_keys)
+        for keys, docs, expected_keys, expected_docs in (
+            (disk.gram_keys, disk.gram_docs, memory.gram_keys, memory.gram_docs),
+            (disk.band_keys, disk.band_docs, memory.band_keys, memory.band_docs),
+        ):
+            assert sorted(zip(keys.tolist(), docs.tolist())) == sorted(zip(expected_keys.tolist(), expected_docs.tolist()))
+        assert not list((tmp_path / "disk").glob("*-[0-9][0-9].[kd]"))  # the ranges' spill files are gone
+    finally:
+        disk.close()
+
+
 def test_a_path_given_twice_is_refused_as_in_memory(tmp_path):
     (document,) = _documents(1)
     writer = DiskIndexWriter(tmp_path / "disk", PARAMS)
