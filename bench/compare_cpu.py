@@ -32,6 +32,7 @@ from app.compare import Comparison
 from app.prepare import prepare_in_pool
 from corpus.document import Document
 from corpus.errors import InputError
+from corpus.progress import no_progress
 from corpus.read import iter_documents
 from detector.align import use_compiled
 from detector.compare import DetectorParams
@@ -72,7 +73,7 @@ def disk_results(folder: Path, sample: int, seed: int) -> tuple[int, float, list
     from app.streaming import ReadPlan, spill_corpus
 
     with tempfile.TemporaryDirectory(prefix="chachong-compare-cpu-") as work:
-        disk, _ = spill_corpus(ReadPlan.of([folder], []), Path(work) / "corpus", FingerprintParams(), 10**9, 0, _quiet)
+        disk, _ = spill_corpus(ReadPlan.of([folder], []), Path(work) / "corpus", FingerprintParams(), 10**9, 0, no_progress)
         spill = ResultSpill(Path(work) / "results", len(disk.documents))
         comparison = SpillComparison(CorpusView([disk]), DetectorParams(), disk=disk, spill=spill)
         comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))
@@ -89,10 +90,6 @@ def disk_results(folder: Path, sample: int, seed: int) -> tuple[int, float, list
         spill.close()
         disk.close()
     return len(disk.documents), cpu, results
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,10 +54,11 @@ def _holders_by_size(lo, hi, values, rank, sizes):  # pragma: no cover - compile
 def disk_corpus(folder: Path, work: Path) -> Any:
     """The audit's on-disk corpus of every document under ``folder`` (:class:`~index.disk.DiskIndex`)."""
     from app.streaming import ReadPlan, spill_corpus
+    from corpus.progress import no_progress
     from index.fingerprint import FingerprintParams
 
     plan = ReadPlan.of([folder], [])
-    return spill_corpus(plan, work / "corpus", FingerprintParams(), 10**9, 0, lambda *a: None)[0]
+    return spill_corpus(plan, work / "corpus", FingerprintParams(), 10**9, 0, no_progress)[0]
 
 
 def sampled(total: int, seed: int) -> np.ndarray:
