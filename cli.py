@@ -335,16 +335,16 @@ def audit(
     """Audit a whole corpus: ranking, boilerplate families, clusters, who copied from whom."""
     from contextlib import ExitStack
 
-    from app.audit import AuditParams, audit_streaming
+    from app.audit import audit_params, audit_streaming
     from app.indexing import open_index
 
     try:
-        params = AuditParams(max_bytes=settings_for(Path("."), max_bytes=max_bytes).max_bytes)
+        params = audit_params(settings_for(Path("."), max_bytes=max_bytes).max_bytes, max_key_docs)
         if engine != "local":
             from app.spark import audit_on_spark
 
             reports = (json_out, html_out, csv_out)
-            spark = audit_on_spark(dirs, ref or [], params, engine, spark_master, parquet, max_key_docs, index, reports)
+            spark = audit_on_spark(dirs, ref or [], params, engine, spark_master, parquet, index, reports)
             audit_exit(
                 *spark_outputs(spark, [*dirs, *(ref or [])], *reports, tables, workdir, no_color=no_color), exit_zero
             )

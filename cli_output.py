@@ -457,7 +457,7 @@ EngineOption = Annotated[str, typer.Option("--engine", help="local (this machine
 SparkMasterOption = Annotated[str, typer.Option("--spark-master", help="--engine spark: the master URL.")]
 ParquetOption = Annotated[Optional[str], typer.Option("--parquet", help="--engine spark: write the tables here.")]
 MaxKeyDocsOption = Annotated[
-    Optional[int], typer.Option("--max-key-docs", help="--engine spark: keys held by more documents are not joined.")
+    Optional[int], typer.Option("--max-key-docs", help="A band key or gram held by more documents proposes no candidates.")
 ]
 
 

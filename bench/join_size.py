@@ -72,7 +72,7 @@ def query_holders(disk: Any, rank: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Per sampled submission and query key, the holders in each subset (rows of (keys, sizes)), stacked."""
     from detector.compare import DetectorParams, stock_model
     from index import kernels
-    from index.corpus import query_keys
+    from index.corpus import QueryKeys
     from index.fingerprint import fingerprint_many
     from index.view import CorpusView
 
@@ -81,7 +81,7 @@ def query_holders(disk: Any, rank: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         text, normalized = disk.text_and_normalized(doc_id)
         document = replace(disk.documents[doc_id], text=text)
         _, busy = stock_model(document, normalized, view, stock)
-        bands, grams = query_keys(fingerprint_many([normalized.text], disk.params)[0], busy)
+        bands, grams = QueryKeys.of(fingerprint_many([normalized.text], disk.params)[0], busy)
         for keys, sorted_keys, values in ((bands, disk._bands, disk.band_docs), (grams, disk._grams, disk.gram_docs)):
             lo, hi = kernels.posting_ranges(sorted_keys.keys, sorted_keys.starts, sorted_keys.bits, keys)
             rows.append(_holders_by_size(lo, hi, values, rank, sizes) - 1)  # the submission holds each of its keys
@@ -91,15 +91,15 @@ def query_holders(disk: Any, rank: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 def capped_results(disk: Any, doc_ids: list[int], caps: list[int | None]) -> dict[int | None, list[tuple]]:
     """Each sampled submission compared with the whole corpus as the local
-    engine compares it, and again for each cap with the keys held by more
-    than the cap documents proposing no candidates (as the Spark engine's
-    ``--max-key-docs`` drops them): (copied chars, copy matches, originality)."""
-    import detector.compare as compare_module
+    engine compares it, once per cap (``DetectorParams.max_key_docs``, what
+    ``--max-key-docs`` sets; None: every key): (copied chars, copy matches,
+    originality)."""
     from app.compare import compiled_seeding
+    from detector.compare import DetectorParams, as_view, compare_document
     from index.fingerprint import fingerprint_many
 
     found: dict[int | None, list[tuple]] = {cap: [] for cap in caps}
-    stock_model, view = compare_module.stock_model, compare_module.as_view([disk])
+    view = as_view([disk])
 
     def normalizer(document: Any) -> Any:
         return disk.text_and_normalized(disk.document_by_identity(document.identity))[1]
@@ -110,40 +110,10 @@ def capped_results(disk: Any, doc_ids: list[int], caps: list[int | None]) -> dic
             document = replace(disk.documents[doc_id], text=text)
             fp = fingerprint_many([normalized.text], disk.params)[0]
             for cap in caps:
-                bands, heavy = _heavy_keys(disk, fp, cap)
-                compare_module.stock_model = lambda *a, heavy=heavy: _more_busy(stock_model(*a), heavy)
-                try:
-                    capped = replace(fp, window_bands=bands)
-                    r = compare_module.compare_document(document, view, normalizer=normalizer, fingerprints=capped)
-                finally:
-                    compare_module.stock_model = stock_model
+                params = DetectorParams(max_key_docs=cap)
+                r = compare_document(document, view, params, normalizer=normalizer, fingerprints=fp)
                 found[cap].append((r.copied_chars, len(r.copies), r.originality))
     return found
-
-
-_NO_KEY = np.iinfo(np.int64).min  # a band key no document holds (checked)
-
-
-def _heavy_keys(disk: Any, fp: Any, cap: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """The document's band keys with those of more than ``cap`` holders replaced by a key no one holds, and its heavy grams."""
-    from index.corpus import lookup_sorted
-
-    def holders(sorted_keys: Any, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-        which, _ = lookup_sorted(sorted_keys, values, keys)
-        return np.bincount(which, minlength=len(keys))
-
-    bands, grams = np.unique(fp.window_bands), np.unique(fp.grams)
-    assert holders(disk._bands, disk.band_docs, np.array([_NO_KEY]))[0] == 0
-    if cap is None:
-        return fp.window_bands, np.zeros(0, dtype=np.int64)
-    heavy_bands = bands[holders(disk._bands, disk.band_docs, bands) > cap]
-    heavy_grams = grams[holders(disk._grams, disk.gram_docs, grams) > cap]
-    return np.where(np.isin(fp.window_bands, heavy_bands), _NO_KEY, fp.window_bands), heavy_grams
-
-
-def _more_busy(found: tuple[Any, np.ndarray], heavy: np.ndarray) -> tuple[Any, np.ndarray]:
-    model, busy = found
-    return model, np.union1d(busy, heavy)
 
 
 def rows_per_submission(holders: np.ndarray, cap: int | None) -> np.ndarray:

@@ -48,13 +48,13 @@ from bench.dense import DEFAULT_SENTENCES, ensure_dense
 from bench.scale import ensure_corpus, log, machine, machine_line
 
 
-def _engine_memory(folder: str, workers: int, out: Path, progress: Any) -> dict[str, Any]:
-    from app.audit import AuditParams, run_audit
+def _engine_memory(folder: str, params: Any, out: Path, progress: Any) -> dict[str, Any]:
+    from app.audit import run_audit
     from app.check import CorpusInfo
     from reports.csv_report import CsvFormatter
     from reports.model import audit_report
 
-    result = run_audit([folder], [], params=AuditParams(workers=workers), progress=progress)
+    result = run_audit([folder], [], params=params, progress=progress)
     report = audit_report(result, CorpusInfo(":memory:", len(result.results)))
     (out / "ranking.csv").write_text(CsvFormatter().render(report), encoding="utf-8")
     progress("outputs", 1, 1)
@@ -67,11 +67,10 @@ def _engine_memory(folder: str, workers: int, out: Path, progress: Any) -> dict[
     }
 
 
-def _engine_streaming(folder: str, workers: int, out: Path, progress: Any) -> dict[str, Any]:
-    from app.audit import AuditParams, audit_streaming
+def _engine_streaming(folder: str, params: Any, out: Path, progress: Any) -> dict[str, Any]:
+    from app.audit import audit_streaming
     from cli_output import write_audit_tables
 
-    params = AuditParams(workers=workers)
     with audit_streaming([folder], [], params=params, workdir=out / "work", progress=progress) as audit:
         write_audit_tables(audit, out / "tables", csv=out / "ranking.csv")
         progress("outputs", 1, 1)
@@ -81,7 +80,7 @@ def _engine_streaming(folder: str, workers: int, out: Path, progress: Any) -> di
 ENGINES = {"memory": _engine_memory, "streaming": _engine_streaming}
 
 
-def _child(send: Any, engine: str, folder: str, workers: int, out: str) -> None:
+def _child(send: Any, engine: str, folder: str, params: Any, out: str) -> None:
     """Run the audit; send back its stage timeline and summary."""
     try:
         timeline: list[tuple[float, str]] = []  # (time.monotonic(), stage) at each change of stage
@@ -96,7 +95,7 @@ def _child(send: Any, engine: str, folder: str, workers: int, out: str) -> None:
             if not timeline or timeline[-1][1] != stage:
                 timeline.append((now, stage))
 
-        summary = ENGINES[engine](folder, workers, Path(out), progress)
+        summary = ENGINES[engine](folder, params, Path(out), progress)
         send.send(
             {"ok": {"start": start, "end": time.monotonic(), "timeline": timeline, "charged": charged, **summary}}
         )
@@ -106,14 +105,14 @@ def _child(send: Any, engine: str, folder: str, workers: int, out: str) -> None:
         send.close()
 
 
-def measure(engine: str, folder: Path, workers: int, tmp: Path | None) -> dict[str, Any]:
-    """One audit in a forked process, its process tree sampled from here."""
+def measure(engine: str, folder: Path, params: Any, tmp: Path | None) -> dict[str, Any]:
+    """One audit (``params``: an :class:`app.audit.AuditParams`) in a forked process, its process tree sampled from here."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="chachong-engine-", dir=tmp) as out:
         load_before = os.getloadavg()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        process = context.Process(target=_child, args=(send, engine, str(folder), workers, out))
+        process = context.Process(target=_child, args=(send, engine, str(folder), params, out))
         process.start()
         send.close()
         sampler = treemem.TreeSampler(process.pid).start()
@@ -190,6 +189,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sentences", type=Path, default=DEFAULT_SENTENCES, help="sentence pool of the dense corpus")
     parser.add_argument("--engine", choices=tuple(ENGINES), default="streaming")
     parser.add_argument("--workers", type=int, default=0, help="processes (default 0: one per core)")
+    parser.add_argument("--max-key-docs", type=int, default=None, metavar="K", help="the audit's --max-key-docs")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the audit on the same corpus")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep (and reuse) the corpus in DIR")
     parser.add_argument("--tmp", type=Path, default=None, metavar="DIR", help="where the outputs and spill files go")
@@ -197,6 +197,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.docs = args.docs or 10_000
     return args
+
+
+def audit_params(args: argparse.Namespace) -> Any:
+    """The audit's settings from the benchmark's options."""
+    from app.audit import AuditParams
+    from detector.compare import DetectorParams
+
+    return AuditParams(detector=DetectorParams(max_key_docs=args.max_key_docs), workers=args.workers)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: {info['files']:,} files, {info['chars']:,} chars in {folder}")
         for i in range(args.repeat):
             log(f"{args.engine} audit, run {i + 1} of {args.repeat}")
-            runs.append(measure(args.engine, folder, args.workers, args.tmp))
-    print(f"# chachong local engine: {name}")
+            runs.append(measure(args.engine, folder, audit_params(args), args.tmp))
+    cap = f", --max-key-docs {args.max_key_docs}" if args.max_key_docs else ""
+    print(f"# chachong local engine: {name}{cap}")
     print()
     print(machine_line(machine()))
     print("memory: peak PSS summed over the audit process and its workers, sampled every 0.2 s or more "

@@ -476,6 +476,7 @@ def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_g
     import numpy as np
 
     from detector.compare import DetectorParams, stock_model
+    from index.corpus import QueryKeys
     from index.view import CorpusView
 
     detector = DetectorParams()
@@ -503,7 +504,7 @@ def sample_stages(store, sample, stages, probe, n, normalize, fingerprint, all_g
         for doc, fp, busy in queries:
             found += len(view.candidates(fp, doc, busy=busy, limit=detector.max_candidates))
     shared = sum(
-        len(store.candidates(fp, busy=busy, exclude=view.excluded(doc)[0], limit=10**9)) for doc, fp, busy in queries
+        len(store.candidates(QueryKeys.of(fp, busy), exclude=view.excluded(doc)[0], limit=10**9)) for doc, fp, busy in queries
     )
     cand["shared_per_doc"] = shared / len(sample)
     cand["notes"] = (

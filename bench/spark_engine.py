@@ -97,9 +97,11 @@ def cpu_seconds(pid: int) -> float | None:
 def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: int | None) -> None:
     """Run the Spark audit; send back its stage timeline, the REST API's stage metrics, its counts."""
     try:
+        from app.audit import AuditParams
         from app.spark import SparkParams, SparkSettings, run_spark_audit
         from app.spark.metrics import executor_peaks, stage_metrics
         from app.spark.session import SparkRun
+        from detector.compare import DetectorParams
 
         charged: dict[str, float] = {}
         last = [time.monotonic()]
@@ -118,7 +120,7 @@ def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: in
             started = time.monotonic()
             outcome = run_spark_audit(
                 [folder],
-                params=SparkParams(max_key_docs=max_key_docs),
+                params=SparkParams(AuditParams(detector=DetectorParams(max_key_docs=max_key_docs))),
                 spark=run.spark,
                 parquet=Path(out) / "tables",
                 report=False,
@@ -252,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         local = None
         if not args.no_local:
             log(f"local (streaming) audit, {args.workers} workers")
-            local = local_engine.measure("streaming", folder, args.workers, args.tmp)
+            local = local_engine.measure("streaming", folder, local_engine.audit_params(args), args.tmp)
     name = f"generated {args.docs:,}"
     print(f"# chachong Spark engine beside the local engine: {name}")
     print()

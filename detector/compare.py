@@ -39,6 +39,7 @@ class DetectorParams:
     align: AlignParams = field(default_factory=AlignParams)
     stock: StockParams = field(default_factory=StockParams)
     max_candidates: int = 25
+    max_key_docs: int | None = None  # a band key or gram more documents hold proposes no candidates (None: all do)
 
 
 def normalize_document(document: Document) -> Normalized:
@@ -66,7 +67,9 @@ def compare_document(
     model, busy = stock_model(document, normalized, view, params.stock)
     matches: list[Match] = []
     sources: dict[str, Document] = {}
-    for candidate in view.candidates(fp, document, busy=busy, limit=params.max_candidates):
+    for candidate in view.candidates(
+        fp, document, busy=busy, limit=params.max_candidates, max_holders=params.max_key_docs
+    ):
         source = view.document(candidate)
         if source.path in sources:
             continue

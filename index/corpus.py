@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -96,15 +96,28 @@ class Candidate:
         return self.band_hits + 2 * self.gram_hits
 
 
-def query_keys(fp: Fingerprints, busy: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+class QueryKeys(NamedTuple):
     """The keys a candidate query looks up: the distinct LSH band keys of the
-    document's windows, and its distinct winnowed grams but the ``busy``
-    ones. A candidate's ``hits`` index bands first, then grams."""
-    bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
-    grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
-    if busy is not None and len(busy):
-        grams = grams[~np.isin(grams, busy)]
-    return bands, grams
+    document's windows, and its distinct winnowed grams but the busy ones. A
+    candidate's ``hits`` index bands first, then grams."""
+
+    bands: np.ndarray
+    grams: np.ndarray
+
+    @classmethod
+    def of(cls, fp: Fingerprints, busy: np.ndarray | None = None) -> QueryKeys:
+        """The keys of ``fp``; ``busy`` gram hashes propose no candidates."""
+        bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
+        grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
+        if busy is not None and len(busy):
+            grams = grams[~np.isin(grams, busy)]
+        return cls(bands, grams)
+
+    def held_by_at_most(self, holders: tuple[np.ndarray, np.ndarray], most: int) -> QueryKeys:
+        """The keys that ``most`` documents or fewer hold (``holders``: how
+        many hold each band key and each gram)."""
+        band_holders, gram_holders = holders
+        return QueryKeys(self.bands[band_holders <= most], self.grams[gram_holders <= most])
 
 
 def hits_of(
@@ -181,11 +194,12 @@ class Corpus(Protocol):
         """The ``count`` documents of lowest (rank, identity), with their grams."""
         ...
 
-    def candidates(
-        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
-    ) -> list[Candidate]:
-        """The ``limit`` best documents by score, and any tied with the last;
-        ``busy`` gram hashes (sorted) propose no candidates."""
+    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
+        """How many documents hold each band key and each gram of ``keys``."""
+        ...
+
+    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
+        """The ``limit`` best documents sharing ``keys`` by score, and any tied with the last."""
         ...
 
     def close(self) -> None: ...

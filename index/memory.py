@@ -21,17 +21,17 @@ from index.corpus import (
     Candidate,
     DocumentIdentity,
     Fingerprinted,
+    QueryKeys,
     SampleMember,
     distinct_grams,
     hits_of,
     lookup_sorted,
     precedence,
-    query_keys,
     sample_rank,
     top_candidates,
 )
 from index.errors import IndexStoreError
-from index.fingerprint import BULK_CHARS, FingerprintParams, Fingerprints, bulk_kernels
+from index.fingerprint import BULK_CHARS, FingerprintParams, bulk_kernels
 from index.sorted_keys import SortedKeys
 
 #: Postings from which a corpus answers candidate queries with the compiled
@@ -118,12 +118,20 @@ class MemoryIndex:
             self._sample.append(SampleMember(rank, identity, grams, i))
         return self._sample[:count]
 
-    def candidates(
-        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
-    ) -> list[Candidate]:
+    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
+        """How many postings each band key and gram has (a document posts a key once)."""
+        kernels = self._kernels()
+        ranges = (
+            (_ranges(kernels, self._bands, keys.bands), _ranges(kernels, self._grams, keys.grams))
+            if kernels is not None
+            else (self._bands.ranges(keys.bands), self._grams.ranges(keys.grams))
+        )
+        return tuple(hi - lo for lo, hi in ranges)  # type: ignore[return-value]
+
+    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
-        bands, grams = query_keys(fp, busy)
+        bands, grams = keys
         kernels = self._kernels()
         if kernels is not None:
             return self._compiled_candidates(kernels, bands, grams, exclude, limit)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.document import Document
-from index.corpus import SAMPLE_SIZE, Candidate, Corpus, DocumentIdentity, SampleMember
+from index.corpus import SAMPLE_SIZE, Candidate, Corpus, DocumentIdentity, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
 from index.sample_index import SampleIndex
 
@@ -105,22 +105,43 @@ class CorpusView:
     # -- candidates -----------------------------------------------------------
 
     def candidates(
-        self, fp: Fingerprints, document: Document, *, busy: np.ndarray | None = None, limit: int = 25
+        self,
+        fp: Fingerprints,
+        document: Document,
+        *,
+        busy: np.ndarray | None = None,
+        limit: int = 25,
+        max_holders: int | None = None,
     ) -> list[ViewCandidate]:
         """Up to ``limit`` documents of all stores to align ``document`` with.
 
-        The pool is the best ``POOL`` × ``limit`` by score. Each key the
-        document shares (a band or a gram) is credited to the first
-        ``REGION_SOURCES`` documents holding it in order of precedence (a 范文
-        first, then the earliest dated), then score; a document is kept when
-        it is credited with some of its keys, and the kept ones are taken
-        best score first. A passage fifty units pasted so yields its 范文 (or
-        its earliest holders) however much more the copies share with the
-        document elsewhere, and the other passages still find their sources."""
+        The query keys are ``fp``'s band keys and grams but the ``busy``
+        grams; with ``max_holders``, a key that more documents hold (counted
+        in every store) proposes no candidates either. The pool is the best
+        ``POOL`` × ``limit`` by score. Each key the document shares (a band
+        or a gram) is credited to the first ``REGION_SOURCES`` documents
+        holding it in order of precedence (a 范文 first, then the earliest
+        dated), then score; a document is kept when it is credited with some
+        of its keys, and the kept ones are taken best score first. A passage
+        fifty units pasted so yields its 范文 (or its earliest holders)
+        however much more the copies share with the document elsewhere, and
+        the other passages still find their sources."""
+        keys = QueryKeys.of(fp, busy)
+        if max_holders is not None:
+            keys = keys.held_by_at_most(self.key_holders(keys), max_holders)
         pool: list[ViewCandidate] = []
         for s, (store, skip) in enumerate(zip(self.stores, self.excluded(document))):
-            pool += [ViewCandidate(s, c) for c in store.candidates(fp, busy=busy, exclude=skip, limit=POOL * limit)]
+            pool += [ViewCandidate(s, c) for c in store.candidates(keys, exclude=skip, limit=POOL * limit)]
         return _diverse(pool, limit)
+
+    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
+        """How many documents of all stores hold each band key and each gram."""
+        bands, grams = np.zeros(len(keys.bands), dtype=np.int64), np.zeros(len(keys.grams), dtype=np.int64)
+        for store in self.stores:
+            band_holders, gram_holders = store.key_holders(keys)
+            bands += band_holders
+            grams += gram_holders
+        return bands, grams
 
     # -- document frequencies ---------------------------------------------------
 

@@ -9,7 +9,7 @@ from app.compare import compiled_seeding
 from bench import join_size
 from detector.compare import DetectorParams, compare_document, stock_model
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import query_keys
+from index.corpus import QueryKeys
 from index.fingerprint import fingerprint_many
 from index.view import CorpusView
 
@@ -45,7 +45,7 @@ def test_join_rows_are_the_other_holders_of_each_query_key(disk, monkeypatch):
         for doc_id in np.argsort(rank)[:8].tolist():
             document = disk.document(doc_id)
             _, busy = stock_model(document, disk.text_and_normalized(doc_id)[1], view, DetectorParams().stock)
-            bands, grams = query_keys(
+            bands, grams = QueryKeys.of(
                 fingerprint_many([disk.text_and_normalized(doc_id)[1].text], disk.params)[0], busy
             )
             for s, size in enumerate(sizes):

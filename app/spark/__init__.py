@@ -112,11 +112,10 @@ class SparkAudit:
         params: AuditParams,
         master: str,
         parquet: str | None,
-        max_key_docs: int | None,
         reports: Sequence[object | None],
     ) -> None:
         self.dirs, self.refs, self.parquet = list(dirs), list(refs), parquet
-        self.params = SparkParams(params, max_key_docs=max_key_docs)
+        self.params = SparkParams(params)
         self.settings = SparkSettings(master=master)
         self.reports = [r for r in reports if r is not None]
         self.html = len(reports) > 1 and reports[1] is not None
@@ -185,7 +184,6 @@ def audit_on_spark(
     engine: str,
     master: str,
     parquet: str | None,
-    max_key_docs: int | None,
     index: Path | None,
     reports: Sequence[object | None],
 ) -> SparkAudit:
@@ -195,10 +193,8 @@ def audit_on_spark(
         raise ConfigError(f"--engine must be local or spark, not {engine!r}")
     if index is not None:
         raise ConfigError("--index works with --engine local only (--engine spark audits the folders and tables given)")
-    if max_key_docs is not None and max_key_docs < 1:
-        raise ConfigError("--max-key-docs must be a positive number")
     require_spark()
-    return SparkAudit(dirs, refs, params, master, parquet, max_key_docs, reports)
+    return SparkAudit(dirs, refs, params, master, parquet, reports)
 
 
 __all__ = [

@@ -18,7 +18,7 @@ import numpy as np
 from corpus.document import DocMeta, Document
 from corpus.normalize import Normalized, normalize
 from detector.align import compiled_kernels, use_compiled
-from index.corpus import Candidate, DocumentIdentity, SampleMember
+from index.corpus import Candidate, DocumentIdentity, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
 from index.sample_index import SampleIndex
 from index.view import CorpusView
@@ -63,9 +63,11 @@ class Precomputed:
     def sample(self, count: int) -> list[SampleMember]:
         return []  # the view is given the sample's statistics
 
-    def candidates(
-        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
-    ) -> list[Candidate]:
+    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
+        """None counted: the join that chose the candidates already dropped the heavy keys."""
+        return np.zeros(len(keys.bands), dtype=np.int64), np.zeros(len(keys.grams), dtype=np.int64)
+
+    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
         return list(self._candidates)
 
     def close(self) -> None:

@@ -34,15 +34,18 @@ STAGES = ("read", "fingerprint", "sample", "stock", "candidates", "compare", "ed
 class SparkParams:
     """What the Spark engine adds to the audit's parameters.
 
-    ``max_key_docs``: a band key or gram held by more documents proposes no
-    candidates (its postings are not joined). None joins every key, as the
-    local engine looks every key up: the results are then the local
-    engine's, at a cost that grows with the square of the largest keys'
-    holders (see the README's 10-million plan)."""
+    The detector's ``max_key_docs`` (a band key or gram held by more
+    documents proposes no candidates) keeps those keys' postings out of the
+    join, as the local engine leaves them out of its query. None joins every
+    key, at a cost that grows with the square of the largest keys' holders
+    (see the README's 10-million plan)."""
 
     audit: AuditParams = field(default_factory=AuditParams)
-    max_key_docs: int | None = None
     sample_size: int = SAMPLE_SIZE
+
+    @property
+    def max_key_docs(self) -> int | None:
+        return self.audit.detector.max_key_docs
 
 
 @dataclass

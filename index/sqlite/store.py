@@ -58,16 +58,16 @@ from index.corpus import (
     Candidate,
     DocumentIdentity,
     Fingerprinted,
+    QueryKeys,
     SampleMember,
     hit_counts,
     hits_of,
     precedence,
-    query_keys,
     sample_rank,
     top_candidates,
 )
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
-from index.fingerprint import FingerprintParams, Fingerprints, fingerprint
+from index.fingerprint import FingerprintParams, fingerprint
 from index.sqlite.failures import is_busy, store_error, translated
 from index.sqlite.postings import BANDS, GRAMS, SQL_CHUNK, BucketTables, PendingPostings, document_postings
 from index.sqlite.sample import SCHEMA as SAMPLE_SCHEMA
@@ -386,20 +386,21 @@ class IndexStore:
     def paths(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM documents ORDER BY path")]
 
-    def candidates(
-        self, fp: Fingerprints, *, busy: np.ndarray | None = None, exclude: Iterable[int] = (), limit: int = 50
-    ) -> list[Candidate]:
-        """Documents sharing an LSH band key or a gram not in ``busy`` with
-        ``fp``, best first: the ``limit`` highest :attr:`Candidate.score`
-        and every one tied with the last, with their identities.
-        ``band_hits`` counts the distinct band keys a document shares,
-        ``gram_hits`` the distinct grams.
+    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
+        """How many postings each band key and gram has (a document posts a key once)."""
+        return self.buckets.search(BANDS, keys.bands)[2], self.buckets.search(GRAMS, keys.grams)[2]
+
+    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
+        """Documents sharing an LSH band key or a gram of ``keys``, best
+        first: the ``limit`` highest :attr:`Candidate.score` and every one
+        tied with the last, with their identities. ``band_hits`` counts the
+        distinct band keys a document shares, ``gram_hits`` the distinct grams.
 
         The cost is that of the postings read (those of the query's keys) and
         of the documents they name, not the size of the corpus; only the
         winners become Python objects.
         """
-        bands, grams = query_keys(fp, busy)
+        bands, grams = keys
         band_which, band_docs = self.buckets.lookup(BANDS, bands)
         gram_which, gram_docs = self.buckets.lookup(GRAMS, grams)
         found = top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)

@@ -18,6 +18,7 @@ from app.audit import AuditParams, AuditResult, run_audit
 from app.demo import write_demo
 from corpus.errors import ConfigError, MissingDependencyError
 from corpus.read import load_documents
+from detector.compare import DetectorParams
 from detector.model import DocumentResult
 from evaluation.benchmark import bench_config
 from evaluation.synth import generate_corpus
@@ -83,18 +84,36 @@ def test_a_generated_corpus_of_a_few_hundred_gives_the_local_results(spark, tmp_
     assert any(m.later for r in local.results for m in r.matches)  # dated: who copied whom is exercised
 
 
+def _capped(cap: int) -> SparkParams:
+    return SparkParams(AuditParams(detector=DetectorParams(max_key_docs=cap)))
+
+
 def test_keys_held_by_more_than_max_key_docs_propose_no_candidates(spark, demo):
     """Every shared key is held by two documents at least: a cap of one drops
     them all (no candidate, no match); a cap above the corpus drops none and
     gives the local results."""
     folders = [str(demo / "submissions")], [str(demo / "references")]
-    capped = run_spark_audit(*folders, spark=spark, params=SparkParams(max_key_docs=1))
+    capped = run_spark_audit(*folders, spark=spark, params=_capped(1))
     assert capped.counts["keys_dropped"] > 0 and capped.result is not None
     assert capped.result.results and not any(r.matches for r in capped.result.results)
     assert all(r.originality == 1.0 for r in capped.result.results)
-    loose = run_spark_audit(*folders, spark=spark, params=SparkParams(max_key_docs=10_000))
+    loose = run_spark_audit(*folders, spark=spark, params=_capped(10_000))
     assert loose.counts["keys_dropped"] == 0 and loose.result is not None
     _assert_same(run_audit([demo / "submissions"], [demo / "references"]), loose.result)
+
+
+def test_under_a_cap_that_drops_some_keys_the_engines_still_agree(spark, demo):
+    """``max_key_docs`` is one setting of the detector: the local engine
+    leaves the heavy keys out of its query as the Spark engine leaves them
+    out of its join, so the results stay equal when the cap changes them."""
+    folders = [demo / "submissions"], [demo / "references"]
+    every_key = run_audit(*folders)
+    local = run_audit(*folders, params=_capped(3).audit)
+    distributed = run_spark_audit(*([str(f) for f in fs] for fs in folders), spark=spark, params=_capped(3))
+    assert distributed.counts["keys_dropped"] > 0 and distributed.result is not None
+    assert local.results != every_key.results  # the cap changes what is found
+    assert any(r.has_copies for r in local.results)  # the cap left keys that propose candidates
+    _assert_same(local, distributed.result)
 
 
 def test_connected_components_put_every_node_with_the_smallest_of_its_component(spark):

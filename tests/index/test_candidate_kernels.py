@@ -7,17 +7,17 @@ from hypothesis import strategies as st
 
 import index.memory as memory_module
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import prepare
+from index.corpus import QueryKeys, prepare
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
 
 pytest.importorskip("numba")
 
 
-def _answers(store, fp, **kwargs):
+def _answers(store, fp, busy=None, **kwargs):
     return [
         (c.doc_id, c.band_hits, c.gram_hits, c.identity, c.precedence, tuple(c.hits.tolist()))
-        for c in store.candidates(fp, **kwargs)
+        for c in store.candidates(QueryKeys.of(fp, busy), **kwargs)
     ]
 
 

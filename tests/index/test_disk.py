@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from corpus.document import REFERENCE, Document
 from corpus.normalize import normalize
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import prepare_many
+from index.corpus import QueryKeys, prepare_many
 from index.disk import DiskIndexWriter, prepare_batch
 from index.disk.records import decode, encode
 from index.errors import IndexStoreError
@@ -54,8 +54,8 @@ def test_the_disk_corpus_gives_the_in_memory_corpus_answers(tmp_path):
             assert text == documents[i].text and normalized.text == p.normalized.text
             busy = np.unique(p.fingerprints.grams)[:3]
             for limit in (3, 100):
-                wanted = memory.candidates(p.fingerprints, busy=busy, exclude={i}, limit=limit)
-                assert _described(disk.candidates(p.fingerprints, busy=busy, exclude={i}, limit=limit)) == _described(
+                wanted = memory.candidates(QueryKeys.of(p.fingerprints, busy), exclude={i}, limit=limit)
+                assert _described(disk.candidates(QueryKeys.of(p.fingerprints, busy), exclude={i}, limit=limit)) == _described(
                     wanted
                 )
         sample = [(m.rank, m.identity, m.doc_id, m.grams.tolist()) for m in disk.sample(40)]
@@ -107,7 +107,7 @@ def test_a_path_given_twice_is_refused_as_in_memory(tmp_path):
 def test_an_empty_disk_corpus_answers_nothing(tmp_path):
     disk = DiskIndexWriter(tmp_path / "disk", PARAMS).finish()
     assert disk.document_count() == 0 and disk.sample(5) == []
-    assert disk.candidates(prepare_many(_documents(1), PARAMS)[0].fingerprints) == []
+    assert disk.candidates(QueryKeys.of(prepare_many(_documents(1), PARAMS)[0].fingerprints)) == []
 
 
 TEXTS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300) | st.sampled_from(

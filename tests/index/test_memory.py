@@ -3,7 +3,7 @@ import numpy as np
 from corpus.read import read_document
 from detector.compare import compare_document
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import prepare
+from index.corpus import QueryKeys, prepare
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
 from index.view import CorpusView
@@ -24,11 +24,11 @@ def _docs(tmp_path):
     return out
 
 
-def _ranked(store, fp, **kwargs):
+def _ranked(store, fp, busy=None, **kwargs):
     """Candidates by path with their hits (counts and which keys), in rank order; ties by path."""
     found = [
         (-c.score, store.document(c.doc_id).path, c.band_hits, c.gram_hits, tuple(c.hits.tolist()))
-        for c in store.candidates(fp, **kwargs)
+        for c in store.candidates(QueryKeys.of(fp, busy), **kwargs)
     ]
     return [row[1:] for row in sorted(found)]
 

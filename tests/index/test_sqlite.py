@@ -13,7 +13,7 @@ import index.sqlite.postings as postings_module
 from corpus.document import DocMeta
 from corpus.read import read_document
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import distinct_grams, prepare
+from index.corpus import QueryKeys, distinct_grams, prepare
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.fingerprint import FingerprintParams
 from index.sqlite import SCHEMA_VERSION, IndexStore
@@ -156,12 +156,12 @@ def test_candidates_find_the_copy_and_skip_unrelated(tmp_path):
     unrelated = _doc(tmp_path, "unrelated.txt", ORIGINAL_TRANSPORT + ORIGINAL_HOSPITAL)
     store.add([_prepared(store, source), _prepared(store, unrelated)])
     probe = _doc(tmp_path, "probe.txt", ORIGINAL_HOSPITAL[:20] + COPIED.replace("我局", "我镇").replace("三百", "五百"))
-    found = store.candidates(_prepared(store, probe).fingerprints)
+    found = store.candidates(QueryKeys.of(_prepared(store, probe).fingerprints))
     ids = [c.doc_id for c in found]
     assert ids[0] == store.document_id(source.path)
     assert found[0].band_hits > 0 and found[0].gram_hits > 0
     assert store.document_id(unrelated.path) not in ids[:1]
-    excluded = store.candidates(_prepared(store, probe).fingerprints, exclude={store.document_id(source.path)})
+    excluded = store.candidates(QueryKeys.of(_prepared(store, probe).fingerprints), exclude={store.document_id(source.path)})
     assert store.document_id(source.path) not in [c.doc_id for c in excluded]
 
 
@@ -352,15 +352,15 @@ def test_candidates_and_frequencies_equal_a_full_key_count(tmp_path):
     stock = set(probe.grams[::3].tolist())
     for given_stock in (None, np.array(sorted(stock), dtype=np.int64)):
         expected = _expected_candidates(docs, probe, stock if given_stock is not None else frozenset())
-        found = store.candidates(probe, busy=given_stock, limit=10**6)
+        found = store.candidates(QueryKeys.of(probe, given_stock), limit=10**6)
         assert {c.doc_id: (c.band_hits, c.gram_hits) for c in found} == expected
         assert [c.doc_id for c in found] == _ranked(expected)
         for limit in range(1, len(found) + 1):  # the top of the full ranking, and the ties of the last
-            top = store.candidates(probe, busy=given_stock, limit=limit)
+            top = store.candidates(QueryKeys.of(probe, given_stock), limit=limit)
             assert [c.doc_id for c in top] == [c.doc_id for c in found[: len(top)]] and len(top) >= limit
             assert all(c.score == found[limit - 1].score for c in top[limit:])
         skip = {found[0].doc_id, found[-1].doc_id}
-        assert [c.doc_id for c in store.candidates(probe, busy=given_stock, exclude=skip, limit=3)][:3] == _ranked(
+        assert [c.doc_id for c in store.candidates(QueryKeys.of(probe, given_stock), exclude=skip, limit=3)][:3] == _ranked(
             expected, skip
         )[:3]
     assert sum(1 for b, _ in expected.values() if b) >= 3 and sum(1 for _, g in expected.values() if g) >= 3
@@ -386,8 +386,8 @@ def test_removing_one_of_two_documents_leaves_the_other_as_if_alone(tmp_path):
     alone.add([_prepared(alone, b)])
     assert _row_counts(store) == _row_counts(alone)
     probe = _prepared(store, _doc(tmp_path, "p.txt", texts[0] + COPIED + texts[1][:500])).fingerprints
-    assert [(c.band_hits, c.gram_hits) for c in store.candidates(probe)] == [
-        (c.band_hits, c.gram_hits) for c in alone.candidates(probe)
+    assert [(c.band_hits, c.gram_hits) for c in store.candidates(QueryKeys.of(probe))] == [
+        (c.band_hits, c.gram_hits) for c in alone.candidates(QueryKeys.of(probe))
     ]
     assert _frequencies(store, probe.grams) == _frequencies(alone, probe.grams)
 
