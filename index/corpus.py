@@ -113,11 +113,27 @@ class QueryKeys(NamedTuple):
             grams = grams[~np.isin(grams, busy)]
         return cls(bands, grams)
 
-    def held_by_at_most(self, holders: tuple[np.ndarray, np.ndarray], most: int) -> QueryKeys:
-        """The keys that ``most`` documents or fewer hold (``holders``: how
-        many hold each band key and each gram)."""
-        band_holders, gram_holders = holders
-        return QueryKeys(self.bands[band_holders <= most], self.grams[gram_holders <= most])
+
+@dataclass(frozen=True)
+class KeyCap:
+    """A band key or gram held by more than ``most`` documents proposes no
+    candidates. ``elsewhere``: how many documents of the view's other
+    stores hold each band key and each gram of the query (None: no other)."""
+
+    most: int
+    elsewhere: tuple[np.ndarray, np.ndarray] | None = None
+
+    def kept(self, own: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Which band keys and grams stay, ``own``: how many documents of this store hold each."""
+        bands, grams = own
+        if self.elsewhere is not None:
+            bands, grams = bands + self.elsewhere[0], grams + self.elsewhere[1]
+        return bands <= self.most, grams <= self.most
+
+    def keys(self, keys: QueryKeys, own: tuple[np.ndarray, np.ndarray]) -> QueryKeys:
+        """The keys that stay."""
+        bands, grams = self.kept(own)
+        return QueryKeys(keys.bands[bands], keys.grams[grams])
 
 
 def hits_of(
@@ -198,8 +214,10 @@ class Corpus(Protocol):
         """How many documents hold each band key and each gram of ``keys``."""
         ...
 
-    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
-        """The ``limit`` best documents sharing ``keys`` by score, and any tied with the last."""
+    def candidates(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
+    ) -> list[Candidate]:
+        """The ``limit`` best documents sharing ``keys`` (those ``cap`` leaves) by score, and any tied with the last."""
         ...
 
     def close(self) -> None: ...

@@ -211,15 +211,20 @@ def posting_ranges(keys, starts, bits, queries):  # pragma: no cover - compiled
         if bits > 0:
             bucket = np.int64((np.uint64(key) ^ _SIGN64) >> np.uint64(64 - bits))
         a, z = starts[bucket], starts[bucket + 1]
+        end = z
         while a < z:
             mid = (a + z) >> 1
             if keys[mid] < key:
                 a = mid + 1
             else:
                 z = mid
-        e = a
-        while e < keys.shape[0] and keys[e] == key:
-            e += 1
+        e = a  # the end by bisection too: a key of many holders is not walked
+        while e < end:
+            mid = (e + end) >> 1
+            if keys[mid] <= key:
+                e = mid + 1
+            else:
+                end = mid
         lo[q], hi[q] = a, e
     return lo, hi
 

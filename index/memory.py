@@ -21,6 +21,7 @@ from index.corpus import (
     Candidate,
     DocumentIdentity,
     Fingerprinted,
+    KeyCap,
     QueryKeys,
     SampleMember,
     distinct_grams,
@@ -128,13 +129,17 @@ class MemoryIndex:
         )
         return tuple(hi - lo for lo, hi in ranges)  # type: ignore[return-value]
 
-    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
+    def candidates(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
+    ) -> list[Candidate]:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
-        bands, grams = keys
         kernels = self._kernels()
         if kernels is not None:
-            return self._compiled_candidates(kernels, bands, grams, exclude, limit)
+            return self._compiled_candidates(kernels, keys, exclude, limit, cap)
+        if cap is not None:
+            keys = cap.keys(keys, self.key_holders(keys))
+        bands, grams = keys
         band_which, band_docs = lookup_sorted(self._bands, self.band_docs, bands)
         gram_which, gram_docs = lookup_sorted(self._grams, self.gram_docs, grams)
         band_hits = np.bincount(band_docs, minlength=len(self.documents))
@@ -156,13 +161,17 @@ class MemoryIndex:
         return self._compiled or None
 
     def _compiled_candidates(
-        self, kernels, bands: np.ndarray, grams: np.ndarray, exclude: Iterable[int], limit: int
+        self, kernels, keys: QueryKeys, exclude: Iterable[int], limit: int, cap: KeyCap | None
     ) -> list[Candidate]:
-        """The numpy path's answer, from the compiled kernels (tests hold them equal)."""
+        """The numpy path's answer, from the compiled kernels (tests hold them
+        equal); the cap applied to the ranges found, not by a second lookup."""
         if limit <= 0:
             return []
-        band_lo, band_hi = _ranges(kernels, self._bands, bands)
-        gram_lo, gram_hi = _ranges(kernels, self._grams, grams)
+        band_lo, band_hi = _ranges(kernels, self._bands, keys.bands)
+        gram_lo, gram_hi = _ranges(kernels, self._grams, keys.grams)
+        if cap is not None:
+            bands, grams = cap.kept((band_hi - band_lo, gram_hi - gram_lo))
+            band_lo, band_hi, gram_lo, gram_hi = band_lo[bands], band_hi[bands], gram_lo[grams], gram_hi[grams]
         excluded = np.fromiter(set(exclude), dtype=np.int64)
         ids, band_hits, gram_hits, start, size, keys = kernels.candidate_query(
             band_lo, band_hi, self.band_docs, gram_lo, gram_hi, self.gram_docs, excluded, limit, self._counts

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.document import Document
-from index.corpus import SAMPLE_SIZE, Candidate, Corpus, DocumentIdentity, QueryKeys, SampleMember
+from index.corpus import SAMPLE_SIZE, Candidate, Corpus, DocumentIdentity, KeyCap, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
 from index.sample_index import SampleIndex
 
@@ -127,18 +127,29 @@ class CorpusView:
         however much more the copies share with the document elsewhere, and
         the other passages still find their sources."""
         keys = QueryKeys.of(fp, busy)
-        if max_holders is not None:
-            keys = keys.held_by_at_most(self.key_holders(keys), max_holders)
+        caps = self._caps(keys, max_holders)
         pool: list[ViewCandidate] = []
         for s, (store, skip) in enumerate(zip(self.stores, self.excluded(document))):
-            pool += [ViewCandidate(s, c) for c in store.candidates(keys, exclude=skip, limit=POOL * limit)]
+            pool += [ViewCandidate(s, c) for c in store.candidates(keys, exclude=skip, limit=POOL * limit, cap=caps[s])]
         return _diverse(pool, limit)
 
-    def key_holders(self, keys: QueryKeys) -> tuple[np.ndarray, np.ndarray]:
-        """How many documents of all stores hold each band key and each gram."""
+    def _caps(self, keys: QueryKeys, most: int | None) -> list[KeyCap | None]:
+        """Per store, the cap with what the other stores hold (a store alone counts its own holders)."""
+        if most is None:
+            return [None] * len(self.stores)
+        if len(self.stores) == 1:
+            return [KeyCap(most)]
+        own = [store.key_holders(keys) for store in self.stores]
+        bands, grams = self.key_holders(keys, own)
+        return [KeyCap(most, (bands - b, grams - g)) for b, g in own]
+
+    def key_holders(
+        self, keys: QueryKeys, own: list[tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How many documents of all stores hold each band key and each gram
+        (``own``: each store's counts, when known)."""
         bands, grams = np.zeros(len(keys.bands), dtype=np.int64), np.zeros(len(keys.grams), dtype=np.int64)
-        for store in self.stores:
-            band_holders, gram_holders = store.key_holders(keys)
+        for band_holders, gram_holders in own if own is not None else (s.key_holders(keys) for s in self.stores):
             bands += band_holders
             grams += gram_holders
         return bands, grams

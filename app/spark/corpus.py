@@ -18,7 +18,7 @@ import numpy as np
 from corpus.document import DocMeta, Document
 from corpus.normalize import Normalized, normalize
 from detector.align import compiled_kernels, use_compiled
-from index.corpus import Candidate, DocumentIdentity, QueryKeys, SampleMember
+from index.corpus import Candidate, DocumentIdentity, KeyCap, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
 from index.sample_index import SampleIndex
 from index.view import CorpusView
@@ -67,7 +67,9 @@ class Precomputed:
         """None counted: the join that chose the candidates already dropped the heavy keys."""
         return np.zeros(len(keys.bands), dtype=np.int64), np.zeros(len(keys.grams), dtype=np.int64)
 
-    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
+    def candidates(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
+    ) -> list[Candidate]:
         return list(self._candidates)
 
     def close(self) -> None:

@@ -58,6 +58,7 @@ from index.corpus import (
     Candidate,
     DocumentIdentity,
     Fingerprinted,
+    KeyCap,
     QueryKeys,
     SampleMember,
     hit_counts,
@@ -390,8 +391,10 @@ class IndexStore:
         """How many postings each band key and gram has (a document posts a key once)."""
         return self.buckets.search(BANDS, keys.bands)[2], self.buckets.search(GRAMS, keys.grams)[2]
 
-    def candidates(self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50) -> list[Candidate]:
-        """Documents sharing an LSH band key or a gram of ``keys``, best
+    def candidates(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
+    ) -> list[Candidate]:
+        """Documents sharing an LSH band key or a gram of ``keys`` (those ``cap`` leaves), best
         first: the ``limit`` highest :attr:`Candidate.score` and every one
         tied with the last, with their identities. ``band_hits`` counts the
         distinct band keys a document shares, ``gram_hits`` the distinct grams.
@@ -400,6 +403,8 @@ class IndexStore:
         of the documents they name, not the size of the corpus; only the
         winners become Python objects.
         """
+        if cap is not None:
+            keys = cap.keys(keys, self.key_holders(keys))
         bands, grams = keys
         band_which, band_docs = self.buckets.lookup(BANDS, bands)
         gram_which, gram_docs = self.buckets.lookup(GRAMS, grams)

@@ -10,7 +10,7 @@ import pytest
 
 import index.memory as memory_module
 from evaluation.synth import SynthConfig, generate_texts
-from index.corpus import QueryKeys, prepare
+from index.corpus import KeyCap, QueryKeys, prepare
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
@@ -70,7 +70,7 @@ def test_a_capped_query_is_the_query_of_the_keys_few_enough_documents_hold(prepa
     for i in range(0, len(prepared), 3):
         fp, document = prepared[i].fingerprints, prepared[i].document
         keys = QueryKeys.of(fp)
-        light = keys.held_by_at_most(view.key_holders(keys), cap)
+        light = KeyCap(cap).keys(keys, view.key_holders(keys))
         assert light.bands.tolist() == [k for k in keys.bands.tolist() if bands[k] <= cap]
         assert light.grams.tolist() == [k for k in keys.grams.tolist() if grams[k] <= cap]
         exclude = view.excluded(document)[0]
@@ -85,7 +85,7 @@ def test_a_capped_query_is_the_query_of_the_keys_few_enough_documents_hold(prepa
 def test_a_cap_counts_holders_in_every_store_and_every_store_kind_counts_alike(prepared, tmp_path):
     half = len(prepared) // 2
     whole = CorpusView([_memory(prepared)])
-    split = CorpusView([_memory(prepared[:half]), _memory(prepared[half:])])
+    split = CorpusView([_memory(prepared[:half]), _memory(prepared[half:], compiled=True)])
     compiled = CorpusView([_memory(prepared, compiled=True)])
     with IndexStore(tmp_path / "idx.db") as sqlite:
         sqlite.add(prepared)
