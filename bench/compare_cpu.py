@@ -1,6 +1,6 @@
 """CPU time of the compare stage alone: a sample of an audit's submissions, in one process.
 
-    python -m bench.compare_cpu DIR [--sample 300] [--seed 1] [--digest OUT] [--disk]
+    python -m bench.compare_cpu DIR [--sample 300] [--seed 1] [--digest OUT] [--disk] [--max-key-docs K]
 
 DIR is a folder of summaries (``bench/scale.py`` writes them in
 ``DIR/docs-N/submissions``). Every document is read and fingerprinted (in
@@ -14,6 +14,8 @@ that two versions of the code can be held equal on the same sample
 workers do: against the run's corpus on disk (built first, in a temporary
 folder, by :func:`app.streaming.spill_corpus`), a batch of 16 at a time
 through :func:`app.spill.compare_batch`; the digest is the same as without.
+``--max-key-docs K`` compares as ``chachong audit --max-key-docs K`` does.
+The line printed also counts the copied characters and copy matches found.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from index.memory import MemoryIndex
 from index.view import CorpusView
 
 
-def comparison_of(folder: Path) -> tuple[Comparison, list[Document]]:
+def comparison_of(folder: Path, params: DetectorParams = DetectorParams()) -> tuple[Comparison, list[Document]]:
     """The audit's comparison of every document under ``folder``, and the documents."""
     errors: list[InputError] = []
     documents: list[Document] = []
@@ -53,7 +55,7 @@ def comparison_of(folder: Path) -> tuple[Comparison, list[Document]]:
             yield document
 
     prepared = [p for batch in prepare_in_pool(read(), FingerprintParams(), keep_normalized=True) for p in batch]
-    comparison = Comparison.of([MemoryIndex.build(prepared, FingerprintParams())], DetectorParams())
+    comparison = Comparison.of([MemoryIndex.build(prepared, FingerprintParams())], params)
     for p in prepared:
         comparison.normalized[p.document.identity] = p.normalized
         comparison.fingerprints[p.document.path] = p.fingerprints
@@ -66,7 +68,9 @@ def digest(result: DocumentResult) -> str:
     return repr((result.path, result.originality, matches))
 
 
-def disk_results(folder: Path, sample: int, seed: int) -> tuple[int, float, list[DocumentResult]]:
+def disk_results(
+    folder: Path, sample: int, seed: int, params: DetectorParams = DetectorParams()
+) -> tuple[int, float, list[DocumentResult]]:
     """(documents, CPU seconds, results) of ``sample`` submissions compared
     with the disk corpus of ``folder``, as the streaming audit's workers do."""
     from app.spill import ResultSpill, SpillComparison, compare_batch
@@ -75,7 +79,7 @@ def disk_results(folder: Path, sample: int, seed: int) -> tuple[int, float, list
     with tempfile.TemporaryDirectory(prefix="chachong-compare-cpu-") as work:
         disk, _ = spill_corpus(ReadPlan.of([folder], []), Path(work) / "corpus", FingerprintParams(), 10**9, 0, no_progress)
         spill = ResultSpill(Path(work) / "results", len(disk.documents))
-        comparison = SpillComparison(CorpusView([disk]), DetectorParams(), disk=disk, spill=spill)
+        comparison = SpillComparison(CorpusView([disk]), params, disk=disk, spill=spill)
         comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))
         load_kernels(disk.params)
         use_compiled(True)
@@ -99,12 +103,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--digest", type=Path)
     parser.add_argument("--disk", action="store_true", help="against the streaming audit's disk corpus")
+    parser.add_argument("--max-key-docs", type=int, default=None, metavar="K", help="the audit's --max-key-docs")
     args = parser.parse_args(argv)
+    params = DetectorParams(max_key_docs=args.max_key_docs)
     if args.disk:
-        count, cpu, results = disk_results(args.folder, args.sample, args.seed)
+        count, cpu, results = disk_results(args.folder, args.sample, args.seed, params)
         _report(count, cpu, results, args.digest)
         return
-    comparison, documents = comparison_of(args.folder)
+    comparison, documents = comparison_of(args.folder, params)
     use_compiled(True)
     picks = random.Random(args.seed).sample(documents, min(args.sample, len(documents)))
     comparison.compare(picks[0])  # warm: jieba, numba, caches
@@ -116,7 +122,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _report(documents: int, cpu: float, results: list[DocumentResult], out: Path | None) -> None:
     """The CPU figure on stdout; each result's digest (in path order) to ``out``."""
-    sys.stdout.write(f"{documents:,} documents; compare {cpu / max(len(results), 1) * 1e3:.1f} ms CPU a submission\n")
+    copied, copies = sum(r.copied_chars for r in results), sum(len(r.copies) for r in results)
+    per = cpu / max(len(results), 1) * 1e3
+    sys.stdout.write(f"{documents:,} documents; compare {per:.1f} ms CPU a submission; {copied:,} chars copied, {copies:,} copy matches\n")
     if out is not None:
         out.write_text("\n".join(digest(r) for r in results) + "\n", encoding="utf-8")
 

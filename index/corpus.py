@@ -89,7 +89,7 @@ class Candidate:
     gram_hits: int
     identity: str = ""
     precedence: tuple[int, str] = (1, "")  # (0 for a 范文, its date): who comes first among equals
-    hits: np.ndarray | None = None  # which query keys it shares (see query_keys), sorted
+    hits: np.ndarray | None = None  # which query keys it shares (see QueryKeys), sorted
 
     @property
     def score(self) -> int:
