@@ -394,18 +394,14 @@ class IndexStore:
     def candidates(
         self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
     ) -> list[Candidate]:
-        """Documents sharing an LSH band key or a gram of ``keys`` (those ``cap`` leaves), best
-        first: the ``limit`` highest :attr:`Candidate.score` and every one
-        tied with the last, with their identities. ``band_hits`` counts the
-        distinct band keys a document shares, ``gram_hits`` the distinct grams.
-
-        The cost is that of the postings read (those of the query's keys) and
-        of the documents they name, not the size of the corpus; only the
-        winners become Python objects.
-        """
-        if cap is not None:
-            keys = cap.keys(keys, self.key_holders(keys))
-        bands, grams = keys
+        """Documents sharing an LSH band key or a gram of ``keys`` (those
+        ``cap`` leaves), best first: the ``limit`` highest
+        :attr:`Candidate.score` and every one tied with the last, with their
+        identities. ``band_hits`` counts the distinct band keys a document
+        shares, ``gram_hits`` the distinct grams. The cost is that of the
+        postings read and of the documents they name, not the corpus's size;
+        only the winners become Python objects."""
+        bands, grams = cap.keys(keys, self.key_holders(keys)) if cap is not None else keys
         band_which, band_docs = self.buckets.lookup(BANDS, bands)
         gram_which, gram_docs = self.buckets.lookup(GRAMS, grams)
         found = top_candidates(*hit_counts(band_docs, gram_docs), exclude=exclude, limit=limit)
