@@ -400,11 +400,10 @@ class StockModel:
 
     def decoded_stock(self, normalized: Normalized) -> np.ndarray:
         """The stock positions as a mask over the decoded text."""
-        mask = np.zeros(normalized.source_length, dtype=bool)
         at = np.flatnonzero(self.stock)
-        for lo, hi in zip(normalized.starts[at].tolist(), normalized.ends[at].tolist()):
-            mask[lo:hi] = True
-        return mask
+        size = normalized.source_length + 1
+        opened = np.bincount(normalized.starts[at], minlength=size) - np.bincount(normalized.ends[at], minlength=size)
+        return np.cumsum(opened[:-1]) > 0  # inside some stock character's decoded stretch
 
     def own(self, passage: Passage) -> np.ndarray:
         """The evidence of copying in ``passage``: its matched own characters."""

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.document import Document
+from corpus.normalize import normalize
 from detector.compare import compare_document
 from detector.model import COPY, STOCK
+from detector.stock import StockModel, StockParams
 from evaluation.synth import SynthConfig, generate_texts
 from index.corpus import prepare_many
 from index.fingerprint import FingerprintParams
@@ -204,3 +209,21 @@ def test_a_passage_of_formulas_with_little_own_text_is_stock():
         kind
         for _, kind in model.classify(Passage(0, n, 0, n, [Run(0, n, 0, n)]), stream.text, stream.text, AlignParams())
     ] == [STOCK]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    text=st.text(alphabet="工作总结 ，。１２3ａＢ\n（）《》zhōng卫生", max_size=120),
+    picks=st.lists(st.booleans(), max_size=120),
+)
+def test_the_decoded_stock_mask_covers_exactly_the_decoded_text_of_stock_positions(text, picks):
+    """Full-width digits, spaces, punctuation and pinyin fold or drop in
+    normalization: the mask over the decoded text marks every character a
+    stock stream position came from, and nothing else."""
+    normalized = normalize(text)
+    stock = np.array([picks[i % len(picks)] if picks else False for i in range(len(normalized.text))], dtype=bool)
+    model = StockModel(stock, np.zeros(len(stock), dtype=bool), np.zeros(len(stock), dtype=bool), StockParams())
+    expected = np.zeros(normalized.source_length, dtype=bool)
+    for i in np.flatnonzero(stock).tolist():
+        expected[normalized.starts[i] : normalized.ends[i]] = True
+    assert np.array_equal(model.decoded_stock(normalized), expected)
