@@ -8,6 +8,7 @@ proves nothing. Sentence borders are where a passage may be cut.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,12 +38,14 @@ def structure_mask(text: str, normalized: Normalized) -> np.ndarray:
     return mask
 
 
-def _structure_lines(text: str) -> list[Paragraph]:
+@lru_cache(maxsize=8)
+def _structure_lines(text: str) -> tuple[Paragraph, ...]:
     """Headings, and short lines without a sentence end or a comma (title, 落款, date).
 
     A short line counts only after a line that ended a sentence (or another
     structure line): a line broken mid-sentence, as text pasted from a PDF
-    is, leaves short fragments that are body text.
+    is, leaves short fragments that are body text. Cached: the stock model
+    asks for a document's lines twice (its structure, its sentence starts).
     """
     lines: list[Paragraph] = []
     after_end = True  # the start of the document ends nothing open
@@ -54,7 +57,7 @@ def _structure_lines(text: str) -> list[Paragraph]:
             after_end = True
         else:
             after_end = body.rstrip(CLOSING_MARKS)[-1:] in SENTENCE_BORDER_CHARS
-    return lines
+    return tuple(lines)
 
 
 _CLAUSE = re.compile(r"[，,]")  # a title, a signature or a date has no clauses
