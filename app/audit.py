@@ -34,7 +34,7 @@ from app.streaming import (
 )
 from app.workers import pool_map
 from corpus.document import REFERENCE, SUBMISSION, Document
-from corpus.errors import ConfigError, InputError
+from corpus.errors import InputError
 from corpus.progress import Progress, no_progress
 from corpus.read import DEFAULT_MAX_BYTES, iter_documents
 from detector.compare import DetectorParams
@@ -58,9 +58,7 @@ class AuditParams:
 
 
 def audit_params(max_bytes: int, max_key_docs: int | None = None) -> AuditParams:
-    """The audit's settings from the command line's, checked."""
-    if max_key_docs is not None and max_key_docs < 1:
-        raise ConfigError("--max-key-docs must be a positive number")
+    """The audit's settings from the command line's (checked by the detector's)."""
     return AuditParams(detector=DetectorParams(max_key_docs=max_key_docs), max_bytes=max_bytes)
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from corpus.document import DocMeta, Document
+from corpus.errors import ConfigError
 from corpus.normalize import Normalized, normalize
 from detector.align import AlignParams, Passage, align, similarity
 from detector.model import DocumentResult, Match
@@ -40,6 +41,10 @@ class DetectorParams:
     stock: StockParams = field(default_factory=StockParams)
     max_candidates: int = 25
     max_key_docs: int | None = None  # a band key or gram more documents hold proposes no candidates (None: all do)
+
+    def __post_init__(self) -> None:
+        if self.max_key_docs is not None and self.max_key_docs < 1:
+            raise ConfigError(f"--max-key-docs must be a positive number, not {self.max_key_docs}")
 
 
 def normalize_document(document: Document) -> Normalized:

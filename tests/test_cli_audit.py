@@ -66,15 +66,17 @@ def test_audit_json_to_stdout_and_exit_zero(folder):
 def test_audit_max_key_docs_caps_the_keys_that_propose_candidates_on_the_local_engine(folder):
     """Every key two documents share is held by two at least: under a cap of
     one no pair is compared and nothing is found (exit 0); without a cap the
-    pasted passage is found (exit 1); a cap below one is a usage error."""
+    pasted passage is found (exit 1); a cap below one is a usage error on
+    either engine."""
     capped = runner.invoke(app, ["audit", "subs", "--ref", "refs", "--json", "-", "--max-key-docs", "1"])
     assert capped.exit_code == 0, capped.output
     assert all(not row["sources"] for row in json.loads(capped.stdout)["documents"])
     loose = runner.invoke(app, ["audit", "subs", "--ref", "refs", "--json", "-", "--max-key-docs", "1000"])
     assert loose.exit_code == 1
     assert any(row["sources"] for row in json.loads(loose.stdout)["documents"])
-    refused = runner.invoke(app, ["audit", "subs", "--max-key-docs", "0"])
-    assert refused.exit_code == 2 and "--max-key-docs" in refused.output and "Traceback" not in refused.output
+    for engine in ("local", "spark"):
+        refused = runner.invoke(app, ["audit", "subs", "--engine", engine, "--max-key-docs", "0"])
+        assert refused.exit_code == 2 and "--max-key-docs" in refused.output and "Traceback" not in refused.output
 
 
 def test_audit_names_unreadable_files_and_goes_on(folder):
