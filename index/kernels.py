@@ -229,80 +229,82 @@ def posting_ranges(keys, starts, bits, queries):  # pragma: no cover - compiled
     return lo, hi
 
 
+_GRAM = np.int64(1) << np.int64(32)  # a gram hit in a packed count (band hits in the low half)
+
+
 @njit(cache=True, nogil=True, boundscheck=False)
-def _count_postings(lo, hi, values, count, other, touched, t):  # pragma: no cover - compiled
-    """Add one to ``count`` of the document of every posting in the ranges;
-    a document neither count had yet goes to ``touched`` (from ``t``)."""
+def _count_postings(lo, hi, values, state, step, touched, t):  # pragma: no cover - compiled
+    """Add ``step`` to the packed count of the document of every posting in
+    the ranges; a document not counted yet goes to ``touched`` (from ``t``)."""
     for q in range(lo.shape[0]):
         for j in range(lo[q], hi[q]):
             d = values[j]
-            if count[d] == 0 and other[d] == 0:
+            if state[d] == 0:
                 touched[t] = d
                 t += 1
-            count[d] += 1
+            state[d] += step
     return t
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def candidate_query(band_lo, band_hi, band_values, gram_lo, gram_hi, gram_values, excluded, limit, counts):  # noqa: E501  # pragma: no cover - compiled
+def candidate_query(band_lo, band_hi, band_values, gram_lo, gram_hi, gram_values, excluded, limit, state):  # noqa: E501  # pragma: no cover - compiled
     """The documents of :func:`index.corpus.top_candidates` (the ``limit``
     best by score, and ties with the last; ``excluded`` left out), unordered,
     with their hits and the query keys each holds (``hits_of``).
 
     ``band_lo``/``band_hi`` bound each band query's postings in
-    ``band_values`` (documents), and so for grams. ``counts`` holds three
-    zeroed scratch rows over the corpus's documents, left zeroed. Returns
-    (ids, band hits, gram hits, start, size, keys): document ``ids[i]``
-    holds the distinct keys ``keys[start[i]:start[i] + size[i]]``, sorted,
-    band queries numbered first, then grams."""
-    band_count, gram_count, mark = counts[0], counts[1], counts[2]
+    ``band_values`` (documents), and so for grams. ``state`` is a zeroed
+    int64 scratch row over the corpus's documents, left zeroed: one word per
+    document (its band hits, plus its gram hits times 2**32, then the mark of
+    a kept one), so a posting touches one cache line. Returns (ids, band
+    hits, gram hits, start, size, keys): document ``ids[i]`` holds the
+    distinct keys ``keys[start[i]:start[i] + size[i]]``, sorted, band queries
+    numbered first, then grams."""
     total = np.sum(band_hi - band_lo) + np.sum(gram_hi - gram_lo)
     touched = np.empty(total, dtype=np.int64)
-    t = _count_postings(band_lo, band_hi, band_values, band_count, gram_count, touched, 0)
-    t = _count_postings(gram_lo, gram_hi, gram_values, gram_count, band_count, touched, t)
+    t = _count_postings(band_lo, band_hi, band_values, state, np.int64(1), touched, 0)
+    t = _count_postings(gram_lo, gram_hi, gram_values, state, _GRAM, touched, t)
     for d in excluded:
-        if 0 <= d < band_count.shape[0]:
-            band_count[d] = 0
-            gram_count[d] = 0
-    threshold = _pool_threshold(touched[:t], band_count, gram_count, limit)
+        if 0 <= d < state.shape[0]:
+            state[d] = 0
+    threshold = _pool_threshold(touched[:t], state, limit)
     n = 0
     for i in range(t):
         d = touched[i]
-        if band_count[d] + 2 * gram_count[d] >= threshold:
+        packed = state[d]
+        if packed != 0 and (packed & 0xFFFFFFFF) + 2 * (packed >> 32) >= threshold:
             touched[n] = d  # n <= i: the kept ids move to the front
             n += 1
         else:
-            band_count[d] = 0
-            gram_count[d] = 0
+            state[d] = 0
     ids = touched[:n].copy()
     band_hits = np.empty(n, dtype=np.int64)
     gram_hits = np.empty(n, dtype=np.int64)
     start = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
         d = ids[i]
-        band_hits[i], gram_hits[i] = band_count[d], gram_count[d]
-        start[i + 1] = start[i] + band_count[d] + gram_count[d]  # postings held: the distinct keys, or more
-        band_count[d] = 0
-        gram_count[d] = 0
-        mark[d] = i + 1
+        band_hits[i], gram_hits[i] = state[d] & 0xFFFFFFFF, state[d] >> 32
+        start[i + 1] = start[i] + band_hits[i] + gram_hits[i]  # postings held: the distinct keys, or more
+        state[d] = -(i + 1)  # kept: its place, marked
     keys = np.empty(start[n], dtype=np.int64)
     size = np.zeros(n, dtype=np.int64)
-    _held_keys(band_lo, band_hi, band_values, 0, mark, start, size, keys)
-    _held_keys(gram_lo, gram_hi, gram_values, band_lo.shape[0], mark, start, size, keys)
+    _held_keys(band_lo, band_hi, band_values, 0, state, start, size, keys)
+    _held_keys(gram_lo, gram_hi, gram_values, band_lo.shape[0], state, start, size, keys)
     for d in ids:
-        mark[d] = 0
+        state[d] = 0
     return ids, band_hits, gram_hits, start[:n], size, keys
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _held_keys(lo, hi, values, first, mark, start, size, keys):  # pragma: no cover - compiled
-    """Append query ``first + q`` to the keys of each marked document holding
-    it; queries come in rising order, so a document's keys are sorted and a
-    repeat (a document posted twice under one key) is the last one written."""
+def _held_keys(lo, hi, values, first, state, start, size, keys):  # pragma: no cover - compiled
+    """Append query ``first + q`` to the keys of each marked document
+    (``state`` -(its place + 1)) holding it; queries come in rising order, so
+    a document's keys are sorted and a repeat (a document posted twice under
+    one key) is the last one written."""
     for q in range(lo.shape[0]):
         key = first + q
         for j in range(lo[q], hi[q]):
-            i = mark[values[j]] - 1
+            i = -state[values[j]] - 1
             if i >= 0:
                 at = start[i] + size[i]
                 if size[i] == 0 or keys[at - 1] != key:
@@ -311,15 +313,15 @@ def _held_keys(lo, hi, values, first, mark, start, size, keys):  # pragma: no co
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _pool_threshold(touched, band_count, gram_count, limit):  # pragma: no cover - compiled
+def _pool_threshold(touched, state, limit):  # pragma: no cover - compiled
     """The lowest score kept: the ``limit``-th highest positive score (by a
     histogram of the scores, small integers), or 1 when there are fewer."""
     top = 0
     for d in touched:
-        top = max(top, band_count[d] + 2 * gram_count[d])
+        top = max(top, (state[d] & 0xFFFFFFFF) + 2 * (state[d] >> 32))
     histogram = np.zeros(top + 1, dtype=np.int64)
     for d in touched:
-        histogram[band_count[d] + 2 * gram_count[d]] += 1
+        histogram[(state[d] & 0xFFFFFFFF) + 2 * (state[d] >> 32)] += 1
     above = 0
     for score in range(top, 0, -1):
         above += histogram[score]

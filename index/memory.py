@@ -56,7 +56,7 @@ class MemoryIndex:
     _by_content: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
     _sample: list[SampleMember] = field(default_factory=list, repr=False)
     _compiled: Any = field(default=None, repr=False)  # index.kernels for the candidate query, False: numpy
-    _counts: np.ndarray = field(default_factory=lambda: np.zeros((3, 0), dtype=np.int32), repr=False)
+    _counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
     def __post_init__(self) -> None:
         self._bands = SortedKeys(self.band_keys)
@@ -157,7 +157,7 @@ class MemoryIndex:
             large = len(self.gram_keys) + len(self.band_keys) >= BULK_POSTINGS
             self._compiled = (bulk_kernels(BULK_CHARS) if large else None) or False
             if self._compiled:  # zeroed counts per document, which the kernels leave zeroed
-                self._counts = np.zeros((3, len(self.documents)), dtype=np.int32)
+                self._counts = np.zeros(len(self.documents), dtype=np.int64)
         return self._compiled or None
 
     def _compiled_candidates(
