@@ -9,7 +9,7 @@ is decided here from the dates; the scores are :mod:`detector.scoring`'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,7 +24,7 @@ from detector.scoring import summarize, through_sentence_end
 from detector.stock import GramCounts, StockModel, StockParams
 from index.corpus import Corpus
 from index.fingerprint import Fingerprints, all_grams, fingerprint
-from index.view import CorpusView, as_view
+from index.view import CorpusView, ViewCandidate, as_view
 
 # Bump when what a check reports for the same inputs changes (classification,
 # scoring): cached gate verdicts (gate --changed-only) are then rechecked.
@@ -72,16 +72,51 @@ def compare_document(
     model, busy = stock_model(document, normalized, view, params.stock)
     matches: list[Match] = []
     sources: dict[str, Document] = {}
-    for candidate in view.candidates(
-        fp, document, busy=busy, limit=params.max_candidates, max_holders=params.max_key_docs
-    ):
-        source = view.document(candidate)
-        if source.path in sources:
-            continue
-        sources[source.path] = source
-        matches += _matches(document, normalized, source, normalizer(source), model, params.align)
+    for pair in aligned_pairs(Submission(document, normalized, fp, model, busy), view, params, normalizer):
+        sources[pair.source.path] = pair.source
+        matches += pair.matches
     matches.sort(key=lambda m: (m.start, m.end, m.source))
     return summarize(document, normalized, matches, sources, model.decoded_stock(normalized))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a comparison knows of the document compared before it looks at any source."""
+
+    document: Document
+    normalized: Normalized
+    fingerprints: Fingerprints
+    model: StockModel
+    busy: np.ndarray  # gram hashes that propose no candidates (:func:`stock_model`)
+
+
+@dataclass(frozen=True)
+class AlignedPair:
+    candidate: ViewCandidate
+    source: Document
+    matches: list[Match]
+
+
+def aligned_pairs(
+    submission: Submission, view: CorpusView, params: DetectorParams, normalizer: Normalizer = normalize_document
+) -> Iterator[AlignedPair]:
+    """The submission's candidates in the view's order (best first), each
+    with the matches of its pair; a document the view gives twice is aligned once."""
+    document, normalized = submission.document, submission.normalized
+    seen: set[str] = set()
+    for candidate in view.candidates(
+        submission.fingerprints,
+        document,
+        busy=submission.busy,
+        limit=params.max_candidates,
+        max_holders=params.max_key_docs,
+    ):
+        source = view.document(candidate)
+        if source.path in seen:
+            continue
+        seen.add(source.path)
+        found = _matches(document, normalized, source, normalizer(source), submission.model, params.align)
+        yield AlignedPair(candidate, source, found)
 
 
 def stock_model(
