@@ -92,6 +92,8 @@ class Submission:
 
 @dataclass(frozen=True)
 class AlignedPair:
+    """One candidate of a submission, its document and the matches their alignment gave."""
+
     candidate: ViewCandidate
     source: Document
     matches: list[Match]
