@@ -82,8 +82,11 @@ def report(pairs: list[PairYield]) -> str:
     ranks = np.array([p.rank for p in pairs])
     bands = [f"{lo + 1}-{lo + RANK_BAND}: {int(copy[(ranks >= lo) & (ranks < lo + RANK_BAND)].sum())}" for lo in range(0, int(ranks.max()) + 1, RANK_BAND)]
     lines.append("copy pairs by rank  " + ", ".join(bands))
+    groups: dict[str, list[PairYield]] = {}
+    for pair in pairs:
+        groups.setdefault(pair.submission, []).append(pair)
     for name, key in (("view order", lambda p: p.rank), ("rarity", lambda p: -p.rarity)):
-        kept = [_copies_in_best(pairs, n, key) for n in KEPT]
+        kept = [_copies_in_best(list(groups.values()), n, key) for n in KEPT]
         lines.append(f"copy pairs kept, best n by {name}: " + ", ".join(f"{n}: {k / max(copy.sum(), 1):.0%}" for n, k in zip(KEPT, kept)))
     if 0 < copy.sum() < len(copy):
         for name, values in (("score", [p.score for p in pairs]), ("rarity", [p.rarity for p in pairs]), ("-rank", -ranks)):
@@ -91,11 +94,9 @@ def report(pairs: list[PairYield]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _copies_in_best(pairs: list[PairYield], n: int, key) -> int:
-    by_submission: dict[str, list[PairYield]] = {}
-    for pair in pairs:
-        by_submission.setdefault(pair.submission, []).append(pair)
-    return sum(sum(p.outcome == "copy" for p in sorted(group, key=key)[:n]) for group in by_submission.values())
+def _copies_in_best(by_submission: list[list[PairYield]], n: int, key) -> int:
+    """Copy pairs among each submission's best ``n`` pairs by ``key``."""
+    return sum(sum(p.outcome == "copy" for p in sorted(group, key=key)[:n]) for group in by_submission)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,7 @@ never pays numba's import and cache-load time.
 :func:`candidate_query` is a large in-memory or on-disk corpus's candidate
 query (``lookup_sorted``, ``top_candidates`` and ``hits_of`` of
 :mod:`index.corpus`): passes over the postings where they lie, counting
-into scratch arrays, where numpy gathers the postings found and allocates
+into one scratch word per document, where numpy gathers the postings found and allocates
 and scans arrays the size of the corpus for every query.
 """
 
