@@ -145,12 +145,13 @@ def _compiled_runs(a: str, b: str, params: AlignParams, reach: int) -> list[Run]
 
 def _compiled_run_array(a: str, b: str, params: AlignParams, reach: int) -> np.ndarray:
     k = params.seed_k
-    keys, ids, group_starts, order_a = _seed_table(a, k)
+    keys, ids, bloom, group_starts, order_a = _seed_table(a, k)
     if len(order_a) == 0 or len(b) < k:
         return np.zeros((0, 4), dtype=np.int64)
     return _COMPILED.runs_against(
         keys,
         ids,
+        bloom,
         group_starts,
         order_a,
         len(order_a),
@@ -197,10 +198,11 @@ def _compiled_align(a: str, b: str, params: AlignParams, reach: int) -> list[Pas
 
 
 @lru_cache(maxsize=8)
-def _seed_table(a: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _seed_table(a: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The submission's k-gram hash table, built once for all its candidate sources."""
     _, order_a, sorted_a = _kgram_index(a, k)
-    return (*_COMPILED.seed_table(sorted_a), order_a)
+    keys, ids, starts, bloom = _COMPILED.seed_table(sorted_a)
+    return keys, ids, bloom, starts, order_a
 
 
 _COMPILED = None  # detector.kernels once use_compiled() is called
@@ -220,8 +222,8 @@ def use_compiled(on: bool = True) -> bool:
             from detector import kernels
         except ImportError:  # numba missing: the numpy path gives the same runs
             return False
-        keys, ids, starts = kernels.seed_table(np.arange(8, dtype=np.uint64))
-        runs = kernels.runs_against(keys, ids, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
+        keys, ids, starts, bloom = kernels.seed_table(np.arange(8, dtype=np.uint64))
+        runs = kernels.runs_against(keys, ids, bloom, starts, np.arange(8), 8, np.zeros(12, np.uint32), 5, 6, 6, 12, 50)
         kernels.evidence_passages(runs, 18, 48, 15, 10, 25, 12, (20, 0.45, 2.5, 50, 0.6, 0.5))
         one = np.ones(1, dtype=np.int64)
         kernels.stock_grams(one, 0 * one, one, np.zeros(2, np.int64), one, 5, 1, 15, 0.5, 40)

@@ -16,11 +16,16 @@ from numba import njit
 
 from index.kernels import gram_hashes
 
+BLOOM_BITS = 18  # a 32 KB bit filter in front of the table: most of a source's k-grams miss
+
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def seed_table(sorted_a):  # pragma: no cover - compiled
     """Open-addressing table from k-gram hash to its group in ``sorted_a``
-    (groups are runs of equal hashes): (keys, group ids, group starts)."""
+    (groups are runs of equal hashes): (keys, group ids, group starts, bloom).
+    ``bloom`` has the bit of each key's top ``BLOOM_BITS`` bits set, so a
+    source k-gram whose bit is clear is not probed (about nine in ten of a
+    candidate's k-grams are not the submission's)."""
     n = sorted_a.shape[0]
     starts = np.empty(n + 1, dtype=np.int64)
     groups = 0
@@ -34,6 +39,7 @@ def seed_table(sorted_a):  # pragma: no cover - compiled
         capacity *= 2
     keys = np.zeros(capacity, dtype=np.uint64)
     ids = np.full(capacity, -1, dtype=np.int64)
+    bloom = np.zeros(1 << (BLOOM_BITS - 6), dtype=np.uint64)
     mask = capacity - 1
     for g in range(groups):
         h = sorted_a[starts[g]]
@@ -42,7 +48,9 @@ def seed_table(sorted_a):  # pragma: no cover - compiled
             slot = (slot + 1) & mask
         keys[slot] = h
         ids[slot] = g
-    return keys, ids, starts[: groups + 1]
+        top = h >> np.uint64(64 - BLOOM_BITS)
+        bloom[top >> np.uint64(6)] |= np.uint64(1) << (top & np.uint64(63))
+    return keys, ids, starts[: groups + 1], bloom
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
@@ -57,8 +65,32 @@ def _group_of(keys, ids, h):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _seeds_in(keys, ids, bloom, n_groups, cps_b, k):  # pragma: no cover - compiled
+    """The k-grams of ``b`` found in the table: (positions, their groups,
+    occurrences of each group in ``b``, number of k-grams of ``b``)."""
+    hashes_b = gram_hashes(cps_b, 0, cps_b.shape[0], k)
+    n_b = hashes_b.shape[0]
+    at = np.empty(n_b, dtype=np.int64)
+    group = np.empty(n_b, dtype=np.int64)
+    in_b = np.zeros(n_groups, dtype=np.int64)
+    n_hit = 0
+    for j in range(n_b):
+        h = hashes_b[j]
+        top = h >> np.uint64(64 - BLOOM_BITS)
+        if (bloom[top >> np.uint64(6)] >> (top & np.uint64(63))) & np.uint64(1) == 0:
+            continue
+        g = _group_of(keys, ids, h)
+        if g >= 0:
+            in_b[g] += 1
+            at[n_hit] = j
+            group[n_hit] = g
+            n_hit += 1
+    return at[:n_hit], group[:n_hit], in_b, n_b
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def runs_against(
-    keys, ids, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length, anchor_length, reach
+    keys, ids, bloom, group_starts, order_a, n_a, cps_b, k, max_repeats, min_length, anchor_length, reach
 ):  # pragma: no cover - compiled
     """Exact runs (a0, a1, b0, b1 as an (R, 4) int64 array) by diagonal, then start.
 
@@ -70,25 +102,17 @@ def runs_against(
     table (:func:`seed_table`) and ``order_a`` (its positions in hash order);
     ``b`` by its code points.
     """
-    hashes_b = gram_hashes(cps_b, 0, cps_b.shape[0], k)
-    n_b = hashes_b.shape[0]
-    group_b = np.empty(n_b, dtype=np.int64)
-    in_b = np.zeros(group_starts.shape[0], dtype=np.int64)
-    for j in range(n_b):
-        g = _group_of(keys, ids, hashes_b[j])
-        group_b[j] = g
-        if g >= 0:
-            in_b[g] += 1
+    seed_j, seed_group, in_b, n_b = _seeds_in(keys, ids, bloom, group_starts.shape[0], cps_b, k)
     offset = n_b  # diagonal i - j ranges over (-n_b, n_a)
-    first_i = np.full(n_a + n_b + 1, -1, dtype=np.int64)
+    first_i = np.empty(n_a + n_b + 1, dtype=np.int64)  # read only where last_i is set
     last_i = np.full(n_a + n_b + 1, -1, dtype=np.int64)
     touched = np.empty(n_a + n_b + 1, dtype=np.int64)  # diagonals with a run, in first-seen order
     n_touched = 0
     out = np.empty((16, 4), dtype=np.int64)
     count = 0
-    for j in range(n_b):  # along a diagonal, j order is i order
-        g = group_b[j]
-        if g < 0 or in_b[g] > max_repeats:
+    for s in range(seed_j.shape[0]):  # along a diagonal, j order is i order
+        j, g = seed_j[s], seed_group[s]
+        if in_b[g] > max_repeats:
             continue
         for r in range(group_starts[g], group_starts[g + 1]):
             i = order_a[r]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from corpus.document import Document
 from corpus.normalize import Normalized, normalize
 from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
 from index.sorted_keys import SortedKeys
+
+if TYPE_CHECKING:  # index.pool builds on this module
+    from index.pool import CandidatePool
 
 #: Documents whose gram sets the document frequencies are counted over (a
 #: uniform sample of larger corpora; every document of smaller ones).
@@ -218,6 +221,12 @@ class Corpus(Protocol):
         self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
     ) -> list[Candidate]:
         """The ``limit`` best documents sharing ``keys`` (those ``cap`` leaves) by score, and any tied with the last."""
+        ...
+
+    def candidate_pool(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None, store: int = 0
+    ) -> CandidatePool:
+        """:meth:`candidates` as the rows of store ``store`` of a view's pool."""
         ...
 
     def close(self) -> None: ...

@@ -33,6 +33,7 @@ from index.corpus import (
 )
 from index.errors import IndexStoreError
 from index.fingerprint import BULK_CHARS, FingerprintParams, bulk_kernels
+from index.pool import CandidatePool, dense_ranks
 from index.sorted_keys import SortedKeys
 
 #: Postings from which a corpus answers candidate queries with the compiled
@@ -57,6 +58,7 @@ class MemoryIndex:
     _sample: list[SampleMember] = field(default_factory=list, repr=False)
     _compiled: Any = field(default=None, repr=False)  # index.kernels for the candidate query, False: numpy
     _counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    _order_ranks: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._bands = SortedKeys(self.band_keys)
@@ -134,9 +136,14 @@ class MemoryIndex:
     ) -> list[Candidate]:
         """Like the SQLite index's: the best ``limit`` and ties, with
         identities, precedence and the query keys each holds."""
-        kernels = self._kernels()
-        if kernels is not None:
-            return self._compiled_candidates(kernels, keys, exclude, limit, cap)
+        if self._kernels() is not None:
+            pool = self.candidate_pool(keys, exclude=exclude, limit=limit, cap=cap)
+            return [pool.candidate(i)[1] for i in range(len(pool))]
+        return self._numpy_candidates(keys, exclude, limit, cap)
+
+    def _numpy_candidates(
+        self, keys: QueryKeys, exclude: Iterable[int], limit: int, cap: KeyCap | None
+    ) -> list[Candidate]:
         if cap is not None:
             keys = cap.keys(keys, self.key_holders(keys))
         bands, grams = keys
@@ -160,28 +167,50 @@ class MemoryIndex:
                 self._counts = np.zeros(len(self.documents), dtype=np.int64)
         return self._compiled or None
 
-    def _compiled_candidates(
+    def candidate_pool(
+        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None, store: int = 0
+    ) -> CandidatePool:
+        """:meth:`candidates` as the rows of store ``store`` of a pool: from
+        the compiled query, only the rows a caller takes become objects."""
+        kernels = self._kernels()
+        if kernels is None or limit <= 0:
+            found = self._numpy_candidates(keys, exclude, limit, cap) if limit > 0 else []
+            return CandidatePool.of([(store, c) for c in found])
+        ids, band_hits, gram_hits, start, size, held = self._compiled_query(kernels, keys, exclude, limit, cap)
+        order = np.lexsort((ids, -(band_hits + 2 * gram_hits)))  # as ranked_candidates orders them
+        ids, band_hits, gram_hits, start, size = (column[order] for column in (ids, band_hits, gram_hits, start, size))
+        precedence, identity = self._ranks()
+        documents, precedences = self.documents, self._precedence
+
+        def candidate(i: int) -> tuple[int, Candidate]:
+            d, s = int(ids[i]), int(start[i])
+            hits = held[s : s + int(size[i])]
+            return store, Candidate(d, int(band_hits[i]), int(gram_hits[i]), documents[d].identity, precedences[d], hits)
+
+        return CandidatePool(
+            np.full(len(ids), store, dtype=np.int64), band_hits, gram_hits, precedence[ids], identity[ids], start, size, held, candidate
+        )
+
+    def _compiled_query(
         self, kernels, keys: QueryKeys, exclude: Iterable[int], limit: int, cap: KeyCap | None
-    ) -> list[Candidate]:
+    ) -> tuple[np.ndarray, ...]:
         """The numpy path's answer, from the compiled kernels (tests hold them
         equal); the cap applied to the ranges found, not by a second lookup."""
-        if limit <= 0:
-            return []
         band_lo, band_hi = _ranges(kernels, self._bands, keys.bands)
         gram_lo, gram_hi = _ranges(kernels, self._grams, keys.grams)
         if cap is not None:
             bands, grams = cap.kept((band_hi - band_lo, gram_hi - gram_lo))
             band_lo, band_hi, gram_lo, gram_hi = band_lo[bands], band_hi[bands], gram_lo[grams], gram_hi[grams]
         excluded = np.fromiter(set(exclude), dtype=np.int64)
-        ids, band_hits, gram_hits, start, size, keys = kernels.candidate_query(
+        return kernels.candidate_query(
             band_lo, band_hi, self.band_docs, gram_lo, gram_hi, self.gram_docs, excluded, limit, self._counts
         )
-        order = np.lexsort((ids, -(band_hits + 2 * gram_hits)))  # as ranked_candidates orders them
-        documents, precedences = self.documents, self._precedence
-        return [
-            Candidate(d, b, g, documents[d].identity, precedences[d], keys[s : s + n])
-            for d, b, g, s, n in zip(*(column[order].tolist() for column in (ids, band_hits, gram_hits, start, size)))
-        ]
+
+    def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's rank by precedence and by identity over the corpus (computed once)."""
+        if self._order_ranks is None:
+            self._order_ranks = (dense_ranks(self._precedence), dense_ranks([d.identity for d in self.documents]))
+        return self._order_ranks
 
     def _described(self, candidate: Candidate, hits: np.ndarray | None) -> Candidate:
         i = candidate.doc_id

@@ -25,6 +25,7 @@ import numpy as np
 from corpus.document import Document
 from index.corpus import SAMPLE_SIZE, Candidate, Corpus, DocumentIdentity, KeyCap, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
+from index.pool import CandidatePool, kept_rows
 from index.sample_index import SampleIndex
 
 
@@ -128,10 +129,12 @@ class CorpusView:
         the other passages still find their sources."""
         keys = QueryKeys.of(fp, busy)
         caps = self._caps(keys, max_holders)
-        pool: list[ViewCandidate] = []
-        for s, (store, skip) in enumerate(zip(self.stores, self.excluded(document))):
-            pool += [ViewCandidate(s, c) for c in store.candidates(keys, exclude=skip, limit=POOL * limit, cap=caps[s])]
-        return _diverse(pool, limit)
+        pools = [
+            store.candidate_pool(keys, exclude=skip, limit=POOL * limit, cap=caps[s], store=s)
+            for s, (store, skip) in enumerate(zip(self.stores, self.excluded(document)))
+        ]
+        pool = pools[0] if len(pools) == 1 else CandidatePool.of([p.candidate(i) for p in pools for i in range(len(p))])
+        return [ViewCandidate(*pool.candidate(int(row))) for row in kept_rows(pool, limit)]
 
     def _caps(self, keys: QueryKeys, most: int | None) -> list[KeyCap | None]:
         """Per store, the cap with what the other stores hold (a store alone counts its own holders)."""
@@ -202,43 +205,6 @@ class CorpusView:
 
 
 POOL = 4  # candidates asked of the stores, per candidate kept
-REGION_SOURCES = 3  # documents credited with each shared key
-_NEW_KEYS = 2  # keys a candidate must be credited with to be kept
-
-
-def _diverse(pool: list[ViewCandidate], limit: int) -> list[ViewCandidate]:
-    """The best ``limit`` of ``pool`` credited with some of their keys
-    (see :meth:`CorpusView.candidates`): a key is credited to a candidate
-    when fewer than ``REGION_SOURCES`` candidates before it in precedence
-    hold it (each candidate's keys are distinct)."""
-    by_precedence = sorted(pool, key=lambda c: (c.candidate.precedence, -c.candidate.score, c.identity))
-    keys = [_hits(c) for c in by_precedence]
-    sizes = np.array([len(k) for k in keys], dtype=np.int64)
-    earlier = _earlier_holders(np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64), sizes)
-    owner = np.repeat(np.arange(len(keys)), sizes)
-    credited = np.bincount(owner, weights=earlier < REGION_SOURCES, minlength=len(keys))
-    wanted = np.minimum(_NEW_KEYS, sizes)
-    kept = [c for c, enough in zip(by_precedence, (credited >= wanted).tolist()) if enough]
-    kept.sort(key=lambda c: (-c.candidate.score, c.candidate.precedence, c.identity))
-    return kept[:limit]
-
-
-def _hits(candidate: ViewCandidate) -> np.ndarray:
-    hits = candidate.candidate.hits
-    return np.asarray(hits, dtype=np.int64) if hits is not None else np.zeros(0, dtype=np.int64)
-
-
-def _earlier_holders(keys: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """For each key of the concatenated lists (``sizes`` long each, in
-    order), how many earlier lists hold it too."""
-    owner = np.repeat(np.arange(len(sizes)), sizes)
-    order = np.lexsort((owner, keys))
-    ranked = keys[order]
-    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(ranked) else np.zeros(0, dtype=np.int64)
-    group_start = np.repeat(first, np.diff(np.r_[first, len(ranked)]))
-    earlier = np.empty(len(keys), dtype=np.int64)
-    earlier[order] = np.arange(len(keys)) - group_start
-    return earlier
 
 
 def as_view(corpus: CorpusView | Corpus | Sequence[Corpus]) -> CorpusView:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from corpus.normalize import Normalized, normalize
 from detector.align import compiled_kernels, use_compiled
 from index.corpus import Candidate, DocumentIdentity, KeyCap, QueryKeys, SampleMember
 from index.fingerprint import FingerprintParams, Fingerprints
+from index.pool import CandidatePool
 from index.sample_index import SampleIndex
 from index.view import CorpusView
 
@@ -71,6 +73,9 @@ class Precomputed:
         self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None
     ) -> list[Candidate]:
         return list(self._candidates)
+
+    def candidate_pool(self, keys: QueryKeys, *, store: int = 0, **query: Any) -> CandidatePool:
+        return CandidatePool.of([(store, c) for c in self.candidates(keys, **query)])
 
     def close(self) -> None:
         return None

@@ -12,31 +12,28 @@ Tables
                   documents of each of its keys: the document frequencies of
                   the stock-phrase model, read without reading the postings
 
-A posting table holds one row per bucket, not per posting: the bucket is the
-low :data:`~index.sqlite.postings.BUCKET_BITS` bits of the 64-bit key, and the row's BLOB is the
-sorted array of its postings, each a little-endian uint64 of the next 32 bits
-of the key (high half) and the document id (low half). That is
-8 bytes a posting instead of the 16 to 18 that a (key, id) row costs in a
-b-tree, and an add writes one row per touched bucket instead of one per
-posting. A query reads the buckets of its keys only (as many pages as a
-per-posting table) and compares keys on their low ``BUCKET_BITS + 32`` = 52
-bits: two different 64-bit keys agree there with probability 2^-52, so the
-candidates are those of a full-key comparison but for that collision odds
+A posting table holds one row per bucket, not per posting: the bucket is the low
+:data:`~index.sqlite.postings.BUCKET_BITS` bits of the 64-bit key, and the row's BLOB is
+the sorted array of its postings, each a little-endian uint64 of the next 32 bits of the
+key (high half) and the document id (low half). That is 8 bytes a posting instead of the
+16 to 18 that a (key, id) row costs in a b-tree, and an add writes one row per touched
+bucket instead of one per posting. A query reads the buckets of its keys only (as many
+pages as a per-posting table) and compares keys on their low ``BUCKET_BITS + 32`` = 52
+bits: two different 64-bit keys agree there with probability 2^-52, so the candidates
+are those of a full-key comparison but for that collision odds
 (:class:`~index.memory.MemoryIndex` compares full keys).
 
-A band posting names the document, not the window: a query counts, per
-document, the distinct band keys it shares, straight from the postings (no
-lookup of windows), as :class:`~index.memory.MemoryIndex` does. The
-``counts`` column of ``gram_buckets`` holds, for each distinct key of the
-bucket, a uint64 of its 32 key bits (high half) and its number of postings
-(low half), sorted: a document-frequency query reads a few bytes per key
-there, however many documents share a stock phrase. It comes before the
-``postings`` column, so SQLite does not read the postings' overflow pages to
-get it.
+A band posting names the document, not the window: a query counts, per document, the
+distinct band keys it shares, straight from the postings (no lookup of windows), as
+:class:`~index.memory.MemoryIndex` does. The ``counts`` column of ``gram_buckets``
+holds, for each distinct key of the bucket, a uint64 of its 32 key bits (high half) and
+its number of postings (low half), sorted: a document-frequency query reads a few bytes
+per key there, however many documents share a stock phrase. It comes before the
+``postings`` column, so SQLite does not read the postings' overflow pages to get it.
 
-Nothing is pickled. Removing a document recomputes its fingerprints from its
-stored text and deletes exactly those postings, so no secondary index by
-document is needed on the posting tables.
+Nothing is pickled. Removing a document recomputes its fingerprints from its stored text
+and deletes exactly those postings, so no secondary index by document is needed on the
+posting tables.
 """
 
 from __future__ import annotations
@@ -48,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +67,7 @@ from index.corpus import (
 )
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.fingerprint import FingerprintParams, fingerprint
+from index.pool import CandidatePool
 from index.sqlite.failures import is_busy, store_error, translated
 from index.sqlite.postings import BANDS, GRAMS, SQL_CHUNK, BucketTables, PendingPostings, document_postings
 from index.sqlite.sample import SCHEMA as SAMPLE_SCHEMA
@@ -409,6 +408,9 @@ class IndexStore:
         hits = hits_of(ids, band_which, band_docs, gram_which, gram_docs, len(bands))
         described = self._descriptions(ids)
         return [Candidate(c.doc_id, c.band_hits, c.gram_hits, *described[c.doc_id], hits.get(c.doc_id)) for c in found]
+
+    def candidate_pool(self, keys: QueryKeys, *, store: int = 0, **query: Any) -> CandidatePool:
+        return CandidatePool.of([(store, c) for c in self.candidates(keys, **query)])
 
     def _descriptions(self, doc_ids: list[int]) -> dict[int, tuple[str, tuple[int, str]]]:
         """(identity, precedence) of documents: an indexed page with no date is a 范文."""

@@ -92,3 +92,49 @@ def test_compiled_queries_do_not_leak_into_each_other(stores):
         expected = _answers(plain, fp, exclude=excluded, limit=10)
         assert len(expected) >= 3, "the query finds candidates"
         assert _answers(compiled, fp, exclude=excluded, limit=10) == expected
+
+
+@pytest.fixture(scope="module")
+def dated_stores(stores):
+    """The same corpus with 范文, years and dates, so precedence orders the pool."""
+    from dataclasses import replace
+
+    from corpus.document import REFERENCE, DocMeta
+
+    def dated(i, p):
+        meta = DocMeta(None, 2015 + i % 3, f"{2015 + i % 3}-0{1 + i % 5}-01" if i % 2 else None)
+        role = REFERENCE if i % 7 == 3 else p.document.role
+        return replace(p, document=replace(p.document, meta=meta, role=role))
+
+    prepared = [dated(i, p) for i, p in enumerate(stores[2])]
+    plain = MemoryIndex.build(prepared, FingerprintParams())
+    saved, memory_module.BULK_POSTINGS = memory_module.BULK_POSTINGS, 0
+    try:
+        compiled = MemoryIndex.build(prepared, FingerprintParams())
+        assert compiled._kernels() is not None, "forced onto the compiled query"
+    finally:
+        memory_module.BULK_POSTINGS = saved
+    assert len({compiled._precedence[i] for i in range(len(prepared))}) > 5
+    return plain, compiled, prepared
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 10**6), limit=st.integers(1, 30), busy_every=st.sampled_from([0, 2, 5]))
+def test_a_view_keeps_the_same_candidates_from_array_and_object_pools(dated_stores, which, limit, busy_every):
+    """The compiled corpus gives the view its pool as arrays ranked over the
+    corpus; the numpy one as candidate objects, ranked within the pool. The
+    view keeps the same candidates, in the same order, from either."""
+    from index.view import CorpusView
+
+    plain, compiled, prepared = dated_stores
+    assert compiled._kernels() is not None and plain._kernels() is None
+    probe = prepared[which % len(prepared)]
+    busy = np.unique(probe.fingerprints.grams[::busy_every]) if busy_every else None
+
+    def kept(store):
+        found = CorpusView([store]).candidates(probe.fingerprints, probe.document, busy=busy, limit=limit)
+        return [(c.store, c.candidate.doc_id, c.candidate.score, tuple(c.candidate.hits.tolist())) for c in found]
+
+    expected = kept(plain)
+    assert expected, "the probe has candidates"
+    assert kept(compiled) == expected
