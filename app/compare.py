@@ -21,7 +21,7 @@ from corpus.progress import Progress, no_progress
 from detector.align import use_compiled
 from detector.compare import DetectorParams, compare_document
 from detector.model import DocumentResult
-from index.corpus import Corpus
+from index.corpus import Corpus, QueryKeys
 from index.fingerprint import Fingerprints
 from index.memory import MemoryIndex
 from index.sqlite import IndexStore
@@ -35,7 +35,7 @@ class Comparison:
     view: CorpusView
     params: DetectorParams = field(default_factory=DetectorParams)
     normalized: dict[str, Normalized] = field(default_factory=dict)
-    fingerprints: dict[str, Fingerprints] = field(default_factory=dict)
+    fingerprints: dict[str, Fingerprints | QueryKeys] = field(default_factory=dict)  # by path, or their query keys
 
     @classmethod
     def of(cls, stores: Sequence[Corpus], params: DetectorParams = DetectorParams()) -> Comparison:

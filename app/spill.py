@@ -23,8 +23,9 @@ from corpus.document import Document
 from corpus.errors import ChachongError
 from corpus.normalize import Normalized, normalize
 from detector.model import DocumentResult
+from index.corpus import QueryKeys
 from index.disk import DiskIndex
-from index.fingerprint import fingerprint_many
+from index.fingerprint import Fingerprints, fingerprint_many
 
 NORMALIZED_CACHE = 512  # normalized streams a worker keeps (the stored ones are read again cheaply)
 
@@ -113,6 +114,17 @@ class SpillComparison(Comparison):
         self.normalized[identity] = normalized
 
 
+def _query_keys(
+    comparison: SpillComparison, disk: DiskIndex, doc_ids: Sequence[int], documents: list[Document]
+) -> list[Fingerprints | QueryKeys]:
+    """The documents' query keys as the read stage kept them, else their
+    fingerprints again (one pass for the batch)."""
+    kept = [disk.query_keys(doc_id) for doc_id in doc_ids]
+    if all(keys is not None for keys in kept):
+        return kept  # type: ignore[return-value]
+    return list(fingerprint_many([comparison.normalize(d).text for d in documents], disk.params))
+
+
 def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
     """Compare documents of the spilled corpus (one fingerprint pass for the
     batch); each result goes to the spill: (id, file, offset, length) of each."""
@@ -125,10 +137,9 @@ def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[t
         document = disk.documents[doc_id].with_text(text)
         comparison.remember(document.identity, normalized)
         documents.append(document)
-    streams = [comparison.normalize(d).text for d in documents]
     located = []
-    for doc_id, document, fp in zip(doc_ids, documents, fingerprint_many(streams, disk.params)):
-        comparison.fingerprints = {document.path: fp}
+    for doc_id, document, keys in zip(doc_ids, documents, _query_keys(comparison, disk, doc_ids, documents)):
+        comparison.fingerprints = {document.path: keys}
         located.append((doc_id, *spill.write(comparison.compare(document))))
     comparison.fingerprints = {}
     return located

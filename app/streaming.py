@@ -219,7 +219,8 @@ class RunDocuments(Mapping[str, Document]):
     def __getitem__(self, path: str) -> Document:
         doc_id = self.disk.document_id(path)
         if doc_id is not None:
-            return self.disk.document(doc_id) if self.texts else self.disk.documents[doc_id]
+            header = self.disk.documents[doc_id]
+            return header.with_text(self.disk.text(doc_id)) if self.texts else header
         if path not in self._found:
             self._found[path] = self.view.find(path)
         found = self._found[path]

@@ -22,7 +22,7 @@ from detector.align import AlignParams, Passage, align, similarity
 from detector.model import DocumentResult, Match
 from detector.scoring import summarize, through_sentence_end
 from detector.stock import GramCounts, StockModel, StockParams
-from index.corpus import Corpus
+from index.corpus import Corpus, QueryKeys
 from index.fingerprint import Fingerprints, all_grams, fingerprint
 from index.view import CorpusView, ViewCandidate, as_view
 
@@ -57,14 +57,15 @@ def compare_document(
     params: DetectorParams = DetectorParams(),
     *,
     normalizer: Normalizer = normalize_document,
-    fingerprints: Fingerprints | None = None,
+    fingerprints: Fingerprints | QueryKeys | None = None,
 ) -> DocumentResult:
     """Compare ``document`` with every other document of ``corpus`` (a view,
     or stores that make one, in priority order).
 
     ``normalizer`` may serve normalized texts from a cache (an audit
     normalizes each document once, not once per pair), and ``fingerprints``
-    the document's own, when a bulk pass already computed them.
+    the document's own (or only their query keys), when a bulk pass
+    already computed them.
     """
     view = as_view(corpus)
     normalized = normalizer(document)
@@ -85,7 +86,7 @@ class Submission:
 
     document: Document
     normalized: Normalized
-    fingerprints: Fingerprints
+    fingerprints: Fingerprints | QueryKeys  # or only the keys a query looks up
     model: StockModel
     busy: np.ndarray  # gram hashes that propose no candidates (:func:`stock_model`)
 

@@ -108,10 +108,14 @@ class QueryKeys(NamedTuple):
     grams: np.ndarray
 
     @classmethod
-    def of(cls, fp: Fingerprints, busy: np.ndarray | None = None) -> QueryKeys:
-        """The keys of ``fp``; ``busy`` gram hashes propose no candidates."""
-        bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
-        grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
+    def of(cls, fp: Fingerprints | QueryKeys, busy: np.ndarray | None = None) -> QueryKeys:
+        """The keys of ``fp`` (fingerprints, or the keys a bulk pass kept of
+        them); ``busy`` gram hashes propose no candidates."""
+        if isinstance(fp, QueryKeys):
+            bands, grams = fp
+        else:
+            bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
+            grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
         if busy is not None and len(busy):
             grams = grams[~np.isin(grams, busy)]
         return cls(bands, grams)

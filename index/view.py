@@ -107,7 +107,7 @@ class CorpusView:
 
     def candidates(
         self,
-        fp: Fingerprints,
+        fp: Fingerprints | QueryKeys,
         document: Document,
         *,
         busy: np.ndarray | None = None,

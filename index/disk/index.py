@@ -23,9 +23,9 @@ import numpy as np
 from corpus.document import Document
 from corpus.errors import ChachongError
 from corpus.normalize import Normalized
-from index.corpus import SampleMember, prepare_many
+from index.corpus import QueryKeys, SampleMember, prepare_many
 from index.disk.postings import MapParts, SpilledPostings, document_keys
-from index.disk.records import decode, encode
+from index.disk.records import decode, decode_keys, decode_text, encode, encode_keys
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams, all_grams
 from index.memory import MemoryIndex
@@ -42,6 +42,7 @@ class PreparedBatch:
     gram_owner: np.ndarray
     band_keys: np.ndarray
     band_owner: np.ndarray
+    keys: list[bytes]  # each document's query keys (:func:`~index.disk.records.encode_keys`)
 
 
 def prepare_batch(documents: Sequence[Document], params: FingerprintParams) -> PreparedBatch:
@@ -57,6 +58,7 @@ def prepare_batch(documents: Sequence[Document], params: FingerprintParams) -> P
         gram_owner=_joined(owners, np.int32),
         band_keys=_joined(bands, np.int64),
         band_owner=_joined(band_owners, np.int32),
+        keys=[encode_keys(b, np.unique(g)) for g, b in zip(grams, bands)],
     )
 
 
@@ -112,10 +114,16 @@ class DiskIndex(MemoryIndex):
     ``documents`` are headers (texts in ``records``)."""
 
     records: RecordFile | None = field(default=None, repr=False)
+    keys: RecordFile | None = field(default=None, repr=False)  # each document's query keys
     _recent: dict[int, tuple[str, Normalized]] = field(default_factory=dict, repr=False)
 
     def document(self, doc_id: int) -> Document:
         return self.documents[doc_id].with_text(self.text_and_normalized(doc_id)[0])
+
+    def text(self, doc_id: int) -> str:
+        """A document's text, its stream left encoded (unless just decoded)."""
+        found = self._recent.get(doc_id)
+        return found[0] if found is not None else decode_text(self._record(doc_id))
 
     def text_and_normalized(self, doc_id: int) -> tuple[str, Normalized]:
         """A document's text and stream; the last few decoded are kept, since
@@ -127,6 +135,14 @@ class DiskIndex(MemoryIndex):
                 del self._recent[next(iter(self._recent))]
             self._recent[doc_id] = found
         return found
+
+    def query_keys(self, doc_id: int) -> QueryKeys | None:
+        """The keys a query for the document looks up (its fingerprints'
+        :class:`QueryKeys`, none busy), as the read stage computed them; None
+        when the corpus was written without them."""
+        if self.keys is None:
+            return None
+        return QueryKeys(*decode_keys(self.keys.read(doc_id)))
 
     def document_by_identity(self, identity: str) -> int | None:
         """The id of the last document with this identity (the one a cache by identity would keep)."""
@@ -149,8 +165,9 @@ class DiskIndex(MemoryIndex):
         return self._sample[:count]
 
     def close(self) -> None:
-        if self.records is not None:
-            self.records.close()
+        for records in (self.records, self.keys):
+            if records is not None:
+                records.close()
 
 
 class DiskIndexWriter:
@@ -163,6 +180,7 @@ class DiskIndexWriter:
         self.headers: list[Document] = []
         self._paths: set[str] = set()
         self.records = RecordFile(self.folder / "records.bin")
+        self.keys = RecordFile(self.folder / "keys.bin")
         self.grams = SpilledPostings(self.folder, "grams")
         self.bands = SpilledPostings(self.folder, "bands")
 
@@ -174,6 +192,7 @@ class DiskIndexWriter:
             self._paths.add(header.path)
         self.headers += batch.headers
         self.records.append(batch.records)
+        self.keys.append(batch.keys)
         self.grams.append(batch.gram_keys, batch.gram_owner + first)
         self.bands.append(batch.band_keys, batch.band_owner + first)
 
@@ -181,6 +200,7 @@ class DiskIndexWriter:
         """The index of everything added (the writer is done); ``map_parts``
         sorts the postings' key ranges (see :meth:`SpilledPostings.finish`)."""
         self.records.freeze()
+        self.keys.freeze()
         gram_keys, gram_docs = self.grams.finish(map_parts)
         band_keys, band_docs = self.bands.finish(map_parts)
         return DiskIndex(
@@ -192,4 +212,5 @@ class DiskIndexWriter:
             band_docs,
             path=str(self.folder),
             records=self.records,
+            keys=self.keys,
         )

@@ -63,6 +63,12 @@ def encode(text: str, normalized: Normalized) -> bytes:
     return b"".join((header, text_bytes, stream_bytes, offsets, meaningful))
 
 
+def decode_text(record: bytes) -> str:
+    """The text of a record alone (what a family or a report needs of a member)."""
+    text_bytes, _, _, _, _, _, codec = _HEADER.unpack_from(record)
+    return record[_HEADER.size : _HEADER.size + text_bytes].decode(*_CODECS[codec])
+
+
 def decode(record: bytes) -> tuple[str, Normalized]:
     """(text, normalized stream) of a record."""
     text_bytes, chars, stream_bytes, stream_chars, meaningful_bytes, size, codec = _HEADER.unpack_from(record)
@@ -84,3 +90,18 @@ def decode(record: bytes) -> tuple[str, Normalized]:
     bits = np.frombuffer(record, dtype=np.uint8, count=meaningful_bytes, offset=at)
     meaningful = np.unpackbits(bits, count=chars).astype(bool)
     return text, Normalized(text=stream, starts=starts, ends=ends, meaningful=meaningful, source_length=chars)
+
+
+_KEYS = struct.Struct("<II")  # band keys, grams
+
+
+def encode_keys(bands: np.ndarray, grams: np.ndarray) -> bytes:
+    """The record of a document's query keys: its distinct band keys and grams, sorted."""
+    return _KEYS.pack(len(bands), len(grams)) + bands.astype("<i8").tobytes() + grams.astype("<i8").tobytes()
+
+
+def decode_keys(record: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(band keys, grams) of a keys record."""
+    bands, grams = _KEYS.unpack_from(record)
+    keys = np.frombuffer(record, dtype="<i8", count=bands + grams, offset=_KEYS.size).astype(np.int64)
+    return keys[:bands], keys[bands:]

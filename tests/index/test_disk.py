@@ -12,7 +12,7 @@ from corpus.normalize import normalize
 from evaluation.synth import SynthConfig, generate_texts
 from index.corpus import QueryKeys, prepare_many
 from index.disk import DiskIndexWriter, prepare_batch
-from index.disk.records import decode, encode
+from index.disk.records import decode, decode_text, encode
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams
 from index.memory import MemoryIndex
@@ -51,8 +51,10 @@ def test_the_disk_corpus_gives_the_in_memory_corpus_answers(tmp_path):
         for i, p in enumerate(prepared):
             assert disk.document(i) == documents[i]
             text, normalized = disk.text_and_normalized(i)
-            assert text == documents[i].text and normalized.text == p.normalized.text
+            assert text == documents[i].text and normalized.text == p.normalized.text and disk.text(i) == text
             busy = np.unique(p.fingerprints.grams)[:3]
+            kept, computed = QueryKeys.of(disk.query_keys(i), busy), QueryKeys.of(p.fingerprints, busy)
+            assert all(np.array_equal(a, b) for a, b in zip(kept, computed)), "the keys the read stage kept"
             for limit in (3, 100):
                 wanted = memory.candidates(QueryKeys.of(p.fingerprints, busy), exclude={i}, limit=limit)
                 assert _described(disk.candidates(QueryKeys.of(p.fingerprints, busy), exclude={i}, limit=limit)) == _described(
@@ -122,7 +124,7 @@ def test_a_record_gives_back_the_text_and_its_normalized_stream_exactly(text):
     normalized = normalize(text)
     record = encode(text, normalized)
     back, stream = decode(record)
-    assert back == text
+    assert back == text and decode_text(record) == text
     assert stream.text == normalized.text and stream.source_length == normalized.source_length
     for name in ("starts", "ends", "meaningful"):
         mine, theirs = getattr(stream, name), getattr(normalized, name)
@@ -135,5 +137,5 @@ def test_a_record_keeps_lone_surrogates_exactly(text):
     pair's halves written as two code points would come back as one)."""
     normalized = normalize(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"))
     back, stream = decode(encode(text, normalized))
-    assert back == text and len(back) == len(text)
+    assert back == text and len(back) == len(text) and decode_text(encode(text, normalized)) == text
     assert stream.text == normalized.text and np.array_equal(stream.ends, normalized.ends)
