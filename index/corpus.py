@@ -26,7 +26,7 @@ import numpy as np
 from corpus.document import Document
 from corpus.normalize import Normalized, normalize
 from index.fingerprint import FingerprintParams, Fingerprints, all_grams, fingerprint, fingerprint_many
-from index.sorted_keys import SortedKeys
+from index.sorted_keys import SortedKeys, sorted_member
 
 if TYPE_CHECKING:  # index.pool builds on this module
     from index.pool import CandidatePool
@@ -117,7 +117,7 @@ class QueryKeys(NamedTuple):
             bands = np.unique(np.asarray(fp.window_bands, dtype=np.int64).ravel())
             grams = np.unique(np.asarray(fp.grams, dtype=np.int64))
         if busy is not None and len(busy):
-            grams = grams[~np.isin(grams, busy)]
+            grams = grams[~sorted_member(np.sort(np.asarray(busy, dtype=np.int64)), grams)]
         return cls(bands, grams)
 
 

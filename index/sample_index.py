@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from index.corpus import SampleMember
-from index.sorted_keys import SortedKeys
+from index.sorted_keys import SortedKeys, sorted_member
 
 
 class SampleIndex:
@@ -50,9 +50,9 @@ class SampleIndex:
         slot, found = self._slots(grams)
         counts = np.where(found, self._main_counts[slot] if len(self.keys) else 0, 0).astype(np.int64)
         if own is not None:
-            counts -= np.isin(grams, self.members[own].grams)
+            counts -= sorted_member(self.members[own].grams, grams)
             if len(self.members) > self.size:
-                counts += np.isin(grams, self.members[self.size].grams)
+                counts += sorted_member(self.members[self.size].grams, grams)
         return counts
 
     def holders(self, gram: int, own: int | None) -> np.ndarray:

@@ -12,6 +12,8 @@ exactly, however the keys are spread (an uneven spread only costs steps).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 PER_BUCKET = 8  # keys a bucket holds on average
@@ -43,6 +45,10 @@ class SortedKeys:
         queries = np.asarray(queries, dtype=np.int64)
         if len(queries) < FEW:  # a few bisections cost less than the steps' numpy calls
             return np.searchsorted(self.keys, queries, side)  # type: ignore[call-overload]
+        compiled = sys.modules.get("index.kernels")  # loaded by bulk runs; a one-file check never imports numba
+        if compiled is not None:
+            lo, hi = compiled.posting_ranges(self.keys, self.starts, self.bits, queries)
+            return lo if side == "left" else hi
         bucket = self._bucket(queries)
         lo, hi = self.starts[bucket], self.starts[bucket + 1]
         last = max(len(self.keys) - 1, 0)
@@ -57,4 +63,15 @@ class SortedKeys:
 
     def ranges(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where each query's entries start and end."""
+        compiled = sys.modules.get("index.kernels")
+        if compiled is not None and len(queries) >= FEW:
+            return compiled.posting_ranges(self.keys, self.starts, self.bits, np.asarray(queries, dtype=np.int64))
         return self.search(queries, "left"), self.search(queries, "right")
+
+
+def sorted_member(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``np.isin(queries, keys)`` for sorted ``keys``, without sorting both again."""
+    if not len(keys):
+        return np.zeros(len(queries), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return keys[at] == queries

@@ -1,10 +1,15 @@
-"""Bucketed lookups answer exactly as ``np.searchsorted``, however the keys are spread."""
+"""Bucketed lookups answer exactly as ``np.searchsorted``, however the keys
+are spread, in numpy and in the compiled kernel bulk runs load."""
+
+import sys
+from contextlib import contextmanager
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.sorted_keys import SortedKeys
+from index.sorted_keys import SortedKeys, sorted_member
 
 _INT64 = st.integers(-(2**63), 2**63 - 1)
 
@@ -21,8 +26,29 @@ def test_lookups_are_searchsorted_exactly(keys, queries, per_bucket):
     keys = np.sort(np.asarray(keys, dtype=np.int64))
     queries = np.asarray(queries + keys[::7].tolist(), dtype=np.int64)
     index = SortedKeys(keys, per_bucket)
-    for side in ("left", "right"):
-        assert np.array_equal(index.search(queries, side), np.searchsorted(keys, queries, side))
+    for compiled in (False, True):
+        with _kernels(compiled):
+            for side in ("left", "right"):
+                assert np.array_equal(index.search(queries, side), np.searchsorted(keys, queries, side))
+            lo, hi = index.ranges(queries)
+            assert np.array_equal(lo, np.searchsorted(keys, queries)) and np.array_equal(
+                hi, np.searchsorted(keys, queries, "right")
+            )
+
+
+@contextmanager
+def _kernels(loaded: bool):
+    """The compiled kernels loaded (as in a bulk run) or not (as in a check)."""
+    saved = sys.modules.pop("index.kernels", None)
+    try:
+        if loaded:
+            pytest.importorskip("numba")
+            import index.kernels  # noqa: F401
+        yield
+    finally:
+        sys.modules.pop("index.kernels", None)
+        if saved is not None:
+            sys.modules["index.kernels"] = saved
 
 
 def test_hash_keys_spread_over_buckets_of_a_few_keys():
@@ -31,3 +57,11 @@ def test_hash_keys_spread_over_buckets_of_a_few_keys():
     queries = np.r_[keys[::13], np.random.default_rng(2).integers(-(2**63), 2**63 - 1, 5_000, dtype=np.int64)]
     assert index.steps <= 6
     assert np.array_equal(index.ranges(queries)[1], np.searchsorted(keys, queries, "right"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_INT64 | st.integers(-20, 20), max_size=60), st.lists(_INT64 | st.integers(-25, 25), max_size=60))
+def test_membership_in_sorted_keys_is_isin(keys, queries):
+    keys = np.unique(np.asarray(keys, dtype=np.int64))
+    queries = np.asarray(queries, dtype=np.int64)
+    assert np.array_equal(sorted_member(keys, queries), np.isin(queries, keys))
