@@ -406,11 +406,12 @@ class StockModel:
         return np.cumsum(opened[:-1]) > 0  # inside some stock character's decoded stretch
 
     def own(self, passage: Passage) -> np.ndarray:
-        """The evidence of copying in ``passage``: its matched own characters."""
-        mask = np.zeros(len(self.stock), dtype=bool)
+        """The evidence of copying in ``passage``: its matched own characters
+        (a mask over the passage's positions ``a0:a1`` of the submission)."""
+        mask = np.zeros(passage.a1 - passage.a0, dtype=bool)
         for run in passage.runs:
-            mask[run.a0 : run.a1] = True
-        return mask & ~self.stock
+            mask[run.a0 - passage.a0 : run.a1 - passage.a0] = True
+        return mask & ~self.stock[passage.a0 : passage.a1]
 
     def classify(self, passage: Passage, submission: str, source: str, align: AlignParams) -> list[tuple[Passage, str]]:
         """The passage as a copy (with its stock edge sentences apart) or as stock."""
@@ -420,7 +421,7 @@ class StockModel:
         own = self.own(body)
         if int(own.sum()) < self.params.min_evidence:
             return [(passage, STOCK)]
-        first, last = int(np.argmax(own)), len(own) - 1 - int(np.argmax(own[::-1]))
+        first, last = body.a0 + int(np.argmax(own)), body.a1 - 1 - int(np.argmax(own[::-1]))
         lo, hi = self._sentence_start(first, body.a0), self._sentence_end(last, body.a1)
         core = _clip(body, lo, hi, align.min_passage)
         if core is None or core is not body and not is_evidence(submission, source, core, align):
