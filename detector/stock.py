@@ -45,10 +45,11 @@ from types import ModuleType
 
 import numpy as np
 
-from corpus.normalize import Normalized, normalize
+from corpus.normalize import Normalized, codepoints, normalize
 from detector.align import AlignParams, Passage, compiled_kernels, is_evidence, trim
 from detector.borders import sentence_starts, structure_mask
 from detector.model import COPY, STOCK
+from index.sorted_keys import sorted_member
 
 # Formulas every summary uses. Written for chachong; matched after
 # normalization (punctuation dropped, traditional folded).
@@ -206,14 +207,28 @@ def normalized_phrases() -> tuple[str, ...]:
 
 
 def lexicon_mask(stream: str) -> np.ndarray:
-    """True where a built-in stock formula occurs in the stream."""
+    """True where a built-in stock formula occurs in the stream. Only the
+    positions where some formula's first two characters stand are tried."""
     mask = np.zeros(len(stream), dtype=bool)
-    for phrase in normalized_phrases():
-        start = stream.find(phrase)
-        while start >= 0:
-            mask[start : start + len(phrase)] = True
-            start = stream.find(phrase, start + 1)
+    heads, by_head = _formulas_by_head()
+    cps = codepoints(stream).astype(np.int64)
+    pairs = (cps[:-1] << 21) | cps[1:]
+    for at in np.flatnonzero(sorted_member(heads, pairs)).tolist():
+        for phrase in by_head[int(pairs[at])]:
+            if stream.startswith(phrase, at):
+                mask[at : at + len(phrase)] = True
     return mask
+
+
+@lru_cache(maxsize=1)
+def _formulas_by_head() -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+    """The formulas' first two code points (as one number, sorted), and the formulas by them."""
+    grouped: dict[int, list[str]] = {}
+    for phrase in normalized_phrases():
+        if len(phrase) < 2:
+            raise ValueError(f"a stock formula of fewer than two characters: {phrase!r}")
+        grouped.setdefault((ord(phrase[0]) << 21) | ord(phrase[1]), []).append(phrase)
+    return np.array(sorted(grouped), dtype=np.int64), {head: tuple(found) for head, found in grouped.items()}
 
 
 Holders = Callable[[int], np.ndarray]  # gram position -> the sample documents holding that gram

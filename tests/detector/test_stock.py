@@ -227,3 +227,26 @@ def test_the_decoded_stock_mask_covers_exactly_the_decoded_text_of_stock_positio
     for i in np.flatnonzero(stock).tolist():
         expected[normalized.starts[i] : normalized.ends[i]] = True
     assert np.array_equal(model.decoded_stock(normalized), expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=12), st.integers(0, 10**6))
+def test_the_formula_lexicon_marks_every_occurrence_of_every_formula(picks, seed):
+    """Formulas pasted whole, cut, overlapping and between other text: the
+    mask is every occurrence of every formula, as a plain search finds them."""
+    from detector.stock import lexicon_mask, normalized_phrases
+
+    formulas, rng = normalized_phrases(), random.Random(seed)
+    pieces = []
+    for pick in picks:
+        formula = formulas[pick % len(formulas)]
+        cut = rng.choice([len(formula), len(formula) - 1, 2])
+        pieces.append(formula[:cut] + rng.choice(["", "，", "加强", "工作", "x"]))
+    stream = "".join(pieces)
+    expected = np.zeros(len(stream), dtype=bool)
+    for formula in formulas:
+        at = stream.find(formula)
+        while at >= 0:
+            expected[at : at + len(formula)] = True
+            at = stream.find(formula, at + 1)
+    assert np.array_equal(lexicon_mask(stream), expected)
