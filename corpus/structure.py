@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from corpus.textchars import CLOSING_QUOTES, SENTENCE_END_CHARS
 
@@ -47,10 +47,15 @@ class Section(Span):
 
 @dataclass(frozen=True)
 class Structure:
+    text: str = field(repr=False)
     sections: tuple[Section, ...]
     paragraphs: tuple[Paragraph, ...]
-    sentences: tuple[Span, ...]
     _section_starts: tuple[int, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def sentences(self) -> tuple[Span, ...]:
+        """The sentences of every paragraph (split when first asked: a comparison needs only the paragraphs)."""
+        return tuple(s for p in self.paragraphs for s in split_sentences(self.text, p.start, p.end))
 
     def section_at(self, offset: int) -> Section | None:
         """The level-1 section (or preamble) containing ``offset``."""
@@ -112,7 +117,7 @@ def section_title(text: str, paragraph: Paragraph) -> str:
 
 @lru_cache(maxsize=16)
 def analyze(text: str) -> Structure:
-    """Split ``text`` into level-1 sections, paragraphs and sentences.
+    """Split ``text`` into level-1 sections, paragraphs and (when asked) sentences.
 
     Cached (the structure is immutable): a check asks for it twice, for
     the headings and for the per-section shares.
@@ -130,10 +135,9 @@ def analyze(text: str) -> Structure:
         Section(start, bounds[i + 1][0] if i + 1 < len(bounds) else len(text), title, level, i)
         for i, (start, title, level) in enumerate(bounds)
     )
-    sentences = [s for p in paragraphs for s in split_sentences(text, p.start, p.end)]
     return Structure(
+        text=text,
         sections=sections,
         paragraphs=tuple(paragraphs),
-        sentences=tuple(sentences),
         _section_starts=tuple(s.start for s in sections),
     )
