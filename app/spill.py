@@ -2,7 +2,7 @@
 
 The streaming audit's workers each get batches of document ids, read the
 documents and their normalized streams from the run's
-:class:`~index.disk.DiskIndex`, fingerprint a batch in one pass, compare
+:class:`~index.disk.DiskIndex` with the query keys the read stage kept, compare
 every document with :func:`~detector.compare.compare_document` (the one
 comparison) and append each result to a file of their own
 (:class:`ResultSpill`); the parent receives only where each result lies.
@@ -126,8 +126,8 @@ def _query_keys(
 
 
 def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
-    """Compare documents of the spilled corpus (one fingerprint pass for the
-    batch); each result goes to the spill: (id, file, offset, length) of each."""
+    """Compare documents of the spilled corpus; each result goes to the
+    spill: (id, file, offset, length) of each."""
     disk, spill = comparison.disk, comparison.spill
     if disk is None or spill is None:
         raise ChachongError("a spilled comparison without its corpus")

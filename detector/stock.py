@@ -422,7 +422,8 @@ class StockModel:
 
     def own(self, passage: Passage) -> np.ndarray:
         """The evidence of copying in ``passage``: its matched own characters
-        (a mask over the passage's positions ``a0:a1`` of the submission)."""
+        (a mask over the passage's positions ``a0:a1`` of the submission,
+        which hold its runs: a passage's bounds are its runs' extremes)."""
         mask = np.zeros(passage.a1 - passage.a0, dtype=bool)
         for run in passage.runs:
             mask[run.a0 - passage.a0 : run.a1 - passage.a0] = True

@@ -228,7 +228,13 @@ class Corpus(Protocol):
         ...
 
     def candidate_pool(
-        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None, store: int = 0
+        self,
+        keys: QueryKeys,
+        *,
+        exclude: Iterable[int] = (),
+        limit: int = 50,
+        cap: KeyCap | None = None,
+        store: int = 0,
     ) -> CandidatePool:
         """:meth:`candidates` as the rows of store ``store`` of a view's pool."""
         ...

@@ -168,7 +168,13 @@ class MemoryIndex:
         return self._compiled or None
 
     def candidate_pool(
-        self, keys: QueryKeys, *, exclude: Iterable[int] = (), limit: int = 50, cap: KeyCap | None = None, store: int = 0
+        self,
+        keys: QueryKeys,
+        *,
+        exclude: Iterable[int] = (),
+        limit: int = 50,
+        cap: KeyCap | None = None,
+        store: int = 0,
     ) -> CandidatePool:
         """:meth:`candidates` as the rows of store ``store`` of a pool: from
         the compiled query, only the rows a caller takes become objects."""
@@ -179,16 +185,26 @@ class MemoryIndex:
         ids, band_hits, gram_hits, start, size, held = self._compiled_query(kernels, keys, exclude, limit, cap)
         order = np.lexsort((ids, -(band_hits + 2 * gram_hits)))  # as ranked_candidates orders them
         ids, band_hits, gram_hits, start, size = (column[order] for column in (ids, band_hits, gram_hits, start, size))
-        precedence, identity = self._ranks()
+        precedence, identity = self.ranks()
         documents, precedences = self.documents, self._precedence
 
         def candidate(i: int) -> tuple[int, Candidate]:
             d, s = int(ids[i]), int(start[i])
             hits = held[s : s + int(size[i])]
-            return store, Candidate(d, int(band_hits[i]), int(gram_hits[i]), documents[d].identity, precedences[d], hits)
+            return store, Candidate(
+                d, int(band_hits[i]), int(gram_hits[i]), documents[d].identity, precedences[d], hits
+            )
 
         return CandidatePool(
-            np.full(len(ids), store, dtype=np.int64), band_hits, gram_hits, precedence[ids], identity[ids], start, size, held, candidate
+            np.full(len(ids), store, dtype=np.int64),
+            band_hits,
+            gram_hits,
+            precedence[ids],
+            identity[ids],
+            start,
+            size,
+            held,
+            candidate,
         )
 
     def _compiled_query(
@@ -206,8 +222,9 @@ class MemoryIndex:
             band_lo, band_hi, self.band_docs, gram_lo, gram_hi, self.gram_docs, excluded, limit, self._counts
         )
 
-    def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each document's rank by precedence and by identity over the corpus (computed once)."""
+    def ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's rank by precedence and by identity over the corpus
+        (computed once: a bulk run asks before forking its workers)."""
         if self._order_ranks is None:
             self._order_ranks = (dense_ranks(self._precedence), dense_ranks([d.identity for d in self.documents]))
         return self._order_ranks

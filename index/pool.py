@@ -24,7 +24,7 @@ REGION_SOURCES = 3  # documents credited with each shared key
 _NEW_KEYS = 2  # keys a candidate must be credited with to be kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CandidatePool:
     """Row ``i`` is a document of store ``store[i]`` holding the query keys
     ``keys[starts[i]:starts[i] + sizes[i]]`` (sorted, distinct). ``precedence`` and

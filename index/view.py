@@ -120,7 +120,7 @@ class CorpusView:
         grams; with ``max_holders``, a key that more documents hold (counted
         in every store) proposes no candidates either. The pool is the best
         ``POOL`` × ``limit`` by score. Each key the document shares (a band
-        or a gram) is credited to the first ``REGION_SOURCES`` documents
+        or a gram) is credited to the first :data:`~index.pool.REGION_SOURCES` documents
         holding it in order of precedence (a 范文 first, then the earliest
         dated), then score; a document is kept when it is credited with some
         of its keys, and the kept ones are taken best score first. A passage

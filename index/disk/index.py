@@ -3,7 +3,9 @@
 :class:`DiskIndex` answers every query exactly as
 :class:`~index.memory.MemoryIndex` over the same documents in the same order
 does (it is one, with its posting arrays memory-mapped from files and its
-documents' texts and normalized streams in a record file read on demand);
+documents' texts and normalized streams in a record file read on demand,
+and the keys a query for each document looks up, as the read stage computed
+them, in another);
 what stays in memory is each document's header (path, hashes, metadata,
 role: a :class:`~corpus.document.Document` without its text) and the record
 offsets. It is built by :class:`DiskIndexWriter` from batches prepared in

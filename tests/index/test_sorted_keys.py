@@ -38,15 +38,18 @@ def test_lookups_are_searchsorted_exactly(keys, queries, per_bucket):
 
 @contextmanager
 def _kernels(loaded: bool):
-    """The compiled kernels loaded (as in a bulk run) or not (as in a check)."""
+    """The compiled kernels loaded (as in a bulk run) or not (as in a check);
+    the module is imported once and put back as it was, never imported twice."""
+    if loaded:
+        pytest.importorskip("numba")
+        import index.kernels  # noqa: F401
+
+        yield
+        return
     saved = sys.modules.pop("index.kernels", None)
     try:
-        if loaded:
-            pytest.importorskip("numba")
-            import index.kernels  # noqa: F401
         yield
     finally:
-        sys.modules.pop("index.kernels", None)
         if saved is not None:
             sys.modules["index.kernels"] = saved
 
