@@ -33,6 +33,11 @@ def stores(tmp_path_factory):
     for i, text in enumerate(texts):
         (folder / f"{i:02}.txt").write_bytes(text.encode("utf-8"))
         prepared.append(prepare(read_document(folder / f"{i:02}.txt"), FingerprintParams()))
+    return (*_plain_and_compiled(prepared), prepared)
+
+
+def _plain_and_compiled(prepared):
+    """The corpus as a small one (numpy) and as one forced onto the compiled query."""
     plain = MemoryIndex.build(prepared, FingerprintParams())
     assert plain._kernels() is None, "a small corpus queries with numpy"
     saved, memory_module.BULK_POSTINGS = memory_module.BULK_POSTINGS, 0
@@ -41,7 +46,7 @@ def stores(tmp_path_factory):
         assert compiled._kernels() is not None, "forced onto the compiled query"
     finally:
         memory_module.BULK_POSTINGS = saved
-    return plain, compiled, prepared
+    return plain, compiled
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -107,13 +112,7 @@ def dated_stores(stores):
         return replace(p, document=replace(p.document, meta=meta, role=role))
 
     prepared = [dated(i, p) for i, p in enumerate(stores[2])]
-    plain = MemoryIndex.build(prepared, FingerprintParams())
-    saved, memory_module.BULK_POSTINGS = memory_module.BULK_POSTINGS, 0
-    try:
-        compiled = MemoryIndex.build(prepared, FingerprintParams())
-        assert compiled._kernels() is not None, "forced onto the compiled query"
-    finally:
-        memory_module.BULK_POSTINGS = saved
+    plain, compiled = _plain_and_compiled(prepared)
     assert len({compiled._precedence[i] for i in range(len(prepared))}) > 5
     return plain, compiled, prepared
 
