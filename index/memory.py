@@ -210,8 +210,10 @@ class MemoryIndex:
     def _compiled_query(
         self, kernels, keys: QueryKeys, exclude: Iterable[int], limit: int, cap: KeyCap | None
     ) -> tuple[np.ndarray, ...]:
-        """The numpy path's answer, from the compiled kernels (tests hold them
-        equal); the cap applied to the ranges found, not by a second lookup."""
+        """The compiled query's arrays (ids, band hits, gram hits, key starts,
+        key counts, keys), unordered: the numpy path's candidates once ranked
+        (tests hold them equal); the cap applied to the ranges found, not by a
+        second lookup."""
         band_lo, band_hi = _ranges(kernels, self._bands, keys.bands)
         gram_lo, gram_hi = _ranges(kernels, self._grams, keys.grams)
         if cap is not None:
