@@ -320,9 +320,8 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
     at ``csv``. The results are read and their lines made in ``workers``
     forked processes, a chunk at a time, and written here in path order.
     Returns how many documents were found copying."""
-    from dataclasses import asdict
-
     from reports.csv_report import ranking_csv
+    from reports.json_report import edge_dict, family_dict
 
     rows, copying = [], 0
     try:
@@ -334,9 +333,9 @@ def write_audit_tables(audit: Any, folder: Optional[Path], *, csv: Optional[Path
                     documents.write(part.documents)
                     matches.write(part.matches)
         if folder is not None:
-            _write_lines(folder / "families.jsonl", (_family(f, asdict) for f in audit.families))
+            _write_lines(folder / "families.jsonl", (family_dict(f) for f in audit.families))
             _write_lines(folder / "clusters.jsonl", (_cluster(c) for c in audit.clusters))
-            _write_lines(folder / "edges.jsonl", ({**asdict(e), "share": round(e.share, 4)} for e in audit.edges))
+            _write_lines(folder / "edges.jsonl", (edge_dict(e) for e in audit.edges))
             _write_lines(folder / "errors.jsonl", ({"path": e.path, "reason": e.reason} for e in audit.errors))
     except OSError as err:
         raise ChachongError(f"cannot write the audit tables in {folder}: {err.strerror or err}") from err
@@ -418,12 +417,6 @@ def _write_lines(path: Path, entries: Any) -> None:
 def _cluster(cluster: Any) -> dict[str, Any]:
     pairs = [{"a": a, "b": b, "similarity": s} for a, b, s in cluster.pairs]
     return {"id": cluster.id, "documents": list(cluster.documents), "pairs": pairs}
-
-
-def _family(family: Any, asdict: Any) -> dict[str, Any]:
-    entry = asdict(family)
-    entry["documents"] = entry.pop("members")
-    return entry
 
 
 # -- options and settings shared by the commands ---------------------------------

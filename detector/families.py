@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from corpus.document import INDEXED, DocMeta, Document
-from detector.diff import Edit, passage_swaps
+from detector.diff import Edit, load_tagger, passage_swaps
 from detector.model import COPY, DocumentResult
 
 
@@ -79,7 +79,10 @@ class FamilyBuilder:
         through alignments and overlaps (connected components). ``mapper``
         makes the families (their members' diffs are most of the work): a
         pool's map spreads them over processes."""
-        made = mapper(partial(make_family, documents=documents), self.member_groups(min_docs))
+        groups = list(self.member_groups(min_docs))
+        if groups:
+            load_tagger()  # before a pool forks: its workers share the dictionary instead of each loading it
+        made = mapper(partial(make_family, documents=documents), groups)
         families = sorted(made, key=family_order)
         return [numbered(f, i) for i, f in enumerate(families, 1)]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from corpus.document import DocMeta, Document
 from detector.families import is_fanwen
-from detector.model import DocumentResult
+from detector.model import DocumentResult, Match
 from detector.scoring import coverage
 
 
@@ -131,7 +131,8 @@ class EdgeBuilder:
 
     def add(self, result: DocumentResult) -> None:
         documents = self.documents
-        named = {m.source for m in result.copies} | {s.source for s in result.sources}
+        copies = result.copies
+        named = {m.source for m in copies} | {s.source for s in result.sources}
         fanwen = {path for path in named if is_fanwen(path, documents)}
         for source in result.sources:
             a, b = result.path, source.source
@@ -140,7 +141,7 @@ class EdgeBuilder:
             from_fanwen = b in fanwen
             relation = "范文" if from_fanwen else _relation(ma, mb)
             copier, origin, directed = a, b, from_fanwen
-            if not from_fanwen and _shared_with_a_fanwen(result, b, fanwen):
+            if not from_fanwen and fanwen and _shared_with_a_fanwen(result.chars, copies, b, fanwen):
                 relation = "同源范文"
             else:
                 ta, tb = _when(ma), _when(mb)
@@ -160,16 +161,16 @@ class EdgeBuilder:
         return sorted(edges, key=lambda e: (-e.copied_chars, e.copier, e.source))
 
 
-def _shared_with_a_fanwen(result: DocumentResult, source: str, fanwen: set[str]) -> bool:
-    """Whether nine tenths of what ``result`` copies from ``source`` it also
-    has in common with a 范文 (one of ``fanwen``)."""
-    copies = list(result.copies)
+def _shared_with_a_fanwen(chars: int, copies: Sequence[Match], source: str, fanwen: set[str]) -> bool:
+    """Whether nine tenths of what a document of ``chars`` characters copies
+    from ``source`` (of its ``copies``) it also has in common with a 范文 (one
+    of ``fanwen``)."""
     templates = [m for m in copies if m.source != source and m.source in fanwen]
     if not templates:
         return False
-    shared = coverage(result.chars, (m for m in copies if m.source == source))
+    shared = coverage(chars, (m for m in copies if m.source == source))
     total = int(shared.sum())
-    return total > 0 and int((shared & coverage(result.chars, templates)).sum()) >= 0.9 * total
+    return total > 0 and int((shared & coverage(chars, templates)).sum()) >= 0.9 * total
 
 
 def _meta(documents: Mapping[str, Document], path: str) -> DocMeta:

@@ -15,6 +15,7 @@ from typing import Any
 
 from detector.families import Family
 from detector.model import DocumentResult, SourceShare
+from detector.relations import CopyEdge
 from reports.base import TextSource, no_texts
 from reports.model import SCHEMA, GateSection, Report
 
@@ -117,7 +118,7 @@ def _audit_dict(report: Report) -> dict[str, Any]:
     return {
         "references": list(audit.references),
         "ranking": [asdict(row) for row in report.ranking()],
-        "families": [_family_dict(f) for f in audit.families],
+        "families": [family_dict(f) for f in audit.families],
         "clusters": [
             {
                 "id": c.id,
@@ -126,11 +127,12 @@ def _audit_dict(report: Report) -> dict[str, Any]:
             }
             for c in audit.clusters
         ],
-        "edges": [_rounded(e) for e in audit.edges],
+        "edges": [edge_dict(e) for e in audit.edges],
     }
 
 
-def _family_dict(family: Family) -> dict[str, Any]:
+def family_dict(family: Family) -> dict[str, Any]:
+    """A family as the report's ``families[]`` entry (and a line of the ``families`` table)."""
     return {
         "id": family.id,
         "text": family.text,
@@ -154,6 +156,11 @@ def _family_dict(family: Family) -> dict[str, Any]:
         "origin": family.origin,
         "origin_reason": family.origin_reason,
     }
+
+
+def edge_dict(edge: CopyEdge) -> dict[str, Any]:
+    """A copy edge as the report's ``edges[]`` entry (and a line of the ``edges`` table)."""
+    return _rounded(edge)
 
 
 def _gate_dict(gate: GateSection) -> dict[str, Any]:
