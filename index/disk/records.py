@@ -19,6 +19,7 @@ UTF-16 cannot hold apart from its neighbours) is stored as UTF-8 with
 from __future__ import annotations
 
 import struct
+import sys
 
 import numpy as np
 
@@ -77,19 +78,27 @@ def decode(record: bytes) -> tuple[str, Normalized]:
     at += text_bytes
     stream = record[at : at + stream_bytes].decode(*_CODECS[codec])
     at += stream_bytes
-    if size == _RAW:
-        starts = np.frombuffer(record, dtype="<i8", count=stream_chars, offset=at).astype(np.int64)
-        ends = np.frombuffer(record, dtype="<i8", count=stream_chars, offset=at + 8 * stream_chars).astype(np.int64)
-    else:
-        dtype = f"<u{size}"
-        gaps = np.frombuffer(record, dtype=dtype, count=stream_chars, offset=at).astype(np.int64)
-        widths = np.frombuffer(record, dtype=dtype, count=stream_chars, offset=at + size * stream_chars)
-        ends = np.cumsum(gaps + widths)
-        starts = ends - widths
+    starts, ends = _map(record, at, size, stream_chars)
     at += size * 2 * stream_chars
     bits = np.frombuffer(record, dtype=np.uint8, count=meaningful_bytes, offset=at)
-    meaningful = np.unpackbits(bits, count=chars).astype(bool)
+    meaningful = np.unpackbits(bits, count=chars).view(bool)
     return text, Normalized(text=stream, starts=starts, ends=ends, meaningful=meaningful, source_length=chars)
+
+
+def _map(record: bytes, at: int, size: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the map stored from byte ``at``: compiled once a
+    bulk run has loaded the kernels (a one-file check never imports numba)."""
+    if size == _RAW:
+        starts = np.frombuffer(record, dtype="<i8", count=n, offset=at).astype(np.int64)
+        return starts, np.frombuffer(record, dtype="<i8", count=n, offset=at + 8 * n).astype(np.int64)
+    compiled = sys.modules.get("index.kernels")
+    if compiled is not None:
+        return compiled.record_map(np.frombuffer(record, dtype=np.uint8), at, size, n)
+    dtype = f"<u{size}"
+    gaps = np.frombuffer(record, dtype=dtype, count=n, offset=at).astype(np.int64)
+    widths = np.frombuffer(record, dtype=dtype, count=n, offset=at + size * n)
+    ends = np.cumsum(gaps + widths)
+    return ends - widths, ends
 
 
 _KEYS = struct.Struct("<II")  # band keys, grams

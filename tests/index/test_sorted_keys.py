@@ -1,15 +1,12 @@
 """Bucketed lookups answer exactly as ``np.searchsorted``, however the keys
 are spread, in numpy and in the compiled kernel bulk runs load."""
 
-import sys
-from contextlib import contextmanager
-
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.sorted_keys import SortedKeys, sorted_member
+from tests.kernels_loaded import kernels_loaded
 
 _INT64 = st.integers(-(2**63), 2**63 - 1)
 
@@ -27,31 +24,13 @@ def test_lookups_are_searchsorted_exactly(keys, queries, per_bucket):
     queries = np.asarray(queries + keys[::7].tolist(), dtype=np.int64)
     index = SortedKeys(keys, per_bucket)
     for compiled in (False, True):
-        with _kernels(compiled):
+        with kernels_loaded(compiled):
             for side in ("left", "right"):
                 assert np.array_equal(index.search(queries, side), np.searchsorted(keys, queries, side))
             lo, hi = index.ranges(queries)
             assert np.array_equal(lo, np.searchsorted(keys, queries)) and np.array_equal(
                 hi, np.searchsorted(keys, queries, "right")
             )
-
-
-@contextmanager
-def _kernels(loaded: bool):
-    """The compiled kernels loaded (as in a bulk run) or not (as in a check);
-    the module is imported once and put back as it was, never imported twice."""
-    if loaded:
-        pytest.importorskip("numba")
-        import index.kernels  # noqa: F401
-
-        yield
-        return
-    saved = sys.modules.pop("index.kernels", None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            sys.modules["index.kernels"] = saved
 
 
 def test_hash_keys_spread_over_buckets_of_a_few_keys():
