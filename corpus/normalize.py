@@ -14,6 +14,7 @@ built once per process; OpenCC converts the kept text in one call.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -61,6 +62,28 @@ _CHROME_LINE_RE = re.compile(
     r")\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+
+# Where a chrome line's body can begin: every branch of the pattern above
+# either starts as one of these, or holds one of the inner words below
+# within its first 40 characters after some ``.{0,N}``. A line start whose
+# first non-space character begins neither cannot match.
+_CHROME_FIRST_RE = re.compile(
+    r"搜索|资源描述|下载文档|整理文档很辛苦|(?:发布|更新|发表)(?:时间|日期)|来源|作者|编辑|责任编辑|浏览次数|阅读次数"
+    r"|\d+\s*/|第\s*\d|共\s*\d|[★☆●◆■▲►▪•·×✕✖xX]",
+    re.IGNORECASE,
+)
+_CHROME_INNER = (
+    *("已结束", "赏杯茶钱", "备案号", "版权所有", "©", "相关文章", "相关推荐", "相关阅读", "延伸阅读", "猜你喜欢"),
+    *("热门推荐", "上一篇", "下一篇", "更多精彩", "点击下载", "下载本文", "扫码", "二维码", "ICP", "Copyright"),
+)
+_CHROME_INNER_RE = re.compile("|".join(map(re.escape, _CHROME_INNER)), re.IGNORECASE)
+# A text holds an inner word only if it holds one of these: a character of
+# each word without case (one that summaries rarely hold: any would do) and
+# every character the cased words' first letters match under IGNORECASE.
+# Single characters, since ``in`` finds one many times quicker than a word.
+_INNER_MARKS = "束赏案权©章荐阅伸猜篇彩击载扫码" + "CIciİı"
+_CHROME_REACH = 40 + len("Copyright")  # the farthest an inner word can end from the body's start
+_NON_SPACE_RE = re.compile(r"\S")
 
 _PLACEHOLDER_RE = re.compile(r"(?:[Xx×＊*＿_ＸｘΧ]{2,}|(?<=[0-9０-９])[Xx×_＿ＸｘΧ]{1,2}(?=[年月日]))")
 # Characters some match of each pattern above must hold: a text without any
@@ -173,10 +196,12 @@ def chrome_mask(text: str) -> np.ndarray:
 def chrome_lines(text: str) -> Iterator[tuple[int, int]]:
     """The spans ``_CHROME_LINE_RE.finditer`` finds, the pattern tried at
     line starts only (where its ``^`` can match): a search tries it at every
-    character, a third of normalizing a summary."""
+    character, a third of normalizing a summary. It is tried only where
+    :func:`_may_be_chrome`: most lines of a summary are not."""
+    marks = _inner_marks(text)
     pos, size = 0, len(text)
     while pos < size:
-        match = _CHROME_LINE_RE.match(text, pos)
+        match = _CHROME_LINE_RE.match(text, pos) if _may_be_chrome(text, pos, marks) else None
         if match is not None and match.end() > pos:
             yield match.span()
             pos = match.end()
@@ -187,6 +212,41 @@ def chrome_lines(text: str) -> Iterator[tuple[int, int]]:
             if newline < 0:
                 return
             pos = newline + 1
+
+
+def _inner_marks(text: str) -> list[int]:
+    """Where ``text`` holds a mark, in order: an inner word lies around one."""
+    found = []
+    for mark in _INNER_MARKS:
+        at = text.find(mark)
+        while at >= 0:
+            found.append(at)
+            at = text.find(mark, at + 1)
+    return sorted(found)
+
+
+def _may_be_chrome(text: str, pos: int, marks: list[int]) -> bool:
+    """Whether the chrome pattern may match at line start ``pos``. Its
+    ``^\\s*`` leaves the body to begin at the first non-space character
+    (a ``.{0,N}`` may take some spaces before it, on its line): the body then
+    starts as one of the branches without a ``.{0,N}`` in front does, or it holds
+    an inner word (each after at most 40 characters of ``.``) that starts
+    there or a little after. Tested with the pattern's own case folding
+    and character classes."""
+    at = pos
+    if text[pos].isspace():  # str.isspace is the pattern's \s, code point for code point
+        first = _NON_SPACE_RE.search(text, pos)
+        if first is None:
+            return False
+        at = first.start()
+    if _CHROME_FIRST_RE.match(text, at) is not None:
+        return True
+    near = bisect.bisect_left(marks, at)  # an inner word within reach holds a mark within reach
+    return (
+        near < len(marks)
+        and marks[near] < at + _CHROME_REACH
+        and bool(_CHROME_INNER_RE.search(text, at, at + _CHROME_REACH))
+    )
 
 
 def placeholder_mask(text: str) -> np.ndarray:
