@@ -168,9 +168,12 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
         raise InputError(path, f"not a regular file ({file_kind(info.st_mode)})")
     if info.st_size > max_bytes:
         raise InputError(path, _too_large(info.st_size, max_bytes))
+    limit = min(max_bytes, sys.maxsize - 1) + 1
     try:
         with path.open("rb") as handle:
-            data = handle.read(min(max_bytes, sys.maxsize - 1) + 1)  # the file may have grown since stat()
+            data = handle.read(min(info.st_size + 1, limit))  # a buffer of the limit's size costs more than the read
+            if len(data) > info.st_size:  # the file has grown since stat()
+                data += handle.read(limit - len(data))
     except OSError as exc:
         raise InputError(path, os_reason(exc)) from None
     if len(data) > max_bytes:

@@ -226,6 +226,32 @@ def test_file_over_the_limit_is_refused_and_at_the_limit_is_read(tmp_path: Path)
     assert reason_of(path, max_bytes=100) == ("file too large: 101 bytes > limit 100 bytes (raise with --max-bytes)")
 
 
+@pytest.mark.parametrize("limit", [5_000, 4_999, 120])
+def test_a_file_grown_since_stat_is_read_whole_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """stat() said 100 bytes; 5,000 are there when the file is read."""
+    path = write(tmp_path, "growing.txt", b"a" * 5_000)
+    real_stat = pathlib.Path.stat
+
+    def stale_stat(self: pathlib.Path, *args, **kwargs) -> os.stat_result:
+        found = real_stat(self, *args, **kwargs)
+        if self.name != "growing.txt":
+            return found
+        fields = list(found[:10])
+        fields[6] = 100  # st_size
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(pathlib.Path, "stat", stale_stat)
+    if limit >= 5_000:
+        assert read_document(path, max_bytes=limit).text == "a" * 5_000
+    else:
+        assert (
+            reason_of(path, max_bytes=limit)
+            == f"file too large: {limit + 1} bytes > limit {limit} bytes (raise with --max-bytes)"
+        )
+
+
 def test_huge_sparse_file_is_refused_by_stat_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "huge.txt"
     with path.open("wb") as handle:
