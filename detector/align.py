@@ -397,12 +397,10 @@ def trim(passage: Passage, neutral: np.ndarray, min_length: int, max_cut: int | 
     ``min_length`` remains.
     """
     a0, a1 = passage.a0, passage.a1
-    while a0 < a1 and neutral[a0]:
-        a0 += 1
+    a0 = _first_kept(neutral, a0, a1)
     if max_cut is not None and a0 - passage.a0 > max_cut and a0 < a1:
         a0 = passage.a0
-    while a1 > a0 and neutral[a1 - 1]:
-        a1 -= 1
+    a1 = _end_of_kept(neutral, a0, a1)
     if max_cut is not None and passage.a1 - a1 > max_cut and a1 > a0:
         a1 = passage.a1
     if a1 - a0 < min_length:
@@ -421,6 +419,24 @@ def trim(passage: Passage, neutral: np.ndarray, min_length: int, max_cut: int | 
     if min(a1 - a0, b1 - b0) < min_length:
         return None
     return Passage(a0, a1, b0, b1, runs)
+
+
+def _first_kept(neutral: np.ndarray, lo: int, hi: int) -> int:
+    """The first position of ``lo:hi`` that is not neutral (``hi`` when all are)."""
+    if lo >= hi or not neutral[lo]:
+        return lo
+    stretch = neutral[lo:hi]
+    first = int(stretch.argmin())  # the first False, or 0 when there is none
+    return hi if stretch[first] else lo + first
+
+
+def _end_of_kept(neutral: np.ndarray, lo: int, hi: int) -> int:
+    """One past the last position of ``lo:hi`` that is not neutral (``lo`` when all are)."""
+    if hi <= lo or not neutral[hi - 1]:
+        return hi
+    stretch = neutral[lo:hi][::-1]
+    last = int(stretch.argmin())
+    return lo if stretch[last] else hi - last
 
 
 def similarity(a: str, b: str, passage: Passage) -> float:

@@ -1,7 +1,11 @@
 import random
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from corpus.normalize import normalize
-from detector.align import AlignParams, align, exact_runs, seed_pairs
+from detector.align import AlignParams, Passage, Run, align, exact_runs, seed_pairs, trim
 from tests.prose import COPIED, ORIGINAL_HOSPITAL, ORIGINAL_SCHOOL, ORIGINAL_TRANSPORT
 
 
@@ -76,3 +80,61 @@ def test_a_phrase_the_source_repeats_does_not_stretch_the_passage():
     assert len(passages) == 1
     p = passages[0]
     assert a[p.a0 : p.a1] == sentence and b[p.b0 : p.b1] == sentence
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.booleans(), min_size=1, max_size=80),
+    st.lists(st.tuples(st.integers(0, 79), st.integers(1, 30), st.integers(0, 50)), min_size=1, max_size=4),
+    st.integers(1, 12),
+    st.none() | st.integers(0, 20),
+)
+def test_trim_cuts_exactly_the_neutral_ends(neutral, runs, min_length, max_cut):
+    """Every position of the ends cut is neutral, the positions the trimmed
+    passage starts and ends on are not (unless an end is kept whole by
+    ``max_cut``), and each run is clipped along its diagonal."""
+    mask = np.array(neutral, dtype=bool)
+    n = len(mask)
+    made = [Run(a0 % n, min(a0 % n + size, n), b0, b0 + min(a0 % n + size, n) - a0 % n) for a0, size, b0 in runs]
+    passage = Passage(
+        min(r.a0 for r in made), max(r.a1 for r in made), min(r.b0 for r in made), max(r.b1 for r in made), made
+    )
+    got = trim(passage, mask, min_length, max_cut)
+    a0, a1 = _trimmed_ends(mask, passage.a0, passage.a1, max_cut)
+    if a1 - a0 < min_length:
+        assert got is None
+        return
+    clipped = [
+        Run(max(r.a0, a0), min(r.a1, a1), r.b0 + max(r.a0, a0) - r.a0, r.b1 - (r.a1 - min(r.a1, a1)))
+        for r in made
+        if min(r.a1, a1) > max(r.a0, a0)
+    ]
+    if (a0, a1) == (passage.a0, passage.a1):
+        assert got is passage
+    elif (
+        not clipped
+        or min(
+            max(r.a1 for r in clipped) - min(r.a0 for r in clipped),
+            max(r.b1 for r in clipped) - min(r.b0 for r in clipped),
+        )
+        < min_length
+    ):
+        assert got is None
+    else:
+        assert got is not None and got.runs == clipped
+        assert (got.a0, got.a1) == (min(r.a0 for r in clipped), max(r.a1 for r in clipped))
+
+
+def _trimmed_ends(mask: np.ndarray, a0: int, a1: int, max_cut: int | None) -> tuple[int, int]:
+    """Where trim's cuts end, read off the mask one position at a time."""
+    lo = a0
+    while lo < a1 and mask[lo]:
+        lo += 1
+    if max_cut is not None and lo - a0 > max_cut and lo < a1:
+        lo = a0
+    hi = a1
+    while hi > lo and mask[hi - 1]:
+        hi -= 1
+    if max_cut is not None and a1 - hi > max_cut and hi > lo:
+        hi = a1
+    return lo, hi
