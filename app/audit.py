@@ -127,7 +127,7 @@ def audit_streaming(
             folder, disk, view, spill, submissions, read.errors, sorted(read.paths[REFERENCE]), params.detector
         )
         audit.found = relations(
-            audit.results(),
+            audit.results(copy_views=True),
             submissions,
             audit.documents(),
             audit.documents(texts=False),

@@ -31,7 +31,9 @@ NORMALIZED_CACHE = 512  # normalized streams a worker keeps (the stored ones are
 
 
 class ResultSpill:
-    """Results appended by each process to its own file in ``folder``; read back by document id."""
+    """Results appended by each process to its own file in ``folder``; read
+    back by document id, whole or as their :meth:`~detector.model.DocumentResult.copy_view`
+    (stored after the whole, so the relations stage reads a fraction)."""
 
     def __init__(self, folder: Path, count: int) -> None:
         self.folder = Path(folder)
@@ -40,14 +42,18 @@ class ResultSpill:
         self.file_of = np.full(count, -1, dtype=np.int32)
         self.offset = np.zeros(count, dtype=np.int64)
         self.length = np.zeros(count, dtype=np.int64)
+        self.view_length = np.zeros(count, dtype=np.int64)
         self._writer: tuple[int, int] | None = None  # (pid, descriptor) of this process's file
         self._readers: dict[int, int] = {}
 
     # -- in the process that compares ------------------------------------------------
 
-    def write(self, result: DocumentResult) -> tuple[str, int, int]:
-        """Append a result to this process's file: (file name, offset, length)."""
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    def write(self, result: DocumentResult) -> tuple[str, int, int, int]:
+        """Append a result and its copy view to this process's file: (file
+        name, offset, length of the result, length of the view after it)."""
+        whole = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        view = pickle.dumps(result.copy_view(), protocol=pickle.HIGHEST_PROTOCOL)
+        data = whole + view
         name = f"results-{os.getpid()}.bin"
         try:
             if self._writer is None or self._writer[0] != os.getpid():
@@ -60,25 +66,33 @@ class ResultSpill:
                 written += os.write(fd, data[written:])
         except OSError as err:
             raise ChachongError(f"cannot write the audit's results in {self.folder}: {err}") from err
-        return name, offset, len(data)
+        return name, offset, len(whole), len(view)
 
     # -- in the parent ---------------------------------------------------------------------
 
-    def locate(self, doc_id: int, name: str, offset: int, length: int) -> None:
+    def locate(self, doc_id: int, name: str, offset: int, length: int, view_length: int) -> None:
         if name not in self.files:
             self.files.append(name)
         self.file_of[doc_id] = self.files.index(name)
-        self.offset[doc_id], self.length[doc_id] = offset, length
+        self.offset[doc_id], self.length[doc_id], self.view_length[doc_id] = offset, length, view_length
 
     def read(self, doc_id: int) -> DocumentResult:
+        """A document's whole result."""
+        return self._load(doc_id, int(self.offset[doc_id]), int(self.length[doc_id]))
+
+    def read_copy_view(self, doc_id: int) -> DocumentResult:
+        """A document's result as its copy view."""
+        start = int(self.offset[doc_id]) + int(self.length[doc_id])
+        return self._load(doc_id, start, int(self.view_length[doc_id]))
+
+    def _load(self, doc_id: int, offset: int, length: int) -> DocumentResult:
         file = int(self.file_of[doc_id])
         if file < 0:
             raise ChachongError(f"the audit has no result for document {doc_id}")
         fd = self._readers.get(file)
         if fd is None:
             fd = self._readers[file] = os.open(self.folder / self.files[file], os.O_RDONLY)
-        data = os.pread(fd, int(self.length[doc_id]), int(self.offset[doc_id]))
-        return pickle.loads(data)  # noqa: S301 - this run's own file, written above
+        return pickle.loads(os.pread(fd, length, offset))  # noqa: S301 - this run's own file, written above
 
     def close(self) -> None:
         if self._writer is not None and self._writer[0] == os.getpid():
@@ -125,9 +139,9 @@ def _query_keys(
     return list(fingerprint_many([comparison.normalize(d).text for d in documents], disk.params))
 
 
-def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
+def compare_batch(comparison: SpillComparison, doc_ids: Sequence[int]) -> list[tuple[int, str, int, int, int]]:
     """Compare documents of the spilled corpus; each result goes to the
-    spill: (id, file, offset, length) of each."""
+    spill: (id, file, offset, length, view length) of each."""
     disk, spill = comparison.disk, comparison.spill
     if disk is None or spill is None:
         raise ChachongError("a spilled comparison without its corpus")

@@ -201,8 +201,8 @@ def compare_spilled(comparison: SpillComparison, submissions: int, workers: int,
     with compiled_seeding(True):
         pool = WorkerPool(compare_batch, comparison, workers=count, min_items=2)
         for located in pool.map(iter(batches), len(batches), chunksize=1):
-            for doc_id, name, offset, length in located:
-                comparison.spill.locate(doc_id, name, offset, length)
+            for doc_id, *where in located:
+                comparison.spill.locate(doc_id, *where)
             done += len(located)
             progress("compare", done, submissions)
     return comparison.spill
@@ -301,10 +301,12 @@ class StreamingAudit:
         """The submissions' ids in path order (the order of every report)."""
         return sorted(range(self.submissions), key=lambda i: self.disk.documents[i].path)
 
-    def results(self) -> Iterator[DocumentResult]:
-        """Every submission's result, in path order, read from the work folder."""
+    def results(self, *, copy_views: bool = False) -> Iterator[DocumentResult]:
+        """Every submission's result, in path order, read from the work
+        folder (with ``copy_views``, as its copy view: what relations read)."""
+        read = self.spill.read_copy_view if copy_views else self.spill.read
         for doc_id in self.order():
-            yield self.spill.read(doc_id)
+            yield read(doc_id)
 
     def documents(self, *, texts: bool = True) -> RunDocuments:
         return RunDocuments(self.disk, self.view, texts=texts)
@@ -314,7 +316,7 @@ class StreamingAudit:
             "documents": self.submissions,
             "references": len(self.references),
             "errors": len(self.errors),
-            "copy_matches": sum(len(r.copies) for r in self.results()),
+            "copy_matches": sum(len(r.copies) for r in self.results(copy_views=True)),
             "families": len(self.families),
             "clusters": len(self.clusters),
             "edges": len(self.edges),

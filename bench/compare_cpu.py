@@ -87,8 +87,8 @@ def disk_results(
         compare_batch(comparison, ids[:1])  # warm: jieba, numba, caches
         start = time.process_time()
         for lo in range(0, len(ids), 16):
-            for doc_id, name, offset, length in compare_batch(comparison, ids[lo : lo + 16]):
-                spill.locate(doc_id, name, offset, length)
+            for doc_id, *where in compare_batch(comparison, ids[lo : lo + 16]):
+                spill.locate(doc_id, *where)
         cpu = time.process_time() - start
         results = sorted((spill.read(i) for i in ids), key=lambda r: r.path)
         spill.close()

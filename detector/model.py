@@ -6,7 +6,7 @@ report is their serialisation (:mod:`reports.json_report`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corpus.document import DocMeta, Document
 
@@ -87,6 +87,12 @@ class DocumentResult:
     def copies(self) -> tuple[Match, ...]:
         """The copy matches that count against this document (not those of later copiers)."""
         return tuple(m for m in self.matches if m.kind == COPY and not m.later)
+
+    def copy_view(self) -> DocumentResult:
+        """The result with its copy matches only (later copiers' too) and no
+        sections: all that families, clusters and edges read of it, a
+        fraction of the whole to store and to read back."""
+        return replace(self, matches=tuple(m for m in self.matches if m.kind == COPY), sections=())
 
     @property
     def has_copies(self) -> bool:
