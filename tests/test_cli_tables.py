@@ -25,7 +25,11 @@ def demo(tmp_path_factory) -> Path:
 
 
 def _lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """A table's entries; each line is exactly ``json.dumps(entry, ensure_ascii=False)``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert lines == [json.dumps(entry, ensure_ascii=False) for entry in entries]
+    return entries
 
 
 def test_tables_hold_what_the_json_report_holds(demo, tmp_path):
