@@ -336,6 +336,7 @@ def load_kernels(params: FingerprintParams) -> bool:
     kernels.winnowed_grams(cps, starts[:1], lengths * 0, params.gram_k, params.winnow_w)
     kernels.distinct_grams(cps, starts[:1], lengths * 0, params.gram_k)
     kernels.record_map(np.frombuffer(bytes(2), dtype=np.uint8), 0, 1, 1)  # read-only, as a record's bytes
+    kernels.sorted_postings(np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int32), 59)
     return True
 
 

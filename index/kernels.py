@@ -15,6 +15,9 @@ query (``lookup_sorted``, ``top_candidates`` and ``hits_of`` of
 into one scratch word per document, where numpy gathers the postings found and allocates
 and scans arrays the size of the corpus for every query.
 
+:func:`sorted_postings` sorts one key range of a disk corpus's postings by
+radix, where ``argsort`` and two gathers took three times as long.
+
 :func:`record_map` decodes a stored record's map to the text
 (:mod:`index.disk.records`) in one pass, where numpy makes five arrays of
 the stream's length: a comparison decodes every candidate's record.
@@ -352,3 +355,42 @@ def record_map(raw, at, size, n):  # pragma: no cover - compiled
         end = starts[i] + width
         ends[i] = end
     return starts, ends
+
+
+_RADIX = 12  # bits a pass of sorted_postings sorts by
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def sorted_postings(keys, docs, bits):  # pragma: no cover - compiled
+    """(keys, docs) in ascending order of the keys, postings of equal keys in
+    their order: a stable least-significant-digit radix sort of the keys'
+    low ``bits`` bits (all keys must agree above them) in their signed
+    order (the sign bit flipped, unsigned)."""
+    n = keys.shape[0]
+    sign = np.uint64(1) << np.uint64(63)
+    src_k = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        src_k[i] = np.uint64(keys[i]) ^ sign
+    src_d = docs.copy()
+    dst_k = np.empty(n, dtype=np.uint64)
+    dst_d = np.empty_like(docs)
+    mask = np.uint64((1 << _RADIX) - 1)
+    for shift in range(0, bits, _RADIX):
+        at = np.zeros((1 << _RADIX) + 1, dtype=np.int64)
+        for i in range(n):
+            at[np.int64((src_k[i] >> np.uint64(shift)) & mask) + 1] += 1
+        if at.max() == n:  # every key has this digit: the pass would not move any
+            continue
+        for b in range(1 << _RADIX):
+            at[b + 1] += at[b]
+        for i in range(n):
+            b = np.int64((src_k[i] >> np.uint64(shift)) & mask)
+            dst_k[at[b]] = src_k[i]
+            dst_d[at[b]] = src_d[i]
+            at[b] += 1
+        src_k, dst_k = dst_k, src_k
+        src_d, dst_d = dst_d, src_d
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = np.int64(src_k[i] ^ sign)
+    return out, src_d

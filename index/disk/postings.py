@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from index.fingerprint import Fingerprints
 MapParts = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
 
 PARTS = 32  # key ranges: the final sort holds 1/PARTS of the postings
-_SHIFT = np.uint64(64 - (PARTS.bit_length() - 1))
+_PART_BITS = PARTS.bit_length() - 1  # the keys of one range agree on these top bits
+_SHIFT = np.uint64(64 - _PART_BITS)
 _SIGN = np.uint64(1 << 63)
 
 
@@ -105,15 +107,24 @@ def _sort_part(folder: Path, name: str, part_and_start: tuple[int, int]) -> None
     part, start = part_and_start
     keys_file, docs_file = part_file(folder, name, part, "k"), part_file(folder, name, part, "d")
     try:
-        keys = np.fromfile(keys_file, dtype="<i8")
-        docs = np.fromfile(docs_file, dtype="<i4")
-        order = np.argsort(keys)
-        _write_at(folder / f"{name}.keys", keys[order].tobytes(), start * 8)
-        _write_at(folder / f"{name}.docs", docs[order].tobytes(), start * 4)
+        keys, docs = sort_postings(np.fromfile(keys_file, dtype="<i8"), np.fromfile(docs_file, dtype="<i4"))
+        _write_at(folder / f"{name}.keys", keys.tobytes(), start * 8)
+        _write_at(folder / f"{name}.docs", docs.tobytes(), start * 4)
         keys_file.unlink()
         docs_file.unlink()
     except OSError as err:
         raise ChachongError(f"cannot write the audit's spill files in {folder}: {err}") from err
+
+
+def sort_postings(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One key range's postings in key order, those of one key in the order
+    they came (a stable sort): by compiled radix once a bulk run has loaded
+    the kernels, else by numpy."""
+    compiled = sys.modules.get("index.kernels")
+    if compiled is not None:
+        return compiled.sorted_postings(keys, docs, 64 - _PART_BITS)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], docs[order]
 
 
 def _write_at(path: Path, data: bytes, offset: int) -> None:

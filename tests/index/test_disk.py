@@ -12,6 +12,7 @@ from corpus.normalize import normalize
 from evaluation.synth import SynthConfig, generate_texts
 from index.corpus import QueryKeys, prepare_many
 from index.disk import DiskIndexWriter, prepare_batch
+from index.disk.postings import sort_postings
 from index.disk.records import decode, decode_text, encode
 from index.errors import IndexStoreError
 from index.fingerprint import FingerprintParams
@@ -144,3 +145,23 @@ def test_a_record_keeps_lone_surrogates_exactly(text):
     back, stream = decode(encode(text, normalized))
     assert back == text and len(back) == len(text) and decode_text(encode(text, normalized)) == text
     assert stream.text == normalized.text and np.array_equal(stream.ends, normalized.ends)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-40, 40), max_size=400),
+    st.integers(0, (1 << 5) - 1),
+)
+def test_a_key_range_s_postings_sort_by_key_then_keep_their_order(keys, top):
+    """As one key range holds them (the top five bits of the keys' signed
+    order alike: the range ``top``), in numpy and in the compiled radix sort
+    bulk runs use: the keys ascending, a key's documents in the order they came."""
+    sign = np.uint64(1 << 63)
+    low = np.asarray(keys, dtype=np.int64).view(np.uint64) & np.uint64((1 << 59) - 1)
+    ranged = ((low | (np.uint64(top) << np.uint64(59))) ^ sign).view(np.int64)
+    docs = np.arange(len(keys), dtype=np.int32)[::-1].copy()
+    order = np.argsort(ranged, kind="stable")
+    for compiled in (False, True):
+        with kernels_loaded(compiled):
+            got_keys, got_docs = sort_postings(ranged.copy(), docs.copy())
+        assert np.array_equal(got_keys, ranged[order]) and np.array_equal(got_docs, docs[order])
