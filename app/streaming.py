@@ -192,9 +192,9 @@ def compare_spilled(comparison: SpillComparison, submissions: int, workers: int,
     disk = comparison.disk
     if disk is None or comparison.spill is None:
         raise ChachongError("a spilled comparison without its corpus")
-    comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))  # the sample, once, before any fork
-    disk.ranks()  # and the order of the candidates' precedence and identities
     load_kernels(disk.params)
+    comparison.view.document_frequencies(np.zeros(0, dtype=np.int64))  # the sample and its table, once, before any fork
+    disk.ranks()  # and the order of the candidates' precedence and identities
     count = cpu_count(workers) if comparison.shareable() else 1
     batches = list(batched(range(submissions), COMPARE_BATCH))
     done = 0

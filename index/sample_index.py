@@ -8,6 +8,7 @@ lets the spare last member in, so every document is measured against
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +32,7 @@ class SampleIndex:
         flat, self._owners = flat[order], who[order]
         self.keys, self._starts, counts = np.unique(flat, return_index=True, return_counts=True)
         self._lookup = SortedKeys(self.keys)
+        self._table: tuple[np.ndarray, int] | None = None  # see _slots
         self._ends = self._starts + counts
         main = (self._owners < size).astype(np.int64)
         self._main_counts = np.add.reduceat(main, self._starts) if len(flat) else np.zeros(0, dtype=np.int64)
@@ -85,7 +87,17 @@ class SampleIndex:
         return pointers, who[keep]
 
     def _slots(self, grams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each gram's position in the keys and whether it is there: from a
+        hash table once a bulk run has loaded the kernels (built on the first
+        question, which a bulk run asks before forking its workers), else by
+        bisection."""
         if not len(self.keys):
             return np.zeros(len(grams), dtype=np.int64), np.zeros(len(grams), dtype=bool)
+        compiled = sys.modules.get("index.kernels")
+        if compiled is not None:
+            if self._table is None:
+                bits = max(int(len(self.keys) * 2 - 1).bit_length(), 4)  # at most half full
+                self._table = (compiled.key_table(self.keys, bits), bits)
+            return compiled.table_slots(self._table[0], self._table[1], grams)
         slot = np.minimum(self._lookup.search(grams), len(self.keys) - 1)
         return slot, self.keys[slot] == grams
