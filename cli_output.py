@@ -364,7 +364,7 @@ def _table_parts(audit: Any, lines: bool, workers: int) -> Iterator[_TablePart]:
 
 
 def _table_part(audit: Any, lines: bool, doc_ids: Sequence[int]) -> _TablePart:
-    from reports.json_report import document_dict
+    from reports.json_report import document_dict, match_dict
     from reports.model import RankingRow
 
     part = _TablePart([], 0, b"", b"")
@@ -374,9 +374,8 @@ def _table_part(audit: Any, lines: bool, doc_ids: Sequence[int]) -> _TablePart:
         part.copying += result.has_copies
         part.rows.append(RankingRow.of(result))
         if lines:
-            entry = document_dict(result)
-            matches += [_line({"document": result.path, **match}) for match in entry.pop("matches")]
-            documents.append(_line(entry))
+            matches += [_line(match_dict(match, document=result.path)) for match in result.matches]
+            documents.append(_line(document_dict(result, matches=False)))
     part.documents = "".join(documents).encode("utf-8")
     part.matches = "".join(matches).encode("utf-8")
     return part

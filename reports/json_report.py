@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from detector.families import Family
-from detector.model import DocumentResult, SourceShare
+from detector.model import DocumentResult, Match, SourceShare
 from detector.relations import CopyEdge
 from reports.base import TextSource, no_texts
 from reports.model import SCHEMA, GateSection, Report
@@ -50,8 +50,17 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind))
 
 
-def document_dict(result: DocumentResult) -> dict[str, Any]:
-    return {
+def match_dict(match: Match, **first: Any) -> dict[str, Any]:
+    """A match as the report's ``matches[]`` entry, after the keys of
+    ``first`` (a table's line names its document first)."""
+    out = {**first, **match.__dict__}  # a dataclass without slots: its fields, in order
+    out["similarity"] = _round(match.similarity)
+    return out
+
+
+def document_dict(result: DocumentResult, *, matches: bool = True) -> dict[str, Any]:
+    """A result as the report's ``documents[]`` entry (without ``matches``: a line of the documents table)."""
+    entry = {
         "path": result.path,
         "chars": result.chars,
         "encoding": result.encoding,
@@ -70,12 +79,15 @@ def document_dict(result: DocumentResult) -> dict[str, Any]:
         "cross_time_chars": result.cross_time_chars,
         "paragraphs": result.paragraphs,
         "suspect_paragraphs": result.suspect_paragraphs,
-        "matches": [_rounded(m) for m in result.matches],
+        "matches": [match_dict(m) for m in result.matches] if matches else None,
         "sources": [_source_dict(s) for s in result.sources],
         "copied_by": [_source_dict(s) for s in result.copied_by],
         "sections": [_rounded(s, share=_round(s.share)) for s in result.sections],
         "warnings": list(result.warnings),
     }
+    if not matches:
+        del entry["matches"]
+    return entry
 
 
 def _source_dict(source: SourceShare) -> dict[str, Any]:
