@@ -13,9 +13,10 @@ Stages, each holding at most a batch of documents in memory:
    :func:`~detector.compare.compare_document` against the view of the disk
    corpus (and ``--index``) and append the results to files of their own
    (:class:`~app.spill.ResultSpill`);
-4. **relations**: the results are read back one at a time, in path order,
-   into the families', clusters' and edges' builders, which keep only copied
-   ranges and shares.
+4. **relations**: the results' copy views (their copy matches, sources and
+   ``copied_by``, stored after each result) are read back one at a time, in
+   path order, into the families', clusters' and edges' builders, which keep
+   only copied ranges and shares.
 
 This process keeps each document's header (path, hashes, metadata), where
 each result lies, and what the relations keep; a result or a text is read
