@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import shutil
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ READ_BATCH = 256  # files read, normalized and fingerprinted in one pass
 ROLES = (SUBMISSION, REFERENCE)  # read in this order: submissions take the first ids
 READ_STAGES = {SUBMISSION: "read submissions", REFERENCE: "read references"}
 COMPARE_BATCH = 16  # submissions a worker takes at a time
+TEXT_CACHE_CHARS = 32_000_000  # texts a process keeps for the families (about 64 MB of Chinese text)
 
 
 def work_folder(workdir: Path | None) -> Path:
@@ -217,18 +219,34 @@ class RunDocuments(Mapping[str, Document]):
     def __init__(self, disk: DiskIndex, view: CorpusView, *, texts: bool) -> None:
         self.disk, self.view, self.texts = disk, view, texts
         self._found: dict[str, Document | None] = {}
+        self._recent: OrderedDict[int, str] = OrderedDict()  # texts read last, TEXT_CACHE_CHARS in all at most
+        self._recent_chars = 0
 
     def __getitem__(self, path: str) -> Document:
         doc_id = self.disk.document_id(path)
         if doc_id is not None:
             header = self.disk.documents[doc_id]
-            return header.with_text(self.disk.text(doc_id)) if self.texts else header
+            return header.with_text(self._text(doc_id)) if self.texts else header
         if path not in self._found:
             self._found[path] = self.view.find(path)
         found = self._found[path]
         if found is None:
             raise KeyError(path)
         return found
+
+    def _text(self, doc_id: int) -> str:
+        """A disk document's text; the texts read last are kept, since a
+        document is a member of many families and each reads its members."""
+        text = self._recent.get(doc_id)
+        if text is not None:
+            self._recent.move_to_end(doc_id)
+            return text
+        text = self.disk.text(doc_id)
+        self._recent[doc_id] = text
+        self._recent_chars += len(text)
+        while self._recent_chars > TEXT_CACHE_CHARS and len(self._recent) > 1:
+            self._recent_chars -= len(self._recent.popitem(last=False)[1])
+        return text
 
     def __iter__(self) -> Iterator[str]:
         return iter(d.path for d in self.disk.documents)

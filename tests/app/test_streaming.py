@@ -103,6 +103,29 @@ def test_the_streamed_audit_reads_its_results_back_from_the_work_folder(demo, tm
     assert not any(work.iterdir())
 
 
+@pytest.mark.parametrize("kept_chars", [0, 5_000, 10**9])
+def test_the_run_s_documents_give_their_texts_however_few_it_keeps(demo, tmp_path, monkeypatch, kept_chars):
+    """Families read their members' texts through the run's documents,
+    which keep the texts read last up to a number of characters: the texts
+    are the corpus's whatever that number, and a text kept is not read again."""
+    import app.streaming
+
+    monkeypatch.setattr(app.streaming, "TEXT_CACHE_CHARS", kept_chars)
+    with audit_streaming([demo / "submissions"], [demo / "references"], workdir=tmp_path / "work") as audit:
+        documents, reads = audit.documents(), []
+        read = audit.disk.text
+        monkeypatch.setattr(audit.disk, "text", lambda doc_id: reads.append(doc_id) or read(doc_id))
+        paths = [header.path for header in audit.disk.documents]
+        for path in [*paths, *reversed(paths)]:
+            assert documents[path].text == read(audit.disk.document_id(path))
+        if kept_chars > 10**8:  # all kept: each read once
+            assert len(reads) == len(paths)
+        elif kept_chars == 0:  # only the last: read again but for the first asked twice in a row
+            assert len(reads) == 2 * len(paths) - 1
+        else:
+            assert len(paths) < len(reads) < 2 * len(paths)
+
+
 def test_unreadable_files_are_reported_and_the_rest_audited(demo, tmp_path):
     folder = tmp_path / "subs"
     shutil.copytree(demo / "submissions", folder)
