@@ -28,6 +28,7 @@ from cli_output import (
     MaxKeyDocsOption,
     NoColorOption,
     ParquetOption,
+    SparkConfOption,
     SparkMasterOption,
     TablesOption,
     WorkdirOption,
@@ -329,6 +330,7 @@ def audit(
     exit_zero: ExitZeroOption = False,
     engine: EngineOption = "local",
     spark_master: SparkMasterOption = "local[*]",
+    spark_conf: SparkConfOption = None,
     parquet: ParquetOption = None,
     max_key_docs: MaxKeyDocsOption = None,
 ) -> None:
@@ -344,7 +346,9 @@ def audit(
             from app.spark import audit_on_spark
 
             reports = (json_out, html_out, csv_out)
-            spark = audit_on_spark(dirs, ref or [], params, engine, spark_master, parquet, index, reports)
+            spark = audit_on_spark(
+                dirs, ref or [], params, engine, spark_master, parquet, index, reports, spark_conf or []
+            )
             audit_exit(
                 *spark_outputs(spark, [*dirs, *(ref or [])], *reports, tables, workdir, no_color=no_color), exit_zero
             )

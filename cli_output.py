@@ -456,6 +456,12 @@ WorkdirOption = Annotated[
 EngineOption = Annotated[str, typer.Option("--engine", help="local (this machine) or spark.")]
 SparkMasterOption = Annotated[str, typer.Option("--spark-master", help="--engine spark: the master URL.")]
 ParquetOption = Annotated[Optional[str], typer.Option("--parquet", help="--engine spark: write the tables here.")]
+SparkConfOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--spark-conf", help="--engine spark: a spark.KEY=VALUE setting (repeatable), e.g. spark.driver.memory=12g."
+    ),
+]
 MaxKeyDocsOption = Annotated[
     Optional[int], typer.Option("--max-key-docs", help="A band key or gram held by more documents proposes no candidates.")
 ]

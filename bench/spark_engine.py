@@ -94,7 +94,7 @@ def cpu_seconds(pid: int) -> float | None:
     return sum(int(v) for v in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
 
 
-def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: int | None) -> None:
+def _spark_child(send: Any, folder: str, spark: dict[str, Any], out: str, max_key_docs: int | None) -> None:
     """Run the Spark audit; send back its stage timeline, the REST API's stage metrics, its counts."""
     try:
         from app.audit import AuditParams
@@ -116,7 +116,7 @@ def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: in
 
         progress.stage = ""  # type: ignore[attr-defined]
         start = time.monotonic()
-        with SparkRun(SparkSettings(master=master)) as run:
+        with SparkRun(SparkSettings(**spark)) as run:
             started = time.monotonic()
             outcome = run_spark_audit(
                 [folder],
@@ -148,13 +148,16 @@ def _spark_child(send: Any, folder: str, master: str, out: str, max_key_docs: in
         send.close()
 
 
-def measure_spark(folder: Path, master: str, tmp: Path | None, max_key_docs: int | None = None) -> dict[str, Any]:
+def measure_spark(
+    folder: Path, master: str, tmp: Path | None, max_key_docs: int | None = None, driver_memory: str = "4g"
+) -> dict[str, Any]:
     """One Spark audit in a forked process, its process tree sampled from here."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="chachong-spark-", dir=tmp) as out:
         load_before = os.getloadavg()
-        process = context.Process(target=_spark_child, args=(send, str(folder), master, out, max_key_docs))
+        spark = {"master": master, "driver_memory": driver_memory}
+        process = context.Process(target=_spark_child, args=(send, str(folder), spark, out, max_key_docs))
         process.start()
         send.close()
         sampler = RoleSampler(process.pid).start()
@@ -170,6 +173,7 @@ def measure_spark(folder: Path, master: str, tmp: Path | None, max_key_docs: int
     run = payload["ok"]
     run.update(
         master=master,
+        driver_memory=driver_memory,
         max_key_docs=max_key_docs,
         load_before=load_before,
         load_after=os.getloadavg(),
@@ -190,7 +194,8 @@ def _mb(value: float) -> str:
 def print_spark(name: str, run: dict[str, Any]) -> None:
     cap = run.get("max_key_docs")
     joined = f"keys held by more than {cap:,} documents dropped" if cap else "every key joined"
-    print(f"## {name}: Spark engine on {run['master']}, {run['counts'].get('results', 0):,} documents, {joined}")
+    where = f"{run['master']} (driver memory {run.get('driver_memory', '4g')})"
+    print(f"## {name}: Spark engine on {where}, {run['counts'].get('results', 0):,} documents, {joined}")
     print()
     print("| stage | wall s | task s | task CPU s | shuffle write MB | shuffle read MB | input MB | spill (disk) MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -230,6 +235,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=10_000, help="generated summaries (default 10,000)")
     parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    parser.add_argument(
+        "--driver-memory", default="4g", help="the driver JVM's heap; on local[N] it is the executor too (default 4g)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="the local engine's processes (default 2)")
     parser.add_argument(
         "--max-key-docs", type=int, default=None, metavar="K", help="drop keys held by more than K documents"
@@ -250,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         info = ensure_corpus(folder, args.docs, args.seed)
         log(f"generated {args.docs:,}: {info['files']:,} files, {info['chars']:,} chars in {folder}")
         log(f"Spark audit on {args.master}")
-        spark = measure_spark(folder, args.master, args.tmp, args.max_key_docs)
+        spark = measure_spark(folder, args.master, args.tmp, args.max_key_docs, args.driver_memory)
         local = None
         if not args.no_local:
             log(f"local (streaming) audit, {args.workers} workers")

@@ -33,7 +33,7 @@ from typing import Any
 from app.audit import AuditParams, AuditResult
 from app.check import CorpusInfo
 from app.spark.pipeline import SparkParams
-from app.spark.session import SparkRun, SparkSettings, require_spark
+from app.spark.session import SparkRun, SparkSettings, conf_pairs, require_spark
 from corpus.errors import ChachongError, ConfigError, InputError
 from corpus.progress import Progress, no_progress
 
@@ -113,10 +113,11 @@ class SparkAudit:
         master: str,
         parquet: str | None,
         reports: Sequence[object | None],
+        conf: dict[str, str] | None = None,
     ) -> None:
         self.dirs, self.refs, self.parquet = list(dirs), list(refs), parquet
         self.params = SparkParams(params)
-        self.settings = SparkSettings(master=master)
+        self.settings = SparkSettings(master=master, conf=dict(conf or {}))
         self.reports = [r for r in reports if r is not None]
         self.html = len(reports) > 1 and reports[1] is not None
         self.outcome: SparkOutcome | None = None
@@ -186,15 +187,17 @@ def audit_on_spark(
     parquet: str | None,
     index: Path | None,
     reports: Sequence[object | None],
+    conf: Sequence[str] = (),
 ) -> SparkAudit:
     """The command line's Spark audit, its options checked (``reports``: the
-    JSON, HTML and CSV outputs asked for)."""
+    JSON, HTML and CSV outputs asked for; ``conf``: ``spark.KEY=VALUE`` settings)."""
+    settings = conf_pairs(conf)
     if engine != "spark":
         raise ConfigError(f"--engine must be local or spark, not {engine!r}")
     if index is not None:
         raise ConfigError("--index works with --engine local only (--engine spark audits the folders and tables given)")
     require_spark()
-    return SparkAudit(dirs, refs, params, master, parquet, reports)
+    return SparkAudit(dirs, refs, params, master, parquet, reports, settings)
 
 
 __all__ = [

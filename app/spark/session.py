@@ -15,11 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.errors import MissingDependencyError
+from corpus.errors import ConfigError, MissingDependencyError
 
 INSTALL_HINT = "pip install 'chachong[spark]'"
 JAVA_HINT = "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless, or set JAVA_HOME)"
@@ -83,10 +84,15 @@ def is_local(master: str) -> bool:
     return master == "local" or master.startswith("local[") or master.startswith("local-cluster")
 
 
-def local_cores(master: str) -> int:
-    """The cores of a ``local[N]`` master (``local[*]``: this machine's)."""
-    found = re.fullmatch(r"local\[(\d+)(?:,\d+)?\]", master)
-    return int(found.group(1)) if found else os.cpu_count() or 1
+def conf_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    """``--spark-conf spark.KEY=VALUE`` settings (as spark-submit's ``--conf``), the last of a key winning."""
+    conf: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = (part.strip() for part in pair.partition("="))
+        if not equals or not key.startswith("spark.") or not value:
+            raise ConfigError(f"--spark-conf takes spark.KEY=VALUE (spark.driver.memory=12g), not {pair!r}")
+        conf[key] = value
+    return conf
 
 
 def spark_conf(settings: SparkSettings) -> dict[str, str]:
@@ -100,7 +106,11 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
         "spark.driver.extraJavaOptions": quiet,
         "spark.executor.extraJavaOptions": quiet,
         "spark.sql.execution.arrow.maxRecordsPerBatch": "1024",
+        # Spark's 200 shuffle partitions, which adaptive execution coalesces on a small corpus: at
+        # 100k summaries eight partitions (four a core) left the heavy keys' count more keys a task
+        # than its memory held (AGGREGATE_OUT_OF_MEMORY)
         "spark.sql.adaptive.enabled": "true",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
         # binaryFile: about 256 files per input partition, so each fingerprint batch is large
         # enough for the compiled kernels (index.fingerprint.BULK_CHARS)
         "spark.sql.files.openCostInBytes": str(512 * 1024),
@@ -109,7 +119,6 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
     }
     if is_local(settings.master):
         conf["spark.driver.memory"] = settings.driver_memory
-        conf["spark.sql.shuffle.partitions"] = str(4 * local_cores(settings.master))
     conf.update(settings.conf)
     return conf
 
