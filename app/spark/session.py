@@ -107,8 +107,8 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
         "spark.executor.extraJavaOptions": quiet,
         "spark.sql.execution.arrow.maxRecordsPerBatch": "1024",
         # Spark's 200 shuffle partitions, which adaptive execution coalesces on a small corpus: at
-        # 100k summaries eight partitions (four a core) left the heavy keys' count more keys a task
-        # than its memory held (AGGREGATE_OUT_OF_MEMORY)
+        # 100k summaries eight (four a core) gave each task an eighth of a stage's shuffled data, and
+        # a hash aggregation of the candidates stage ran out of memory (AGGREGATE_OUT_OF_MEMORY)
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
         # binaryFile: about 256 files per input partition, so each fingerprint batch is large
