@@ -54,8 +54,7 @@ def test_spark_conf_settings_reach_the_session_over_its_defaults(monkeypatch):
     from app.audit import AuditParams
     from app.spark import audit_on_spark, session
 
-    monkeypatch.setattr(session, "require_spark", lambda: None)
-    monkeypatch.setattr("app.spark.require_spark", lambda: None)
+    monkeypatch.setattr("app.spark.require_spark", lambda: None)  # the settings need neither pyspark nor Java
     pairs = ["spark.driver.memory=12g", " spark.sql.shuffle.partitions = 64 ", "spark.driver.memory=16g"]
     audit = audit_on_spark(["subs"], [], AuditParams(), "spark", "local[2]", None, None, (None,), pairs)
     conf = session.spark_conf(audit.settings)
